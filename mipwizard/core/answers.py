@@ -1,0 +1,299 @@
+"""``Answers``: everything the wizard asks, as one validated model, saved as YAML.
+
+The same file drives the TUI (pre-filled forms), ``mipwizard profiles write`` and a headless
+``mipwizard install --answers``. Unknown keys are errors so that a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from . import validators as v
+from .errors import UserError
+from .fileio import atomic_write_text
+from .profile_kinds import PROFILE_NAMES, profile_kind
+
+Hostname = Annotated[str, AfterValidator(lambda s: v.check_hostname(s))]
+HostOrIp = Annotated[str, AfterValidator(lambda s: v.check_host_or_ip(s))]
+IpAddress = Annotated[str, AfterValidator(v.check_ip)]
+FolderName = Annotated[str, AfterValidator(lambda s: v.check_folder_name(s))]
+
+DEFAULT_ADMIN_USER = "mipadmin"
+EXAREME2_REPO = "https://github.com/madgik/Exareme2"
+MIP_DEPLOYMENT_REPO = "https://github.com/HBPMedical/mip-deployment"
+
+
+class Role(str, Enum):
+    LOCAL = "local"  # master and worker on one machine
+    MASTER = "master"  # federation master
+    WORKER = "worker"  # a federation worker that joins a master
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, str_strip_whitespace=False)
+
+
+class ExternalKeycloak(_Strict):
+    """An external Keycloak (e.g. EBRAINS), used by .direct, .proxied and the *.no_auth profiles."""
+
+    url: Hostname = "iam.ebrains.eu"
+    realm: str = "MIP"
+    client_id: str = ""
+    client_secret: str = ""
+
+    @field_validator("realm", "client_id")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        # Emptiness is judged by ``missing_for_profile``: only profiles that log in need them.
+        return value.strip()
+
+
+class InternalKeycloak(_Strict):
+    """The Keycloak embedded in the MIP chart, used by the *.internal_auth* profiles."""
+
+    realm: str = "MIP"
+    client_id: str = "MIP"
+    client_secret: str = ""
+
+
+class Exareme2Settings(_Strict):
+    repo_url: str = EXAREME2_REPO
+    path: Path = Path("/opt/exareme2")
+    # Number of worker ("local") nodes; 1 for a single-machine install (master == worker).
+    localnodes: int = Field(default=1, ge=1, le=64)
+    smpc: bool = False
+
+
+class MipDeploymentSettings(_Strict):
+    repo_url: str = MIP_DEPLOYMENT_REPO
+    path: Path = Path("/opt/mip-deployment")
+
+
+class Answers(_Strict):
+    role: Role = Role.LOCAL
+    machine_main_ip: IpAddress
+    machine_public_fqdn: Hostname
+    machine_private_fqdn_or_ip: HostOrIp | None = None
+    active_profile: str = "direct"
+    keycloak: ExternalKeycloak = Field(default_factory=ExternalKeycloak)
+    internal_keycloak: InternalKeycloak = Field(default_factory=InternalKeycloak)
+    datacatalogue_host: Hostname = "datacatalogue.mip.ebrains.eu"
+    federation: FolderName
+    pathologies: list[FolderName] = Field(default_factory=lambda: ["dementia"])
+
+    # --- installation (the install engine reads these) ---
+    admin_user: str = DEFAULT_ADMIN_USER
+    data_root: Path = Path("/data")
+    microk8s_channel: str | None = None  # None: the snap's default channel
+    exareme2: Exareme2Settings = Field(default_factory=Exareme2Settings)
+    mip_deployment: MipDeploymentSettings = Field(default_factory=MipDeploymentSettings)
+    smpc_player: bool = False  # label this machine smpc_player=true
+    pods_ready_timeout: int = Field(default=600, ge=10, le=7200)  # seconds
+
+    @field_validator("active_profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        return profile_kind(value).name
+
+    @field_validator("pathologies")
+    @classmethod
+    def _some_pathology(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("is empty — list at least one pathology, e.g. [dementia]")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a pathology twice — keep each once")
+        return value
+
+    @field_validator("admin_user")
+    @classmethod
+    def _unix_user(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", value):
+            raise ValueError(
+                f"{value!r} is not a valid Linux user name — use lowercase letters, digits, '-' or '_'"
+            )
+        return value
+
+    @field_validator("data_root")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        if not value.is_absolute():
+            raise ValueError(f"{str(value)!r} is not an absolute path — e.g. /data")
+        return value
+
+    @model_validator(mode="after")
+    def _needed_by_active_profile(self) -> Answers:
+        """The active profile must be complete; other profiles are skipped with a reason instead."""
+        problem = missing_for_profile(self, self.active_profile)
+        if problem:
+            key, message = problem
+            raise ValueError(f"{key}: {message} (needed by the active profile {self.active_profile!r})")
+        if self.exareme2.smpc and self.role is Role.LOCAL:
+            raise ValueError(
+                "exareme2.smpc: SMPC needs a federation with at least 3 smpc_player nodes — "
+                "set it to false for a single-machine install"
+            )
+        return self
+
+    # --- persistence ---
+    def to_yaml(self, *, include_secrets: bool = True) -> str:
+        data = self.model_dump(mode="json", exclude_defaults=False)
+        if not include_secrets:
+            data["keycloak"]["client_secret"] = ""
+            data["internal_keycloak"]["client_secret"] = ""
+        return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+    def secrets(self) -> list[str]:
+        """Every secret value in these answers, for redaction."""
+        return [s for s in (self.keycloak.client_secret, self.internal_keycloak.client_secret) if s]
+
+
+def missing_for_profile(answers: Answers, name: str) -> tuple[str, str] | None:
+    """Why ``name`` cannot be written from ``answers`` as (answers key, message), or None."""
+    kind = profile_kind(name)
+    if kind.link.value == "proxied" and not answers.machine_private_fqdn_or_ip:
+        return (
+            "machine_private_fqdn_or_ip",
+            "is not set — proxied profiles need the address the reverse proxy uses to reach this machine",
+        )
+    if kind.uses_internal_keycloak:
+        for key, value, what in (
+            ("internal_keycloak.realm", answers.internal_keycloak.realm, "realm"),
+            ("internal_keycloak.client_id", answers.internal_keycloak.client_id, "client id"),
+        ):
+            try:
+                v.check_realm_or_client_id(value, what=what)
+            except ValueError as exc:
+                return key, str(exc)
+        try:
+            v.check_secret(answers.internal_keycloak.client_secret)
+        except ValueError as exc:
+            return "internal_keycloak.client_secret", str(exc)
+    else:
+        for key, value, what in (
+            ("keycloak.realm", answers.keycloak.realm, "realm"),
+            ("keycloak.client_id", answers.keycloak.client_id, "client id"),
+        ):
+            if kind.needs_secret or value:
+                try:
+                    v.check_realm_or_client_id(value, what=what)
+                except ValueError as exc:
+                    return key, str(exc)
+        if kind.needs_secret:
+            try:
+                v.check_secret(answers.keycloak.client_secret)
+            except ValueError as exc:
+                return "keycloak.client_secret", str(exc)
+    return None
+
+
+def format_validation_error(exc: ValidationError, *, secrets: list[str] | None = None) -> list[str]:
+    """One line per problem: ``key: message``. Never echoes the rejected input (it may be a secret)."""
+    lines = []
+    for err in exc.errors(include_url=False, include_input=False):
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"]
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix) :]
+        if err["type"] == "extra_forbidden":
+            msg = f"is not a known key — check its spelling (known keys: {_known_keys_hint(err['loc'])})"
+        elif err["type"] == "missing":
+            msg = "is required — add it to the answers file"
+        if not key and ":" in msg:  # model-level errors carry their own key
+            key, msg = (part.strip() for part in msg.split(":", 1))
+        lines.append(f"{key}: {msg}" if key else msg)
+    if secrets:
+        from .redact import Redactor
+
+        redactor = Redactor(secrets)
+        lines = [redactor.redact(line) for line in lines]
+    return lines
+
+
+def _known_keys_hint(loc: tuple[Any, ...]) -> str:
+    model: type[BaseModel] = Answers
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            break
+    return ", ".join(model.model_fields)
+
+
+def answers_from_mapping(data: object, *, source: str = "answers") -> Answers:
+    """Validate raw data into ``Answers`` or raise ``UserError`` listing each bad key."""
+    if not isinstance(data, dict):
+        raise UserError(f"{source}: expected a mapping of keys to values (key: value), got {type(data).__name__}")
+    secrets = _secret_values(data)
+    try:
+        return Answers.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(
+            f"{source}: the answers have problems — fix these keys and try again",
+            problems=format_validation_error(exc, secrets=secrets),
+        ) from None
+
+
+def _secret_values(data: dict[Any, Any]) -> list[str]:
+    found = []
+    for section in ("keycloak", "internal_keycloak"):
+        block = data.get(section)
+        if isinstance(block, dict) and isinstance(block.get("client_secret"), str):
+            found.append(block["client_secret"])
+    return [s for s in found if s]
+
+
+def load_answers(path: Path) -> Answers:
+    """Read an answers YAML file; every problem becomes a ``UserError`` naming the key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such answers file — check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read it ({exc.__class__.__name__}) — check its permissions and encoding") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise UserError(f"{path}: not valid YAML{where}: {problem} — fix the file's syntax") from None
+    if data is None:
+        raise UserError(f"{path}: the file is empty — write the answers as key: value lines")
+    return answers_from_mapping(data, source=str(path))
+
+
+def save_answers(answers: Answers, path: Path, *, include_secrets: bool = True) -> None:
+    """Write answers atomically with mode 0600, keeping the previous version."""
+    atomic_write_text(path, answers.to_yaml(include_secrets=include_secrets), mode=0o600)
+
+
+__all__ = [
+    "PROFILE_NAMES",
+    "Answers",
+    "ExternalKeycloak",
+    "InternalKeycloak",
+    "Role",
+    "answers_from_mapping",
+    "format_validation_error",
+    "load_answers",
+    "missing_for_profile",
+    "save_answers",
+]

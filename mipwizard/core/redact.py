@@ -1,0 +1,53 @@
+"""Redaction of secrets from every text the wizard shows, logs or bundles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MASK = "***HIDDEN***"
+
+# Values of keys that are secret by name, in YAML (``KEY: value``), env (``KEY=value``) or JSON.
+_SECRET_KEY = r"[A-Za-z0-9_.-]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY)[A-Za-z0-9_.-]*"
+_KEY_VALUE = re.compile(
+    rf"(?P<key>\"?{_SECRET_KEY}\"?\s*[:=]\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,}}]+)", re.IGNORECASE
+)
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<cred>[^/\s:@]+:[^/\s@]+)@", re.IGNORECASE)
+# microk8s join tokens: IP:25000/<token>/<hash>
+_JOIN_TOKEN = re.compile(r"(?P<addr>:25000/)(?P<token>[0-9a-f]{16,})/(?P<hash>[0-9a-f]{6,})", re.IGNORECASE)
+
+
+class Redactor:
+    """Replaces known secret values and secret-looking patterns with ``MASK``."""
+
+    def __init__(self, secrets: Iterable[str] = (), *, patterns: bool = True) -> None:
+        # Longest first, so a secret containing another is masked whole. Very short values are
+        # skipped: masking every "1" in a log would make it unreadable and protect nothing.
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self._patterns = patterns
+        self._literal = (
+            re.compile("|".join(re.escape(s) for s in self._secrets)) if self._secrets else None
+        )
+
+    def add(self, *secrets: str) -> None:
+        self.__init__([*self._secrets, *secrets], patterns=self._patterns)  # type: ignore[misc]
+
+    @property
+    def secrets(self) -> list[str]:
+        return list(self._secrets)
+
+    def redact(self, text: str) -> str:
+        if self._literal is not None:
+            text = self._literal.sub(MASK, text)
+        if self._patterns:
+            text = _KEY_VALUE.sub(_mask_value, text)
+            text = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
+            text = _JOIN_TOKEN.sub(lambda m: f"{m.group('addr')}{MASK}", text)
+        return text
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if value in {'""', "''"} or value == MASK or value.strip("\"'") == MASK:
+        return match.group(0)
+    return f"{match.group('key')}{MASK}"

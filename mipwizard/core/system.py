@@ -1,0 +1,95 @@
+"""Finding and running external programs: always by PATH lookup at run time, always as argv.
+
+Never a shell string. When the wizard is not root, privileged commands get a ``sudo`` prefix;
+a sudo password, if one is needed, goes to sudo on stdin (``-S``) and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from .errors import UserError
+
+
+class ProgramNotFound(UserError):
+    pass
+
+
+# What to install when a program is missing (the fix shown to the user).
+INSTALL_HINTS = {
+    "snap": "sudo apt-get install snapd",
+    "microk8s": "sudo snap install microk8s --classic",
+    "git": "sudo apt-get install git",
+    "sudo": "apt-get install sudo (as root)",
+}
+
+
+def find_program(name: str) -> str:
+    """Absolute path of ``name`` found through PATH now (tests put a fake toolchain first)."""
+    path = shutil.which(name)
+    if path is None:
+        hint = INSTALL_HINTS.get(name, f"install {name}")
+        raise ProgramNotFound(f"`{name}` was not found on PATH — {hint}")
+    return path
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def privileged_argv(argv: list[str], *, as_root: bool | None = None, password_on_stdin: bool = False) -> list[str]:
+    """``argv`` prefixed with sudo when this process is not root.
+
+    ``-n`` (never prompt) unless a password will be written to sudo's stdin (``-S``), so a
+    missing password fails fast instead of hanging on an invisible prompt.
+    """
+    root = is_root() if as_root is None else as_root
+    if root:
+        return list(argv)
+    sudo = find_program("sudo")
+    flags = ["-S", "-p", ""] if password_on_stdin else ["-n"]
+    return [sudo, *flags, "--", *argv]
+
+
+@dataclass
+class Captured:
+    argv: list[str]
+    exit_code: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+def capture(argv: list[str], *, timeout: float = 30.0, stdin_text: str | None = None) -> Captured:
+    """Run a short query (``kubectl get … -o json``, ``id -nG``) and collect its output.
+
+    ``argv[0]`` is looked up on PATH. The child gets no terminal stdin. A timeout kills it and
+    is reported in the result, never raised.
+    """
+    program = find_program(argv[0]) if os.sep not in argv[0] else argv[0]
+    full = [program, *argv[1:]]
+    try:
+        proc = subprocess.run(
+            full,
+            input=stdin_text,
+            stdin=None if stdin_text is not None else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+            start_new_session=True,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return Captured(full, -1, out, f"timed out after {timeout:g} s", timed_out=True)
+    except OSError as exc:
+        return Captured(full, 127, "", f"cannot run {program}: {exc.strerror}")
+    return Captured(full, proc.returncode, proc.stdout, proc.stderr)
