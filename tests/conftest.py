@@ -1,0 +1,62 @@
+"""Shared fixtures. Tests never touch the real system: programs come from the fake toolchain
+(tests/fake_toolchain), files from tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REFERENCE = SHARED / "reference"
+UPSTREAM_PROFILES = REFERENCE / "mip-deployment-kubernetes"
+TRANSCRIPTS = REFERENCE / "transcripts"
+SHARED_DATA = SHARED / "data"
+
+# Secrets used by test answers; artefact greps look for exactly these strings.
+EXTERNAL_SECRET = "ext-Secret-7f3a9c1e-5b2d"
+INTERNAL_SECRET = "int-Secret-0c4e8d2a-91f7"
+
+
+def requires_shared() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not REFERENCE.is_dir(), reason="../shared reference material is not present")
+
+
+@pytest.fixture
+def answers_data() -> dict:
+    """A complete, valid answers mapping (all 8 profiles renderable)."""
+    return {
+        "role": "local",
+        "machine_main_ip": "10.20.30.40",
+        "machine_public_fqdn": "mip.example.org",
+        "machine_private_fqdn_or_ip": "10.20.30.41",
+        "active_profile": "direct",
+        "keycloak": {
+            "url": "iam.ebrains.eu",
+            "realm": "MIP",
+            "client_id": "mipfedqa",
+            "client_secret": EXTERNAL_SECRET,
+        },
+        "internal_keycloak": {"realm": "MIP", "client_id": "MIP", "client_secret": INTERNAL_SECRET},
+        "datacatalogue_host": "datacatalogue.mip.ebrains.eu",
+        "federation": "mipfed1",
+        "pathologies": ["dementia"],
+    }
+
+
+@pytest.fixture
+def answers(answers_data: dict):
+    from mipwizard.core.answers import answers_from_mapping
+
+    return answers_from_mapping(answers_data)
+
+
+@pytest.fixture
+def answers_file(tmp_path: Path, answers_data: dict) -> Path:
+    import yaml
+
+    path = tmp_path / "answers.yaml"
+    path.write_text(yaml.safe_dump(answers_data, sort_keys=False))
+    path.chmod(0o600)
+    return path
