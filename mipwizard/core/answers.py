@@ -220,7 +220,7 @@ def format_validation_error(exc: ValidationError, *, secrets: list[str] | None =
     if secrets:
         from .redact import Redactor
 
-        redactor = Redactor(secrets)
+        redactor = Redactor(secrets, patterns=False)  # messages name keys like client_secret
         lines = [redactor.redact(line) for line in lines]
     return lines
 

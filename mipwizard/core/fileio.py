@@ -11,7 +11,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-import time
+from datetime import datetime
 from pathlib import Path
 
 KEEP_BACKUPS = 5
@@ -29,7 +29,8 @@ def list_backups(path: Path) -> list[Path]:
 def _keep_backup(path: Path) -> Path | None:
     if not path.exists():
         return None
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    # Microseconds keep names unique and their sort order chronological within one second.
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S.%f")
     target = backup_path(path, stamp)
     n = 1
     while target.exists():

@@ -106,12 +106,13 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
             add(key, f"is {actual!r} but a .{kind.name} profile needs {expected!r}",
                 f"set it to {expected} (or pick the profile that matches what you want)")
 
-    if kind.auth is not Auth.NONE:
-        kc_url = check("keycloak.URL", v.check_hostname, "set it to the Keycloak host, e.g. iam.ebrains.eu")
-        if kc_url:
+    kc_url = check("keycloak.URL", v.check_hostname, "set it to the Keycloak host, e.g. iam.ebrains.eu")
+    for key, host in (("keycloak.URL", kc_url), ("datacatalogue.HOST", dig(data, "datacatalogue.HOST"))):
+        if isinstance(host, str):
             for known in KNOWN_HOSTS:
-                if kc_url != known and difflib.SequenceMatcher(None, kc_url, known).ratio() > 0.9:
-                    add("keycloak.URL", f"{kc_url!r} looks like a typo of {known!r}", f"set it to {known}")
+                if host != known and difflib.SequenceMatcher(None, host, known).ratio() > 0.9:
+                    add(key, f"{host!r} looks like a typo of {known!r}", f"set it to {known}")
+    if kind.auth is not Auth.NONE:
         secret = dig(data, "keycloak.CLIENT_SECRET")
         if "keycloak.CLIENT_SECRET" not in placeholders:
             if secret is None or str(secret).strip() == "":
@@ -120,12 +121,14 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
                 add("keycloak.CLIENT_SECRET", f"is {PUBLISHED_SECRETS[str(secret)]}, published upstream",
                     "generate a new secret in Keycloak and use it here")
     if chart_keys is not None:
-        for key, _ in walk_scalars(data):
-            if key not in chart_keys and not any(k.startswith(key + ".") for k in chart_keys):
-                top = key.split(".")[0]
-                guess = difflib.get_close_matches(top, sorted({k.split(".")[0] for k in chart_keys}), n=1)
-                fix = f"rename {top!r} to {guess[0]!r}" if guess and guess[0] != top else "remove it"
-                add(key, "is never read by the chart (not in its values.yaml)", fix)
+        # Only whole sections are judged: a template may read a leaf key that values.yaml omits,
+        # but a section values.yaml lacks entirely (upstream's `datacatalogue`) is never read.
+        sections = sorted({k.split(".")[0] for k in chart_keys})
+        for top in data:
+            if str(top) not in sections:
+                guess = difflib.get_close_matches(str(top), sections, n=1)
+                fix = f"rename {top!r} to {guess[0]!r}" if guess else "remove it"
+                add(str(top), "is a section the chart never reads (not in its values.yaml)", fix)
     return out
 
 
