@@ -107,11 +107,12 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
                 f"set it to {expected} (or pick the profile that matches what you want)")
 
     kc_url = check("keycloak.URL", v.check_hostname, "set it to the Keycloak host, e.g. iam.ebrains.eu")
-    for key, host in (("keycloak.URL", kc_url), ("datacatalogue.HOST", dig(data, "datacatalogue.HOST"))):
-        if isinstance(host, str):
+    hosts: list[tuple[str, object]] = [("keycloak.URL", kc_url), ("datacatalogue.HOST", dig(data, "datacatalogue.HOST"))]
+    for key, named_host in hosts:
+        if isinstance(named_host, str):
             for known in KNOWN_HOSTS:
-                if host != known and difflib.SequenceMatcher(None, host, known).ratio() > 0.9:
-                    add(key, f"{host!r} looks like a typo of {known!r}", f"set it to {known}")
+                if named_host != known and difflib.SequenceMatcher(None, named_host, known).ratio() > 0.9:
+                    add(key, f"{named_host!r} looks like a typo of {known!r}", f"set it to {known}")
     if kind.auth is not Auth.NONE:
         secret = dig(data, "keycloak.CLIENT_SECRET")
         if "keycloak.CLIENT_SECRET" not in placeholders:
