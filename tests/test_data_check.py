@@ -291,7 +291,7 @@ def test_cli_reports_file_row_column_rule(tbi: Path, capsys: pytest.CaptureFixtu
     assert main(["data", "check", str(tbi.parent.parent), "--federation", "mipfed1"]) == 1
     out = capsys.readouterr().out
     assert f"{tbi / 'dummy_tbi.csv'}:6:gender_type: value-not-in-enumeration — 'X' is not" in out
-    assert "1 errors" in out
+    assert "1 error," in out
     assert main(["data", "check", str(tbi), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     problem = data["pathologies"][0]["files"][1]["problems"][0]

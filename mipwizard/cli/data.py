@@ -67,9 +67,13 @@ def print_report(report: DataReport) -> None:
     csvs = sum(len(p.csvs) for p in report.pathologies)
     verdict = paint("valid", "green") if report.ok else paint("problems found", "red")
     print(
-        f"{len(report.pathologies)} pathologies, {csvs} CSV files: "
-        f"{report.errors} errors, {report.warnings} warnings — {verdict}"
+        f"{_count(len(report.pathologies), 'pathology', 'pathologies')}, {_count(csvs, 'CSV file')}: "
+        f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')} — {verdict}"
     )
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def _colour(severity: str) -> str:
@@ -82,6 +86,6 @@ def _pathology_line(pathology: PathologyReport) -> str:
     state = paint("OK", "green") if pathology.ok else paint(f"{pathology.errors} errors", "red")
     version = f" v{pathology.version}" if pathology.version else ""
     return (
-        f"{pathology.name}{version}: {len(pathology.csvs)} CSV, {rows} rows, "
+        f"{pathology.name}{version}: {_count(len(pathology.csvs), 'CSV file')}, {_count(rows, 'row')}, "
         f"datasets {datasets} — {state}"
     )

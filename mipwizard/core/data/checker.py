@@ -20,6 +20,7 @@ def check_pathology(folder: Path) -> PathologyReport:
             "pathology-empty",
             f"no {METADATA_FILE} and no CSV yet — copy the pathology's metadata and CSVs into {folder}",
             severity=WARNING,
+            file=folder,
         )
         return report
     metadata = read_metadata(folder / METADATA_FILE, metadata_report)
@@ -32,6 +33,7 @@ def check_pathology(folder: Path) -> PathologyReport:
             "pathology-no-csv",
             f"no CSV files in {folder} — copy the datasets here",
             severity=WARNING,
+            file=folder,
         )
     for path in csv_paths:
         csv_report = FileReport(path)

@@ -60,13 +60,14 @@ class FileReport:
         row: int | None = None,
         column: str | None = None,
         severity: str = ERROR,
+        file: Path | None = None,
     ) -> None:
         kept = self._counts.get(rule, 0)
         if kept >= MAX_PER_RULE:
             self.suppressed[rule] = self.suppressed.get(rule, 0) + 1
             return
         self._counts[rule] = kept + 1
-        self.problems.append(Problem(self.path, rule, message, row, column, severity))
+        self.problems.append(Problem(file or self.path, rule, message, row, column, severity))
 
     @property
     def errors(self) -> int:
