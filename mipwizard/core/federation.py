@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import UsageError, UserError
 from .system import Captured, capture, privileged_argv
@@ -138,7 +138,7 @@ class NodeInfo:
     ready: bool = False
 
     def has(self, label: str) -> bool:
-        return self.labels.get(label) == LABEL_TRUE
+        return self.labels.get(label, "").lower() == LABEL_TRUE
 
     @property
     def roles(self) -> list[str]:
@@ -208,11 +208,21 @@ def label_node(
     return labels
 
 
-def smpc_players(nodes: Sequence[NodeInfo]) -> list[str]:
-    return sorted(n.name for n in nodes if n.has("smpc_player"))
+class LabelledNode(Protocol):
+    """A NodeInfo here, or the cluster readers' ``Node``."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def labels(self) -> Mapping[str, str]: ...
 
 
-def check_smpc_allowed(nodes: Sequence[NodeInfo]) -> None:
+def smpc_players(nodes: Sequence[LabelledNode]) -> list[str]:
+    return sorted(n.name for n in nodes if n.labels.get("smpc_player", "").lower() == LABEL_TRUE)
+
+
+def check_smpc_allowed(nodes: Sequence[LabelledNode]) -> None:
     """Raise UserError unless at least 3 nodes carry smpc_player=true."""
     players = smpc_players(nodes)
     if len(players) >= SMPC_MIN_PLAYERS:

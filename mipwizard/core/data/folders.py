@@ -7,8 +7,6 @@ when the wizard is not root.
 
 from __future__ import annotations
 
-import grp
-import pwd
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,12 +21,23 @@ def _run(argv: list[str]) -> Captured:
     return capture(privileged_argv(argv), timeout=30)
 
 
-def primary_group(user: str) -> str:
-    """The login group of ``user``; the user's own name when the system does not know them."""
+def primary_group(user: str, *, run: Run | None = None) -> str:
+    """The login group of ``user`` (``id -gn``); UserError when the user does not exist."""
+    result = (run or (lambda argv: capture(argv, timeout=10)))(["id", "-gn", user])
+    group = result.stdout.strip()
+    if not result.ok or not group:
+        raise UserError(
+            f"user {user!r} does not exist on this machine — create it first "
+            "(the install creates the admin user), or choose another owner"
+        )
+    return group
+
+
+def _check_name(name: str, what: str) -> None:
     try:
-        return grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name
-    except KeyError:
-        return user
+        check_folder_name(name, what=f"{what} name")
+    except ValueError as exc:
+        raise UserError(f"{what} name: {exc}") from None
 
 
 def missing_pathologies(root: Path, federation: str, wanted: Sequence[str]) -> list[str]:
@@ -49,9 +58,9 @@ def create_pathology_folders(
 
     Returns the folders that now exist. Raises UserError naming the failed command.
     """
-    check_folder_name(federation, what="federation name")
+    _check_name(federation, "federation")
     for name in pathologies:
-        check_folder_name(name, what="pathology name")
+        _check_name(name, "pathology")
     if not pathologies:
         return []
     owner_spec = f"{owner}:{group or primary_group(owner)}"
