@@ -1,0 +1,252 @@
+"""Troubleshooting commands: status, logs, switch-profile, wait-ready, bundle.
+
+Exit codes: 0 healthy / done, 1 unhealthy / failed, 2 usage, 3 cluster unreachable.
+Engine modules are imported inside the handlers so ``mipwizard --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ._common import EXIT_OK, EXIT_PROBLEM, EXIT_UNREACHABLE, add_command, confirm, error, paint, print_json
+
+
+def register(subparsers: Any) -> None:
+    p = add_command(subparsers, "status", _status, "show cluster health: problems first, each with its fix")
+    p.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
+    p.add_argument("--watch", action="store_true", help="refresh until Ctrl+C")
+    p.add_argument("--interval", type=float, default=5.0, metavar="S", help="seconds between refreshes (--watch)")
+
+    p = add_command(subparsers, "logs", _logs, "print (or follow) a pod's log, secrets masked")
+    p.add_argument("pod", metavar="POD")
+    p.add_argument("-n", "--namespace", default="default", metavar="NS")
+    p.add_argument("-c", "--container", default=None, metavar="CONTAINER")
+    p.add_argument("-f", "--follow", action="store_true", help="keep streaming new lines")
+    p.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
+    _add_sources(p)
+
+    p = add_command(
+        subparsers,
+        "switch-profile",
+        _switch,
+        "deploy another of the 8 profiles (helm upgrade --install), then wait until Ready",
+    )
+    p.add_argument("profile", metavar="NAME", help="e.g. direct, proxied.internal_auth")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="S", help="recovery watch limit (default 600)")
+    p.add_argument("--no-wait", action="store_true", help="skip the recovery watch")
+    _add_sources(p)
+
+    p = add_command(subparsers, "wait-ready", _wait_ready, "wait until all nodes and pods are Ready (bounded)")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="S", help="give up after S seconds (default 600)")
+    p.add_argument("--interval", type=float, default=5.0, metavar="S", help="seconds between looks")
+
+    p = add_command(subparsers, "bundle", _bundle, "write a support bundle (tar.gz, secrets masked)")
+    p.add_argument("-o", "--output", default=None, metavar="FILE", help="default ./mipwizard-bundle-<time>.tar.gz")
+    p.add_argument("--tail", type=int, default=200, metavar="N", help="log lines per failing pod (default 200)")
+    p.add_argument("--no-inspect", action="store_true", help="skip `microk8s inspect` (slow, needs root)")
+    _add_sources(p)
+
+
+def _add_sources(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--chart", default=None, metavar="DIR", help="mip chart folder (default /opt/mip-deployment/kubernetes)"
+    )
+    p.add_argument("--answers", default=None, metavar="FILE", help="saved answers file (default: the wizard's)")
+
+
+def _sources(args: argparse.Namespace) -> tuple[Path | None, Path]:
+    from ..core.cluster.secrets import chart_dir_from, default_answers_path
+
+    answers = Path(args.answers) if args.answers else default_answers_path()
+    chart = Path(args.chart) if args.chart else chart_dir_from(answers)
+    return answers, chart
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+def _code(snap: Any) -> int:
+    if not snap.reachable:
+        return EXIT_UNREACHABLE
+    return EXIT_OK if snap.healthy else EXIT_PROBLEM
+
+
+def _status(args: argparse.Namespace) -> int:
+    from ..core.cluster.queries import ClusterQueries
+    from ..core.cluster.report import format_status
+
+    queries = ClusterQueries()
+    tty = sys.stdout.isatty()
+    while True:
+        snap = queries.snapshot()
+        if args.json:
+            print_json(snap.to_json())
+        else:
+            text = format_status(snap)
+            if args.watch and tty:
+                sys.stdout.write("\x1b[H\x1b[2J" + time.strftime("%H:%M:%S  ") + "(Ctrl+C to stop)\n")
+            sys.stdout.write(_colour(text))
+        sys.stdout.flush()
+        if not args.watch:
+            return _code(snap)
+        try:
+            time.sleep(max(0.5, args.interval))
+        except KeyboardInterrupt:
+            return _code(snap)
+
+
+def _colour(text: str) -> str:
+    out = []
+    for line in text.splitlines():
+        if line.startswith(("PROBLEMS", "! ", "UNREACHABLE", "UNHEALTHY")):
+            line = paint(line, "red")
+        elif line.startswith("HEALTHY"):
+            line = paint(line, "green")
+        elif line.startswith("NOT READY"):
+            line = paint(line, "yellow")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+
+def _logs(args: argparse.Namespace) -> int:
+    from ..core.cluster.logs import stream_logs
+    from ..core.cluster.queries import ClusterQueries
+    from ..core.cluster.secrets import redactor_for
+    from ..core.system import ProgramNotFound, find_program
+
+    try:
+        find_program("microk8s")
+    except ProgramNotFound as exc:
+        error(str(exc))
+        return EXIT_UNREACHABLE
+    answers, chart = _sources(args)
+    queries = ClusterQueries()
+    argv = queries.logs_argv(args.pod, args.namespace, container=args.container, follow=args.follow, tail=args.tail)
+    code, gone = stream_logs(argv, sys.stdout.buffer, redactor=redactor_for(chart, answers))
+    if gone:  # the reader (e.g. `| head`) went away: silence the final flush of a closed pipe
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    return EXIT_OK if code == 0 else EXIT_PROBLEM
+
+
+# --- switch-profile + wait-ready ----------------------------------------------------------------
+
+
+def _switch(args: argparse.Namespace) -> int:
+    from ..core.cluster.queries import ClusterQueries, ClusterUnreachable
+    from ..core.cluster.switch import plan_switch, run_switch
+
+    answers, chart = _sources(args)
+    queries = ClusterQueries()
+    try:
+        queries.status()
+    except ClusterUnreachable as exc:
+        error(f"{exc.unreachable.message} — fix: {exc.unreachable.fix}")
+        return EXIT_UNREACHABLE
+    plan = plan_switch(args.profile, chart=chart, answers_path=answers, queries=queries)
+    print(f"Profile .{plan.profile} compared with {plan.compared_with}:")
+    print(plan.diff.rstrip("\n") if plan.diff else "  (no change in values — the upgrade re-applies them)")
+    print()
+    print("Will run: " + " ".join(plan.argv))
+    if not confirm("Deploy this profile now?", assume_yes=args.yes):
+        print("Nothing changed.")
+        return EXIT_PROBLEM
+
+    def show(lines: list[str]) -> None:
+        sys.stdout.write("".join(f"  | {line}\n" for line in lines))
+        sys.stdout.flush()
+
+    result = run_switch(plan, on_lines=show, privileged=queries.needs_sudo)
+    if not result.ok:
+        error(f"helm upgrade {result.describe()}")
+        return EXIT_PROBLEM
+    _remember_profile(answers, plan.profile)
+    print(paint(f"Profile .{plan.profile} deployed.", "green"))
+    if args.no_wait:
+        return EXIT_OK
+    return _watch(queries, args.timeout, 5.0)
+
+
+def _remember_profile(answers: Path | None, profile: str) -> None:
+    """Record the new active profile in the answers file (kept if it cannot be read)."""
+    if answers is None or not answers.is_file():
+        return
+    from ..core.answers import load_answers, save_answers
+    from ..core.errors import UserError
+
+    try:
+        current = load_answers(answers)
+        if current.active_profile != profile:
+            save_answers(current.model_copy(update={"active_profile": profile}), answers)
+    except (UserError, OSError) as exc:
+        error(f"could not record the active profile in {answers}: {exc}")
+
+
+def _wait_ready(args: argparse.Namespace) -> int:
+    from ..core.cluster.queries import ClusterQueries
+
+    return _watch(ClusterQueries(), args.timeout, args.interval)
+
+
+def _watch(queries: Any, timeout: float, interval: float) -> int:
+    from ..core.cluster.watch import WaitProgress, wait_ready
+
+    print(f"Waiting until every node and pod is Ready (at most {timeout:g} s)…")
+    last = [""]
+
+    def progress(p: WaitProgress) -> None:
+        line = p.summary
+        if line.split("  ", 1)[-1] != last[0]:
+            last[0] = line.split("  ", 1)[-1]
+            print(line, flush=True)
+
+    result = wait_ready(queries, timeout=timeout, interval=interval, on_progress=progress)
+    if result.ready:
+        print(paint(f"All Ready after {result.elapsed:.0f} s.", "green"))
+        return EXIT_OK
+    what = "gave up" if result.timed_out else "stopped"
+    print(paint(f"{what.capitalize()} after {result.elapsed:.0f} s; still not ready:", "red"))
+    for item in result.not_ready[:40]:
+        print(f"  {item}")
+    if result.last is not None:
+        for problem in result.last.problems[:10]:
+            print(f"  ! {problem.target}: {problem.summary}\n      fix: {problem.fix}")
+    if result.last is not None and not result.last.reachable:
+        return EXIT_UNREACHABLE
+    return EXIT_PROBLEM
+
+
+# --- bundle -------------------------------------------------------------------------------------
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from ..core import paths
+    from ..core.bundle import write_bundle
+
+    answers, chart = _sources(args)
+    out = Path(args.output) if args.output else Path.cwd() / time.strftime("mipwizard-bundle-%Y%m%d-%H%M%S.tar.gz")
+    print("Collecting (microk8s inspect can take a minute)…" if not args.no_inspect else "Collecting…", flush=True)
+    report = write_bundle(
+        out,
+        chart=chart if chart.is_dir() else None,
+        answers_path=answers,
+        log_dir=paths.log_dir(),
+        state_dir=paths.state_dir(),
+        tail_lines=args.tail,
+        inspect=not args.no_inspect,
+    )
+    print(f"Wrote {report.path} ({len(report.members)} files, secrets masked, mode 0600).")
+    for item in report.missing:
+        print(f"  not collected: {item}")
+    return EXIT_OK

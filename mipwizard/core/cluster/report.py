@@ -1,0 +1,55 @@
+"""The human ``status`` report: compact, 80 columns, problems first, each with its fix."""
+
+from __future__ import annotations
+
+import textwrap
+
+from .queries import ClusterSnapshot
+
+
+def _wrap(text: str, indent: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+
+
+def format_status(snap: ClusterSnapshot, *, width: int = 80) -> str:
+    lines: list[str] = []
+    if snap.unreachable is not None:
+        lines += _wrap(f"UNREACHABLE  {snap.unreachable.message}", "", width)
+        lines += _wrap(f"fix: {snap.unreachable.fix}", "  ", width)
+        return "\n".join(lines) + "\n"
+    problems = snap.problems
+    if problems:
+        lines.append(f"PROBLEMS ({len(problems)})")
+        for p in problems:
+            where = p.target + (f" [{p.container}]" if p.container else "")
+            lines += _wrap(f"! {where}: {p.summary}", "", width)
+            lines += _wrap(f"fix: {p.fix}", "    ", width)
+        lines.append("")
+    status = snap.status
+    if status is not None:
+        addons = ", ".join(status.enabled_addons) or "none"
+        lines += _wrap(f"microk8s  running; addons: {addons}", "", width)
+    for node in snap.nodes:
+        labels = ",".join(node.mip_roles) or "no MIP labels"
+        state = "Ready" if node.ready else "NotReady"
+        lines.append(
+            f"node      {node.name[:30]:30} {state:8} {labels[:24]:24} {node.kubelet_version}"[:width].rstrip()
+        )
+    for rel in snap.releases:
+        lines.append(f"release   {rel.name[:20]:20} {rel.status:10} rev {rel.revision:<3} {rel.chart}"[:width].rstrip())
+    if snap.pod_health:
+        lines.append("")
+        lines.append(f"{'NAMESPACE':14} {'POD':36} {'READY':5} {'RST':>3}  STATE")
+        for h in snap.pod_health:
+            pod = h.pod
+            mark = " " if h.healthy else "!"
+            row = f"{pod.namespace[:14]:14} {pod.name[:36]:36} {h.ready_text:5} {pod.restarts:>3} {mark}{h.state}"
+            lines.append(row[:width].rstrip())
+    for err in snap.errors:
+        lines += _wrap(f"(could not read: {err})", "", width)
+    verdict = "HEALTHY" if snap.healthy else ("NOT READY YET" if not problems else "UNHEALTHY")
+    lines.append("")
+    lines.append(
+        verdict + ("" if snap.healthy else f" — {len(snap.not_ready())} not ready, {len(problems)} problem(s)")
+    )
+    return "\n".join(lines) + "\n"
