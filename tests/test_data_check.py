@@ -301,3 +301,63 @@ def test_cli_reports_file_row_column_rule(tbi: Path, capsys: pytest.CaptureFixtu
 def test_cli_usage_error_for_missing_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["data", "check", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ upstream (mipdb) rules
+
+
+def make_longitudinal(tbi: Path) -> None:
+    def add_ids(tree: dict) -> None:
+        tree["longitudinal"] = True
+        tree["variables"] += [
+            {"code": "subjectid", "label": "Subject", "isCategorical": False, "sql_type": "text", "type": "text"},
+            {"code": "visitid", "label": "Visit", "isCategorical": True, "sql_type": "text", "type": "nominal",
+             "enumerations": [{"code": "BL", "label": "Baseline"}, {"code": "FL1", "label": "Follow-up 1"}]},
+        ]
+
+    edit_metadata(tbi, add_ids)
+
+    def add_columns(rows: list[list[str]]) -> list[list[str]]:
+        body = [[*r, f"s{i // 2}", "BL" if i % 2 == 0 else "FL1"] for i, r in enumerate(rows[1:])]
+        return [[*rows[0], "subjectid", "visitid"], *body]
+
+    rewrite_csv(tbi / "dummy_tbi.csv", add_columns)
+
+
+@needs_data
+def test_longitudinal_pathology_passes_with_lowercase_ids(tbi: Path) -> None:
+    make_longitudinal(tbi)
+    report = check_pathology(tbi)
+    assert report.ok, [(p.rule, p.message) for p in report.problems]
+    assert report.longitudinal
+
+
+@needs_data
+def test_longitudinal_duplicate_and_empty_visit(tbi: Path) -> None:
+    make_longitudinal(tbi)
+
+    def damage(rows: list[list[str]]) -> list[list[str]]:
+        rows[2][-1] = "BL"  # s0 now has BL twice (lines 2 and 3)
+        rows[5][-1] = ""  # empty visit
+        return rows
+
+    rewrite_csv(tbi / "dummy_tbi.csv", damage)
+    problems = check_pathology(tbi).problems
+    assert only(problems, "longitudinal-duplicate-visit").row == 3
+    missing = only(problems, "value-missing-required")
+    assert (missing.row, missing.column) == (6, "visitid")
+
+
+@needs_data
+def test_upstream_metadata_rules(tbi: Path) -> None:
+    def damage(tree: dict) -> None:
+        tree["longitudinal"] = "yes"
+        tree["variables"][0]["isCategorical"] = False  # the dataset CDE
+        tree["groups"][0]["variables"][0]["code"] = "age value"
+        group = tree["groups"][0]["variables"][0]
+        group["minValue"], group["maxValue"] = 10, 10
+
+    edit_metadata(tbi, damage)
+    rules = {p.rule for p in check_pathology(tbi).problems}
+    expected = {"metadata-bad-longitudinal", "metadata-bad-dataset-cde", "metadata-bad-code", "metadata-bad-min-max"}
+    assert expected <= rules

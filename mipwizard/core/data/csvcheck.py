@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from _csv import Reader as _reader
 
 MAX_DATASETS = 1000  # distinct dataset names remembered per file (memory stays bounded)
+MAX_VISITS = 500_000  # (subject, visit) pairs remembered to find duplicates (~60 MB at most)
 _SHOWN = 40
 
 
@@ -104,7 +105,7 @@ def _check_header(header: list[str], metadata: Metadata, report: FileReport) -> 
             row=1,
         )
     if metadata.longitudinal:
-        for code in (SUBJECT_ID, VISIT_ID):
+        for code in (metadata.subject_id or SUBJECT_ID, metadata.visit_id or VISIT_ID):
             if code not in seen:
                 report.add(
                     "longitudinal-missing-column",
@@ -121,8 +122,14 @@ def _check_rows(reader: _reader, header: list[str], metadata: Metadata, report: 
     ints: list[tuple[int, str, float | None, float | None]] = []
     reals: list[tuple[int, str, float | None, float | None]] = []
     required: list[tuple[int, str]] = []
-    required_codes = {DATASET, SUBJECT_ID, VISIT_ID} if metadata.longitudinal else {DATASET}
+    required_codes = {DATASET}
+    if metadata.longitudinal:
+        required_codes |= {metadata.subject_id or SUBJECT_ID, metadata.visit_id or VISIT_ID}
     dataset_index: int | None = None
+    visit_key: tuple[int, int] | None = None  # (subject column, visit column) when both exist
+    if metadata.longitudinal and metadata.subject_id in header and metadata.visit_id in header:
+        visit_key = (header.index(str(metadata.subject_id)), header.index(str(metadata.visit_id)))
+    visits: set[tuple[str, str]] = set()
     for index, name in enumerate(header):
         variable = known.get(name)
         if variable is None:
@@ -217,6 +224,17 @@ def _check_rows(reader: _reader, header: list[str], metadata: Metadata, report: 
                         row=reader.line_num,
                         column=name,
                     )
+            if visit_key is not None and len(visits) < MAX_VISITS:
+                pair = (row[visit_key[0]], row[visit_key[1]])
+                if pair in visits:
+                    add(
+                        "longitudinal-duplicate-visit",
+                        f"subject {pair[0]!r} has visit {pair[1]!r} twice — each (subject, visit) "
+                        "pair must appear once",
+                        row=reader.line_num,
+                    )
+                elif all(pair):
+                    visits.add(pair)
             if dataset_index is not None and len(datasets) < MAX_DATASETS:
                 name = row[dataset_index]
                 if name:

@@ -18,7 +18,7 @@ from .report import FileReport
 METADATA_FILE = "CDEsMetadata.json"
 SQL_TYPES = {"text", "real", "int"}
 TYPES = {"nominal", "real", "integer", "text"}
-REQUIRED_FIELDS = ("code", "isCategorical", "sql_type", "type")
+REQUIRED_FIELDS = ("code", "label", "isCategorical", "sql_type", "type")
 DATASET = "dataset"
 SUBJECT_ID = "subjectID"
 VISIT_ID = "visitID"
@@ -39,6 +39,16 @@ class Metadata:
     variables: dict[str, Variable] = field(default_factory=dict)
     version: str | None = None
     longitudinal: bool = False
+    subject_id: str | None = None  # the actual codes (mipdb spells them subjectid / visitid)
+    visit_id: str | None = None
+
+    def find(self, code: str) -> Variable | None:
+        """A variable by code, ignoring case (subjectID / subjectid)."""
+        exact = self.variables.get(code)
+        if exact is not None:
+            return exact
+        lowered = code.lower()
+        return next((v for c, v in self.variables.items() if c.lower() == lowered), None)
 
 
 def _number(value: Any) -> float | None:
@@ -66,13 +76,20 @@ def _read_variable(raw: Any, where: str, report: FileReport) -> Variable | None:
         report.add(
             "metadata-variable-field-missing",
             f"variable {label} has no {', '.join(missing)} — every variable needs "
-            "code, isCategorical, sql_type and type",
+            "code, label, isCategorical, sql_type and type",
             column=label,
         )
         return None
     if not isinstance(code, str) or not code:
         report.add("metadata-variable-field-missing", f"{where} has an empty code — give it a name")
         return None
+    if not code.isidentifier():
+        report.add(
+            "metadata-bad-code",
+            f"variable code {code!r} is not a valid identifier (the importer requires letters, digits "
+            "and _, not starting with a digit) — rename it here and in the CSV headers",
+            column=code,
+        )
     sql_type = raw["sql_type"]
     if not isinstance(sql_type, str) or sql_type.lower() not in SQL_TYPES:
         report.add(
@@ -129,10 +146,10 @@ def _read_variable(raw: Any, where: str, report: FileReport) -> Variable | None:
             )
         bounds.append(number)
     low, high = bounds
-    if low is not None and high is not None and low > high:
+    if low is not None and high is not None and low >= high:
         report.add(
             "metadata-bad-min-max",
-            f"variable {code}: minimum {low:g} is above maximum {high:g} — swap them",
+            f"variable {code}: minimum {low:g} is not below maximum {high:g} — fix the bounds",
             column=code,
         )
     return Variable(code, sql_type.lower(), categorical, frozenset(enumerations), low, high)
@@ -201,31 +218,53 @@ def read_metadata(path: Path, report: FileReport) -> Metadata | None:
         )
     else:
         metadata.version = version
-    metadata.longitudinal = tree.get("longitudinal") is True
+    for key in ("code", "label"):
+        if not isinstance(tree.get(key), str) or not tree[key].strip():
+            report.add(
+                f"metadata-no-{key}",
+                f'no "{key}" at the top level — add the pathology\'s {key}, e.g. "{key}": "dementia"',
+            )
+    longitudinal = tree.get("longitudinal", False)
+    if not isinstance(longitudinal, bool):
+        report.add(
+            "metadata-bad-longitudinal",
+            f'"longitudinal" is {longitudinal!r} — write true or false (without quotes)',
+        )
+    metadata.longitudinal = longitudinal is True
     _walk(tree, "root", metadata, report)
     _check_required(metadata, report)
     return metadata
 
 
 def _check_required(metadata: Metadata, report: FileReport) -> None:
-    if DATASET not in metadata.variables:
+    dataset = metadata.variables.get(DATASET)
+    if dataset is None:
         report.add(
             "metadata-no-dataset-cde",
             'no "dataset" variable — add a categorical variable with code "dataset" whose '
             "enumerations list the dataset names used in the CSVs",
         )
+    elif not dataset.categorical or dataset.sql_type != "text":
+        report.add(
+            "metadata-bad-dataset-cde",
+            'the "dataset" variable must have "isCategorical": true and "sql_type": "text"',
+            column=DATASET,
+        )
     if not metadata.longitudinal:
         return
-    for code, rule in ((SUBJECT_ID, "longitudinal-missing-subjectid"), (VISIT_ID, "longitudinal-missing-visitid")):
-        if code not in metadata.variables:
-            report.add(
-                rule,
-                f'the pathology is longitudinal but has no "{code}" variable — add it',
-            )
-    visit = metadata.variables.get(VISIT_ID)
-    if visit is not None and not visit.categorical:
+    subject = metadata.find(SUBJECT_ID)
+    visit = metadata.find(VISIT_ID)
+    metadata.subject_id = subject.code if subject else None
+    metadata.visit_id = visit.code if visit else None
+    for found, code, rule in (
+        (subject, SUBJECT_ID, "longitudinal-missing-subjectid"),
+        (visit, VISIT_ID, "longitudinal-missing-visitid"),
+    ):
+        if found is None:
+            report.add(rule, f'the pathology is longitudinal but has no "{code}" variable — add it')
+    if visit is not None and (not visit.categorical or visit.sql_type != "text" or not visit.enumerations):
         report.add(
             "longitudinal-visitid-not-categorical",
-            f"{VISIT_ID} must be categorical with enumerations BL, FL1, FL2, …",
-            column=VISIT_ID,
+            f"{visit.code} must be categorical text with enumerations BL, FL1, FL2, …",
+            column=visit.code,
         )
