@@ -1,0 +1,31 @@
+"""Preflight: can this machine run MIP in the chosen role, and if not, what exactly to do.
+
+Every check reads its facts through one ``Probe`` (``FakeProbe`` in tests) and reports a
+``CheckResult``: status, a summary with the measured and the required value, and a fix.
+"""
+
+from __future__ import annotations
+
+from .model import MINIMUMS, CheckResult, CheckSpec, Minimums, Status
+from .network import local_interface_addresses
+from .probe import DiskFact, FactUnavailable, FakeProbe, Listener, Probe
+from .runner import ALL_IDS, check_specs, iter_checks, run_checks, validate_ignore
+
+__all__ = [
+    "ALL_IDS",
+    "MINIMUMS",
+    "CheckResult",
+    "CheckSpec",
+    "DiskFact",
+    "FactUnavailable",
+    "FakeProbe",
+    "Listener",
+    "Minimums",
+    "Probe",
+    "Status",
+    "check_specs",
+    "iter_checks",
+    "local_interface_addresses",
+    "run_checks",
+    "validate_ignore",
+]
