@@ -9,10 +9,10 @@ import json
 
 import pytest
 
+from mipwizard.core.cluster.readers import Node
 from mipwizard.core.errors import UsageError, UserError
 from mipwizard.core.federation import (
     JoinCommand,
-    NodeInfo,
     check_smpc_allowed,
     explain_join_failure,
     join_cluster,
@@ -25,6 +25,11 @@ from mipwizard.core.federation import (
 )
 from mipwizard.core.system import Captured
 from tests.conftest import TRANSCRIPTS, requires_shared
+
+
+def make_node(name: str, labels: dict[str, str] | None = None) -> Node:
+    return Node.model_validate({"metadata": {"name": name, "labels": labels or {}}})
+
 
 CONNECTION = "192.168.1.230:25000/92b2db237428470dc4fcfc4ebbd9dc81/2c0cb3284b05"
 
@@ -112,7 +117,7 @@ def _nodes_json(*nodes: tuple[str, dict[str, str]]) -> str:
 def test_parse_nodes_transcript() -> None:
     text = (TRANSCRIPTS / "kubectl-get-nodes.json").read_text()
     nodes = parse_nodes_json(text[text.index("{"):])
-    assert [(n.name, n.ready, n.roles) for n in nodes] == [("repldev-marc", True, [])]
+    assert [(n.name, n.ready, n.mip_roles) for n in nodes] == [("repldev-marc", True, [])]
 
 
 def test_label_node_lowercases_and_overwrites() -> None:
@@ -138,15 +143,15 @@ def test_bad_node_names(name: str) -> None:
 
 def test_no_label_chosen() -> None:
     with pytest.raises(UsageError, match="at least one label"):
-        label_node("worker1", worker=False, nodes=[NodeInfo("worker1")], run=Recorder())
+        label_node("worker1", worker=False, nodes=[make_node("worker1")], run=Recorder())
 
 
 def test_smpc_needs_three_players() -> None:
-    two = [NodeInfo("a", {"smpc_player": "true"}), NodeInfo("b", {"smpc_player": "true"}), NodeInfo("c")]
+    two = [make_node("a", {"smpc_player": "true"}), make_node("b", {"smpc_player": "true"}), make_node("c")]
     assert smpc_players(two) == ["a", "b"]
     with pytest.raises(UserError) as caught:
         check_smpc_allowed(two)
     message = str(caught.value)
     assert "at least 3" in message and "has 2 (a, b)" in message
     assert "mipwizard node label NAME --worker --smpc-player" in message
-    check_smpc_allowed([*two[:2], NodeInfo("c", {"smpc_player": "true"})])
+    check_smpc_allowed([*two[:2], make_node("c", {"smpc_player": "true"})])

@@ -71,13 +71,13 @@ def run_list(args: argparse.Namespace) -> int:
 
     nodes = list_nodes()
     if args.json:
-        print_json([{"name": n.name, "ready": n.ready, "roles": n.roles} for n in nodes])
+        print_json([{"name": n.name, "ready": n.ready, "roles": n.mip_roles} for n in nodes])
         return EXIT_OK
     width = max([len(n.name) for n in nodes] + [4])
     print(f"{'NAME':<{width}}  {'READY':<5}  LABELS")
     for n in nodes:
         ready = paint("yes", "green") if n.ready else paint("no ", "red")
-        print(f"{n.name:<{width}}  {ready:<5}  {', '.join(n.roles) or '-'}")
+        print(f"{n.name:<{width}}  {ready:<5}  {', '.join(n.mip_roles) or '-'}")
     players = len(smpc_players(nodes))
     note = "SMPC possible" if players >= SMPC_MIN_PLAYERS else f"SMPC needs {SMPC_MIN_PLAYERS}"
     print(f"\n{len(nodes)} nodes, {players} smpc_player ({note})")

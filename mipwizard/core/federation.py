@@ -9,12 +9,12 @@ again until it expires. Node names are lowercase hostnames; labels are applied w
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .cluster.readers import Node, ReaderError, parse_nodes
 from .errors import UsageError, UserError
 from .system import Captured, capture, privileged_argv
 
@@ -131,37 +131,15 @@ def explain_join_failure(output: str) -> str:
 _MICROK8S_FIX = "check that microk8s is running on this machine (`microk8s status`)"
 
 
-@dataclass(frozen=True)
-class NodeInfo:
-    name: str
-    labels: Mapping[str, str] = field(default_factory=dict)
-    ready: bool = False
-
-    def has(self, label: str) -> bool:
-        return self.labels.get(label, "").lower() == LABEL_TRUE
-
-    @property
-    def roles(self) -> list[str]:
-        return [role for role in ("master", "worker", "smpc_player") if self.has(role)]
-
-
-def parse_nodes_json(text: str) -> list[NodeInfo]:
-    """Nodes from ``kubectl get nodes -o json`` (a NodeList)."""
+def parse_nodes_json(text: str) -> list[Node]:
+    """Nodes from ``kubectl get nodes -o json`` (the cluster readers' typed ``Node``)."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"kubectl printed something that is not JSON ({exc.msg}) — {_MICROK8S_FIX}") from None
-    nodes: list[NodeInfo] = []
-    for item in data.get("items", []) if isinstance(data, dict) else []:
-        metadata = item.get("metadata", {})
-        conditions = item.get("status", {}).get("conditions", []) or []
-        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-        labels = {str(k): str(v) for k, v in (metadata.get("labels") or {}).items()}
-        nodes.append(NodeInfo(str(metadata.get("name", "")), labels, ready))
-    return nodes
+        return parse_nodes(text)
+    except ReaderError as exc:
+        raise UserError(f"{exc} — {_MICROK8S_FIX}") from None
 
 
-def list_nodes(*, run: Run = _run) -> list[NodeInfo]:
+def list_nodes(*, run: Run = _run) -> list[Node]:
     result = run(["microk8s", "kubectl", "get", "nodes", "-o", "json"])
     if not result.ok:
         raise UserError(f"cannot list the cluster's nodes: {_last_line(result)} — {_MICROK8S_FIX}")
@@ -187,7 +165,7 @@ def label_node(
     smpc_player: bool = False,
     *,
     master: bool = False,
-    nodes: Sequence[NodeInfo] | None = None,
+    nodes: Sequence[LabelledNode] | None = None,
     run: Run = _run,
 ) -> list[str]:
     """Label the node ``name`` (lowercased); returns the labels set. The node must exist."""
@@ -209,7 +187,7 @@ def label_node(
 
 
 class LabelledNode(Protocol):
-    """A NodeInfo here, or the cluster readers' ``Node``."""
+    """The cluster readers' ``Node``, or anything with a name and labels."""
 
     @property
     def name(self) -> str: ...
