@@ -276,7 +276,7 @@ class ClusterQueries:
 
     def delete_pod(self, pod: str, namespace: str) -> Captured:
         """Restart a pod by deleting it; its Deployment/StatefulSet creates a new one."""
-        return self.run("kubectl", "delete", "pod", pod, "-n", namespace, "--wait=false")
+        return self.run("kubectl", "delete", "pod", pod, "-n", namespace, timeout=max(self.timeout, 90.0))
 
     def snapshot(self) -> ClusterSnapshot:
         snap = ClusterSnapshot(taken_at=time.time())

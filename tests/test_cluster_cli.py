@@ -1,0 +1,148 @@
+"""The troubleshooting CLI against the fake toolchain (a fake microk8s machine on PATH)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mipwizard.cli.main import main
+
+from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, requires_shared
+
+pytestmark = requires_shared()
+
+
+@pytest.fixture
+def cluster(fake_toolchain: Any, answers_data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fully installed fake machine; answers saved where the wizard keeps them; our profiles written."""
+    from mipwizard.core.answers import answers_from_mapping
+    from mipwizard.core.profiles import write_profiles
+
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
+    answers_data.update(
+        data_root=str(tmp_path / "data"),
+        exareme2={"path": str(tmp_path / "exareme2")},
+        mip_deployment={"path": str(tmp_path / "mip-deployment")},
+    )
+    fake_toolchain.mark_fully_installed(answers_data)
+    write_profiles(answers_from_mapping(answers_data), tmp_path / "mip-deployment" / "kubernetes")
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "answers.yaml").write_text(yaml.safe_dump(answers_data))
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "install.log").write_text(f"client secret {EXTERNAL_SECRET}\n")
+    fake_toolchain.chart = tmp_path / "mip-deployment" / "kubernetes"
+    return fake_toolchain
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_status_json_reports_crashloop(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    cluster.pod_scenario("crashloop")
+    code, out, _ = run(capsys, "status", "--json")
+    data = json.loads(out)
+    assert code == 1 and data["reachable"] and not data["healthy"]
+    [bad] = [p for p in data["pods"] if not p["healthy"]]
+    assert bad["state"] == "CrashLoopBackOff" and bad["phase"] == "Running"
+    [problem] = [p for p in data["problems"] if p["kind"] == "pod"]
+    assert problem["reason"] == "CrashLoopBackOff" and "mipwizard logs" in problem["fix"]
+
+
+def test_status_healthy_and_human(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "status")
+    assert code == 0, out
+    assert "HEALTHY" in out and "master,worker" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("scenario", ["pending", "imagepull"])
+def test_status_other_scenarios(cluster: Any, capsys: pytest.CaptureFixture[str], scenario: str) -> None:
+    cluster.pod_scenario(scenario)
+    code, out, _ = run(capsys, "status")
+    assert code == 1 and out.startswith("PROBLEMS")
+    assert ("registry" if scenario == "imagepull" else "label") in out
+
+
+def test_status_unreachable(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    cluster.set_running(False)
+    code, out, _ = run(capsys, "status", "--json")
+    assert code == 3 and json.loads(out)["unreachable"]["reason"] == "not-running"
+    assert run(capsys, "wait-ready", "--timeout", "0.2", "--interval", "0.1")[0] == 3
+
+
+def test_logs_tail_and_masking(cluster: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pod = next(p for p in cluster.pods() if "controller" in p["metadata"]["name"])
+    name, ns = pod["metadata"]["name"], pod["metadata"]["namespace"]
+    cluster.set_log_lines(name, ["one", f"secret is {EXTERNAL_SECRET}", "three"])
+    env = {**os.environ}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mipwizard", "logs", name, "-n", ns, "--tail", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["secret is ***HIDDEN***", "three"]
+    assert ["microk8s", "kubectl", "logs", name, "-n", ns, "--tail", "2"] in cluster.calls()
+
+
+def test_logs_follow_to_a_closed_pipe(cluster: Any) -> None:
+    pod = next(p for p in cluster.pods() if "controller" in p["metadata"]["name"])
+    name, ns = pod["metadata"]["name"], pod["metadata"]["namespace"]
+    cluster.set_log_lines(name, 50_000)
+    cluster.hang("microk8s", "kubectl", "logs", "-f")
+    cmd = f"{sys.executable} -m mipwizard logs {name} -n {ns} -f | head -n 3"
+    proc = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=60, check=False)
+    assert len(proc.stdout.splitlines()) == 3
+    assert "Traceback" not in proc.stderr
+
+
+def test_switch_profile_runs_helm_then_waits(cluster: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, "switch-profile", "proxied.no_auth", "--yes", "--timeout", "20")
+    assert code == 0, out + err
+    chart = cluster.chart
+    expected = ["microk8s", "helm3", "upgrade", "--install", "mip", str(chart), "-f", str(chart / ".proxied.no_auth")]
+    assert expected in cluster.calls()
+    assert "LINK: proxied" in out and EXTERNAL_SECRET not in out and INTERNAL_SECRET not in out
+    assert "All Ready" in out
+    assert yaml.safe_load((tmp_path / "state" / "answers.yaml").read_text())["active_profile"] == "proxied.no_auth"
+    assert cluster.helm_releases()["mip"]["revision"] == 2
+
+
+def test_switch_profile_refuses_without_yes_and_bad_name(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "switch-profile", "direct.no_auth")[0] == 1  # no terminal, no --yes
+    assert not cluster.calls_of("microk8s", "helm3", "upgrade")
+    code, _, err = run(capsys, "switch-profile", "nope", "--yes")
+    assert code == 2 and "not a MIP profile" in err
+
+
+def test_bundle_cli_has_no_secret(cluster: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cluster.pod_scenario("crashloop")
+    out_file = tmp_path / "support.tar.gz"
+    code, out, _ = run(capsys, "bundle", "-o", str(out_file))
+    assert code == 0 and str(out_file) in out
+    assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
+    with tarfile.open(out_file) as tar:
+        names = [m.name.split("/", 1)[1] for m in tar if m.isfile()]
+        texts = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
+    assert "profiles/.direct" in names and "answers/answers.yaml" in names and "wizard/logs/install.log" in names
+    assert any(n.startswith("pod-logs/") for n in names)
+    assert any(n.startswith("inspect/report/") for n in names)
+    for name, data in texts.items():
+        for secret in (EXTERNAL_SECRET, INTERNAL_SECRET):
+            assert secret.encode() not in data, f"{secret} in {name}"
