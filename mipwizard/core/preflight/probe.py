@@ -67,7 +67,13 @@ def parse_proc_net_tcp(text: str, *, ipv6: bool = False) -> list[Listener]:
         if len(parts) < 4 or parts[3] != _LISTEN:
             continue
         address_hex, _, port_hex = parts[1].rpartition(":")
-        found.append(Listener(port=int(port_hex, 16), address=_proc_address(address_hex, ipv6)))
+        try:
+            port = int(port_hex, 16)
+            if not 0 < port <= 0xFFFF:
+                continue
+            found.append(Listener(port=port, address=_proc_address(address_hex, ipv6)))
+        except ValueError:  # a line we do not understand: skip it rather than lose them all
+            continue
     return found
 
 
