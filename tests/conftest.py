@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_toolchain.fixture import fake_toolchain  # noqa: F401  (fixture: a fake machine on PATH)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 REFERENCE = SHARED / "reference"

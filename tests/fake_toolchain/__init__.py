@@ -1,0 +1,365 @@
+"""A fake Ubuntu machine for tests: every system program mipwizard runs, imitated from the real
+outputs in ../shared/reference/transcripts, with state in a temp dir. Nothing real is touched.
+
+Usage (the ``fake_toolchain`` fixture puts it first on PATH for the test)::
+
+    def test_something(fake_toolchain):
+        fake_toolchain.install_microk8s(addons=("dns",))      # default: a FRESH machine
+        fake_toolchain.fail("microk8s", "helm3", "upgrade", stderr="Error: boom", times=1)
+        ...run mipwizard (subprocess: env=fake_toolchain.env(), or in-process: PATH is patched)...
+        assert ["microk8s", "enable", "helm3", "ingress"] in fake_toolchain.calls()
+
+Programs (``bin_dir``): snap, sudo, id, getent, adduser, usermod, chown, stat, git, hostname, and
+``microk8s`` once the snap is installed (``snap install microk8s --classic`` or ``install_microk8s``),
+just as /snap/bin/microk8s appears on a real machine. Unsupported arguments exit 1 with
+"fake: unsupported call" on stderr, so gaps show up at once.
+
+Each call is logged to ``calls.jsonl`` (``calls()`` gives the argv lists, program basename first;
+a sudo call logs ``["sudo", …]`` and then the inner program logs its own call). Faults (``fail``,
+``hang``, ``slow``) match an argv prefix of the inner program, so they apply with or without sudo.
+``microk8s status --wait-ready`` without ``--timeout`` hangs (the upstream trap), whatever the state.
+"""
+
+from __future__ import annotations
+
+import copy
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ._state import STATE_ENV, Store, default_state, set_program_present, write_wrapper
+
+PROGRAMS = ("snap", "sudo", "id", "getent", "adduser", "usermod", "chown", "stat", "git", "hostname")
+SCENARIOS = ("healthy", "crashloop", "pending", "imagepull")
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class FakeToolchain:
+    """The fake machine. Create one per test (the ``fake_toolchain`` fixture does)."""
+
+    def __init__(self, state_dir: Path, hostname: str = "mip-master") -> None:
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.bin_dir = self.state_dir / "bin"
+        self.bin_dir.mkdir(exist_ok=True)
+        self._store = Store(self.state_dir)
+        try:
+            user = getpass.getuser()
+        except Exception:  # no passwd entry in some containers
+            user = "root" if os.geteuid() == 0 else "tester"
+        state = default_state(hostname, user, os.getuid())
+        state["bin_dir"] = str(self.bin_dir)
+        self._store.write(state)
+        self._store.calls_path.write_text("")
+        for name in PROGRAMS:
+            write_wrapper(self.bin_dir, name)
+
+    # --- environment and call log ------------------------------------------------------------------
+
+    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """A copy of ``base`` (default os.environ) with the fake first on PATH and its state set."""
+        env = dict(os.environ if base is None else base)
+        path = env.get("PATH", "")
+        parts = [p for p in path.split(os.pathsep) if p and p != str(self.bin_dir)]
+        env["PATH"] = os.pathsep.join([str(self.bin_dir), *parts])
+        env[STATE_ENV] = str(self.state_dir)
+        # The venv's own interpreter starts in ~10 ms; `python3` may be a slow pyenv shim.
+        env.setdefault("MIPWIZARD_FAKE_PYTHON", sys.executable)
+        env.pop("MIPWIZARD_FAKE_AS_ROOT", None)
+        return env
+
+    def calls(self) -> list[list[str]]:
+        return [c["argv"] for c in self._store.read_calls()]
+
+    def call_records(self) -> list[dict[str, Any]]:
+        """``calls()`` with details: ``{"argv": [...], "stdin": bool}`` (stdin: open, not /dev/null)."""
+        return self._store.read_calls()
+
+    def calls_of(self, *prefix: str) -> list[list[str]]:
+        want = list(prefix)
+        return [c for c in self.calls() if c[: len(want)] == want]
+
+    def clear_calls(self) -> None:
+        with self._store.locked():
+            self._store.calls_path.write_text("")
+
+    # --- faults ------------------------------------------------------------------------------------
+
+    def _add_fault(self, prefix: Iterable[str], **fault: Any) -> None:
+        prefix = list(prefix)
+        if not prefix:
+            raise ValueError("a fault needs an argv prefix, e.g. ('microk8s', 'helm3', 'upgrade')")
+        with self._store.update() as state:
+            state["faults"].append({"prefix": prefix, **fault})
+
+    def fail(
+        self,
+        *prefix: str,
+        exit_code: int = 1,
+        stderr: str = "fake: this call was made to fail by the test",
+        stdout: str = "",
+        times: int | None = None,
+    ) -> None:
+        """Calls starting with ``prefix`` print ``stdout``/``stderr`` and exit ``exit_code``."""
+        self._add_fault(prefix, kind="fail", exit_code=exit_code, stderr=stderr, stdout=stdout, times=times)
+
+    def hang(self, *prefix: str, times: int | None = None) -> None:
+        """Calls starting with ``prefix`` sleep until killed (``kubectl logs -f`` prints first)."""
+        self._add_fault(prefix, kind="hang", exit_code=0, stderr="", stdout="", times=times)
+
+    def slow(self, *prefix: str, seconds: float, times: int | None = None) -> None:
+        """Calls starting with ``prefix`` sleep ``seconds`` first, then behave normally."""
+        self._add_fault(prefix, kind="slow", seconds=seconds, exit_code=0, stderr="", stdout="", times=times)
+
+    def clear_faults(self) -> None:
+        with self._store.update() as state:
+            state["faults"] = []
+
+    # --- machine scenarios -------------------------------------------------------------------------
+
+    def install_microk8s(
+        self, *, running: bool = True, addons: tuple[str, ...] = (), channel: str = "1.32/stable"
+    ) -> None:
+        """As after ``snap install microk8s --classic``: snap, group, node, ``microk8s`` on PATH."""
+        sys.path.insert(0, str(PACKAGE_DIR))
+        try:
+            import prog_snap
+        finally:
+            sys.path.remove(str(PACKAGE_DIR))
+        version, revision = prog_snap.version_for(channel)
+        with self._store.update() as state:
+            prog_snap.install_into(
+                state, channel=channel, version=version, revision=revision, running=running, addons=tuple(addons)
+            )
+
+    def set_running(self, running: bool) -> None:
+        with self._store.update() as state:
+            if state["microk8s"] is None:
+                raise RuntimeError("install_microk8s() first")
+            state["microk8s"]["running"] = running
+
+    def set_addons(self, addons: Iterable[str]) -> None:
+        with self._store.update() as state:
+            if state["microk8s"] is None:
+                raise RuntimeError("install_microk8s() first")
+            state["microk8s"]["addons"] = list(addons)
+
+    def set_permission_denied(self, denied: bool = True) -> None:
+        """microk8s commands not run via sudo print "Insufficient permissions…" and exit 1."""
+        with self._store.update() as state:
+            state["permission_denied"] = denied
+
+    def add_user(self, name: str, groups: tuple[str, ...] = ()) -> None:
+        """A user (and its own group); ``groups`` are created if missing, then joined."""
+        with self._store.update() as state:
+            if name not in state["users"]:
+                _add_user(state, name)
+            for g in groups:
+                if g not in state["groups"]:
+                    state["groups"][g] = {"gid": _free_gid(state), "members": []}
+                if name not in state["groups"][g]["members"]:
+                    state["groups"][g]["members"].append(name)
+
+    def set_current_user(self, name: str) -> None:
+        """Pretend the wizard runs as ``name`` (not root): snap/adduser/chown then need sudo."""
+        self.add_user(name)
+        with self._store.update() as state:
+            state["current_user"] = name
+
+    def set_sudo_password(self, password: str | None) -> None:
+        """None: passwordless sudo. Otherwise ``sudo -n`` fails and ``sudo -S`` checks stdin."""
+        with self._store.update() as state:
+            state["sudo_password"] = password
+
+    def set_hostname(self, hostname: str) -> None:
+        with self._store.update() as state:
+            state["hostname"] = hostname
+
+    def add_node(self, name: str, labels: dict[str, str] | None = None, ready: bool = True) -> None:
+        """Another cluster node (e.g. a joined worker); ``name`` as kubectl shows it (lowercase)."""
+        with self._store.update() as state:
+            if state["microk8s"] is None:
+                raise RuntimeError("install_microk8s() first")
+            sys.path.insert(0, str(PACKAGE_DIR))
+            try:
+                import prog_snap
+            finally:
+                sys.path.remove(str(PACKAGE_DIR))
+            index = len(state["nodes"]) + 10
+            node = prog_snap.default_node(state, name, f"192.168.1.{index}", state["microk8s"]["version"])
+            node["labels"].pop("node.kubernetes.io/microk8s-controlplane", None)
+            node["labels"].update(labels or {})
+            node["ready"] = ready
+            node["worker_only"] = True
+            state["nodes"][name] = node
+
+    def set_node_ready(self, name: str, ready: bool) -> None:
+        with self._store.update() as state:
+            state["nodes"][name]["ready"] = ready
+
+    def set_pods(self, pods: list[dict[str, Any]] | None) -> None:
+        """Serve exactly these raw pod items (kubectl JSON); None goes back to generated pods."""
+        with self._store.update() as state:
+            state["pods"] = copy.deepcopy(pods)
+
+    def pod_scenario(self, name: str, pod: str | None = None) -> None:
+        """Make one release pod unhealthy: "crashloop" (Running but CrashLoopBackOff), "pending"
+        (unschedulable), "imagepull" (ImagePullBackOff); "healthy" clears it. ``pod`` picks the pods
+        whose name contains it (default: the first release pod, e.g. the exareme2 controller)."""
+        if name not in SCENARIOS:
+            raise ValueError(f"unknown pod scenario {name!r}; one of {SCENARIOS}")
+        with self._store.update() as state:
+            state["pod_scenario"] = {"name": name, "pod": pod}
+
+    def set_ready_after(self, n_get_pods_calls: int) -> None:
+        """Release pods stay ContainerCreating for the next ``n`` ``kubectl get pods`` calls."""
+        with self._store.update() as state:
+            state["ready_after"] = state["get_pods_calls"] + n_get_pods_calls
+
+    def set_log_lines(self, pod: str, lines: list[str] | int) -> None:
+        """What ``kubectl logs POD`` prints: these lines, or ``n`` generated ones (fast, any size).
+        ``pod`` may be "POD" or "POD/CONTAINER"."""
+        with self._store.update() as state:
+            state["log_lines"][pod] = lines if isinstance(lines, int) else list(lines)
+
+    # --- inspection --------------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        return self._store.read()
+
+    def helm_releases(self) -> dict[str, Any]:
+        """name -> {"revision", "namespace", "chart_path", "values_files": [{"path", "text"}], …}"""
+        return dict(self._store.read()["releases"])
+
+    def node_labels(self, name: str) -> dict[str, str]:
+        return dict(self._store.read()["nodes"][name]["labels"])
+
+    def owner_of(self, path: str | os.PathLike[str]) -> str | None:
+        """"user:group" recorded by the fake chown for ``path`` (or an ancestor chowned -R)."""
+        sys.path.insert(0, str(PACKAGE_DIR))
+        try:
+            import prog_system
+        finally:
+            sys.path.remove(str(PACKAGE_DIR))
+        return prog_system.owner_of(self._store.read(), os.fspath(path))
+
+    def groups_of(self, user: str) -> list[str]:
+        state = self._store.read()
+        return [g for g, info in state["groups"].items() if user in info["members"]]
+
+    def pods(self) -> list[dict[str, Any]]:
+        """The pods ``kubectl get pods -A -o json`` would list now (does not count as a call)."""
+        sys.path.insert(0, str(PACKAGE_DIR))
+        try:
+            import _cluster
+        finally:
+            sys.path.remove(str(PACKAGE_DIR))
+        return list(_cluster.current_pods(self._store.read()))
+
+    # --- composite scenario ------------------------------------------------------------------------
+
+    def mark_fully_installed(self, answers: Any) -> None:
+        """The machine as after a complete install from ``answers`` (Answers or a mapping):
+        microk8s running with dns/helm3/ingress, the admin user in sudo+microk8s, data folders
+        (created for real, must be outside /data) owned by the admin, both checkouts (must be
+        outside /opt), node labels, and the exareme2 and mip releases deployed."""
+        get = _getter(answers)
+        admin = get("admin_user", "mipadmin")
+        data_root = Path(str(get("data_root", "/data")))
+        exa_path = Path(str(get("exareme2.path", "/opt/exareme2")))
+        mip_path = Path(str(get("mip_deployment.path", "/opt/mip-deployment")))
+        for p in (data_root, exa_path, mip_path):
+            resolved = p.resolve()
+            if {Path("/data"), Path("/opt")} & {resolved, *resolved.parents}:
+                raise ValueError(f"{p} is on the real system; point the answers at tmp_path")
+        self.install_microk8s(addons=("dns", "helm3", "ingress"))
+        self.add_user(admin, groups=("sudo", "microk8s"))
+        federation = str(get("federation"))
+        owner = f"{admin}:{admin}"
+        with self._store.update() as state:
+            for pathology in get("pathologies", ["dementia"]):
+                folder = data_root / federation / str(pathology)
+                folder.mkdir(parents=True, exist_ok=True)
+                for p in (data_root, data_root / federation, folder):
+                    state["owners"][os.path.abspath(p)] = {"owner": owner, "recursive": True}
+        sys.path.insert(0, str(PACKAGE_DIR))
+        try:
+            import prog_git
+        finally:
+            sys.path.remove(str(PACKAGE_DIR))
+        for path, kind, url in (
+            (exa_path, "exareme2", str(get("exareme2.repo_url", "https://github.com/madgik/Exareme2"))),
+            (mip_path, "mip-deployment", str(get("mip_deployment.repo_url",
+                                                 "https://github.com/HBPMedical/mip-deployment"))),
+        ):
+            if not (path / ".git").exists():
+                prog_git._populate(path, kind)
+                prog_git._write_git_dir(path, url)
+        node = self.state()["hostname"].lower()
+        labels = {"master": "true", "worker": "true"}
+        if get("smpc_player", False):
+            labels["smpc_player"] = "true"
+        localnodes = int(get("exareme2.localnodes", 1))
+        profile = str(get("active_profile", "direct"))
+        profile_file = mip_path / "kubernetes" / f".{profile}"
+        with self._store.update() as state:
+            state["nodes"][node]["labels"].update(labels)
+            for name, chart, files, kind in (
+                ("exareme2", exa_path / "kubernetes", [], "exareme2"),
+                ("mip", mip_path / "kubernetes", [profile_file], "mip"),
+            ):
+                values = [{"path": str(f), "text": f.read_text() if f.exists() else ""} for f in files]
+                state["releases"][name] = {
+                    "name": name, "namespace": "default", "chart_path": str(chart), "chart_name": name,
+                    "chart_version": "0.1.0" if kind == "exareme2" else "0.0.1",
+                    "app_version": "0.28.0" if kind == "exareme2" else "", "values_files": values, "set": [],
+                    "wait": False, "timeout": None, "kind": kind,
+                    "localnodes": localnodes if kind == "exareme2" else None, "revision": 1,
+                    "status": "deployed", "updated": "2026-11-24 09:00:00.000000000 +0000 UTC",
+                    "last_deployed": "2026-11-24T09:00:00.000000000Z",
+                    "first_deployed": "2026-11-24T09:00:00.000000000Z", "description": "Install complete",
+                    "deployed_at": 1795510800.0, "history": [],
+                }
+
+
+def _getter(answers: Any) -> Any:
+    def get(dotted: str, default: Any = None) -> Any:
+        obj = answers
+        for part in dotted.split("."):
+            if isinstance(obj, Mapping):
+                if part not in obj:
+                    return default
+                obj = obj[part]
+            else:
+                if not hasattr(obj, part):
+                    return default
+                obj = getattr(obj, part)
+        return default if obj is None else obj
+
+    return get
+
+
+def _free_gid(state: dict[str, Any]) -> int:
+    used = {g["gid"] for g in state["groups"].values()} | {u["uid"] for u in state["users"].values()}
+    n = 1001
+    while n in used:
+        n += 1
+    return n
+
+
+def _add_user(state: dict[str, Any], name: str) -> None:
+    uid = _free_gid(state)
+    state["users"][name] = {"uid": uid, "gid": uid, "home": f"/home/{name}", "shell": "/bin/bash", "gecos": ",,,"}
+    state["groups"][name] = {"gid": uid, "members": []}
+
+
+def load_calls(state_dir: Path) -> list[list[str]]:
+    """The call log of a fake whose FakeToolchain object is gone (e.g. from another process)."""
+    return [json.loads(line)["argv"] for line in (Path(state_dir) / "calls.jsonl").read_text().splitlines() if line]
+
+
+__all__ = ["SCENARIOS", "FakeToolchain", "load_calls", "set_program_present"]

@@ -1,0 +1,20 @@
+"""The ``fake_toolchain`` pytest fixture (registered by tests/conftest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from . import FakeToolchain
+
+
+@pytest.fixture
+def fake_toolchain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeToolchain:
+    """A fresh fake Ubuntu machine under ``tmp_path/"fake"``, first on PATH for this test."""
+    fake = FakeToolchain(tmp_path / "fake")
+    env = fake.env()
+    for key in ("PATH", "MIPWIZARD_FAKE_STATE", "MIPWIZARD_FAKE_PYTHON"):
+        monkeypatch.setenv(key, env[key])
+    monkeypatch.delenv("MIPWIZARD_FAKE_AS_ROOT", raising=False)
+    return fake

@@ -1,0 +1,177 @@
+"""Fake ``git``: clone (content chosen by URL, or a copy of a local repository), and the few
+``git -C DIR …`` queries a probe needs. No network, ever."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from _common import err, out, unsupported
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def main(ctx: Any) -> int:
+    args = list(ctx.args)
+    cwd = None
+    while args and args[0] in ("-C", "-c"):
+        if len(args) < 2:
+            return unsupported(ctx)
+        if args[0] == "-C":
+            cwd = args[1] if cwd is None else os.path.join(cwd, args[1])
+        args = args[2:]
+    if not args:
+        return unsupported(ctx)
+    if args == ["--version"] or args == ["version"]:
+        out("git version 2.34.1")
+        return 0
+    verb, rest = args[0], args[1:]
+    base = Path(cwd) if cwd else Path.cwd()
+    if verb == "clone":
+        return clone(ctx, rest, base)
+    if cwd is not None and not base.is_dir():
+        err(f"fatal: cannot change to '{cwd}': No such file or directory")
+        return 128
+    top = _toplevel(base)
+    if verb == "rev-parse":
+        if top is None:
+            err("fatal: not a git repository (or any of the parent directories): .git")
+            return 128
+        if rest == ["--is-inside-work-tree"]:
+            out("true")
+            return 0
+        if rest == ["--show-toplevel"]:
+            out(str(top))
+            return 0
+        if rest in (["HEAD"], ["--verify", "HEAD"]):
+            out((top / ".git" / "FAKE_HEAD").read_text().strip() if (top / ".git" / "FAKE_HEAD").exists()
+                else "0" * 40)
+            return 0
+        if rest == ["--abbrev-ref", "HEAD"]:
+            out("main")
+            return 0
+        return unsupported(ctx)
+    if verb == "remote" and rest[:1] == ["get-url"] and len(rest) == 2:
+        if top is None:
+            err("fatal: not a git repository (or any of the parent directories): .git")
+            return 128
+        url = _remote_url(top, rest[1])
+        if url is None:
+            err(f"error: No such remote '{rest[1]}'")
+            return 2
+        out(url)
+        return 0
+    if verb == "status" and top is not None:
+        if "--porcelain" in rest:
+            return 0
+        out("On branch main")
+        out("Your branch is up to date with 'origin/main'.")
+        out()
+        out("nothing to commit, working tree clean")
+        return 0
+    if verb == "pull" and top is not None:
+        out("Already up to date.")
+        return 0
+    return unsupported(ctx)
+
+
+def _toplevel(path: Path) -> Path | None:
+    path = path.resolve()
+    for p in (path, *path.parents):
+        if (p / ".git").is_dir():
+            return p
+    return None
+
+
+def _remote_url(top: Path, remote: str) -> str | None:
+    try:
+        text = (top / ".git" / "config").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    section = None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == f'[remote "{remote}"]' and line.startswith("url ="):
+            return line.split("=", 1)[1].strip()
+    return None
+
+
+def clone(ctx: Any, rest: list[str], base: Path) -> int:
+    positional: list[str] = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a in ("--depth", "--branch", "-b", "--origin", "-o"):
+            i += 2
+            continue
+        if a.startswith("--depth=") or a.startswith("--branch=") or a in ("-q", "--quiet", "--single-branch",
+                                                                          "--no-single-branch", "--progress"):
+            i += 1
+            continue
+        if a.startswith("-"):
+            return unsupported(ctx)
+        positional.append(a)
+        i += 1
+    if not positional or len(positional) > 2:
+        err("usage: git clone [<options>] [--] <repo> [<dir>]")
+        return 129
+    url = positional[0]
+    dest_arg = positional[1] if len(positional) == 2 else os.path.basename(url.rstrip("/")).removesuffix(".git")
+    dest = base / dest_arg
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        err(f"fatal: destination path '{dest_arg}' already exists and is not an empty directory.")
+        return 128
+    lowered = url.lower()
+    local = Path(url.removeprefix("file://"))
+    if "exareme2" in lowered or "exaflow" in lowered:
+        content = "exareme2"
+    elif "mip-deployment" in lowered:
+        content = "mip-deployment"
+    elif local.is_dir() and (local / ".git").exists():
+        content = "local"
+    else:
+        err(f"Cloning into '{dest_arg}'...")
+        err(f"fatal: repository '{url}' not found")
+        return 128
+    err(f"Cloning into '{dest_arg}'...")
+    if content == "local":
+        shutil.copytree(local, dest, dirs_exist_ok=True)
+    else:
+        _populate(dest, content)
+    _write_git_dir(dest, url)
+    return 0
+
+
+def _populate(dest: Path, content: str) -> None:
+    kube = dest / "kubernetes"
+    kube.mkdir(parents=True, exist_ok=True)
+    if content == "exareme2":
+        shutil.copyfile(DATA / "exareme2-Chart.yaml", kube / "Chart.yaml")
+        shutil.copyfile(DATA / "exareme2-values.yaml", kube / "values.yaml")
+        (kube / "templates").mkdir(exist_ok=True)
+        (dest / "README.md").write_text("# Exareme2\n")
+    else:
+        for f in (DATA / "mip-deployment").iterdir():
+            shutil.copyfile(f, kube / f.name)
+        (kube / "templates").mkdir(exist_ok=True)
+        (dest / "README.md").write_text("# mip-deployment\n")
+    for p in [dest, *dest.rglob("*")]:
+        os.chmod(p, 0o755 if p.is_dir() else 0o644)
+
+
+def _write_git_dir(dest: Path, url: str) -> None:
+    import hashlib
+
+    git = dest / ".git"
+    git.mkdir(parents=True, exist_ok=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "config").write_text(
+        "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"
+        f'[remote "origin"]\n\turl = {url}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n'
+        '[branch "main"]\n\tremote = origin\n\tmerge = refs/heads/main\n'
+    )
+    (git / "FAKE_HEAD").write_text(hashlib.sha1(url.encode()).hexdigest() + "\n")

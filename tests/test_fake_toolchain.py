@@ -1,0 +1,449 @@
+"""The fake toolchain itself: outputs shaped like the real transcripts, faults, sudo, state."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import TRANSCRIPTS, requires_shared
+from tests.fake_toolchain import FakeToolchain
+
+
+def run(fake: FakeToolchain, *argv: str, stdin: str | None = None, cwd: Path | None = None,
+        timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(argv),
+        env=fake.env(),
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def transcript_body(name: str) -> str:
+    """A transcript without its '# source' header and '$ command' lines."""
+    lines = (TRANSCRIPTS / name).read_text().splitlines()
+    return "\n".join(line for line in lines[1:] if not line.startswith(("$ ", "# NOTE")))
+
+
+# --- fresh machine, snap ----------------------------------------------------------------------------
+
+
+def test_fresh_machine_has_no_microk8s(fake_toolchain: FakeToolchain) -> None:
+    assert shutil.which("snap") == str(fake_toolchain.bin_dir / "snap")
+    assert shutil.which("microk8s", path=fake_toolchain.env()["PATH"]) is None or not (
+        fake_toolchain.bin_dir / "microk8s").exists()
+    r = run(fake_toolchain, "snap", "list", "microk8s")
+    assert r.returncode == 1
+    assert r.stderr.strip() == "error: no matching snaps installed"
+    r = run(fake_toolchain, "hostname")
+    assert r.stdout == "mip-master\n"
+
+
+def test_snap_install_needs_classic(fake_toolchain: FakeToolchain) -> None:
+    r = run(fake_toolchain, "snap", "install", "microk8s")
+    assert r.returncode == 1
+    assert "classic confinement" in r.stderr and "--classic" in r.stderr
+    assert fake_toolchain.state()["microk8s"] is None
+
+    r = run(fake_toolchain, "snap", "install", "microk8s", "--classic", "--channel=1.28/stable")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("microk8s (1.28/stable) v1.28")
+    assert (fake_toolchain.bin_dir / "microk8s").exists()
+    assert "microk8s" in fake_toolchain.state()["groups"]
+    r = run(fake_toolchain, "snap", "list", "microk8s")
+    assert r.returncode == 0 and "1.28/stable" in r.stdout
+    r = run(fake_toolchain, "snap", "info", "microk8s")
+    assert "installed:" in r.stdout and "tracking:     1.28/stable" in r.stdout
+    # second install: snapd's "already installed", exit 0
+    r = run(fake_toolchain, "snap", "install", "microk8s", "--classic", "--channel", "1.28/stable")
+    assert r.returncode == 0 and "already installed" in r.stderr
+
+
+# --- microk8s status --------------------------------------------------------------------------------
+
+
+@requires_shared()
+def test_status_yaml_parses_like_transcript(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s(addons=("dns",))
+    r = run(fake_toolchain, "microk8s", "status", "--format", "yaml")
+    assert r.returncode == 0
+    doc = yaml.safe_load(r.stdout)
+    ref = yaml.safe_load(transcript_body("microk8s-status-yaml.txt"))
+    assert set(ref) <= set(doc)
+    assert doc["microk8s"]["running"] is True
+    addons = {a["name"]: a for a in doc["addons"]}
+    assert set(ref["addons"][0]) <= set(addons["dns"])
+    assert addons["dns"]["status"] == "enabled" and addons["dns"]["repository"] == "core"
+    assert addons["ha-cluster"]["status"] == "enabled"
+    assert addons["helm3"]["status"] == "disabled"
+    assert "running: True" in r.stdout  # Python bool spelling, as the real one
+
+
+def test_status_pretty_and_short(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s(addons=("dns", "helm3"))
+    r = run(fake_toolchain, "microk8s", "status")
+    lines = r.stdout.splitlines()
+    assert lines[0] == "microk8s is running"
+    assert "    dns                  # (core) CoreDNS" in lines
+    assert lines.index("  enabled:") < lines.index("    dns                  # (core) CoreDNS") < lines.index(
+        "  disabled:")
+    r = run(fake_toolchain, "microk8s", "status", "--format", "short")
+    assert "core/helm3: enabled" in r.stdout.splitlines()
+    assert "core/ingress: disabled" in r.stdout.splitlines()
+
+
+def test_status_not_running(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s(running=False)
+    r = run(fake_toolchain, "microk8s", "status")
+    assert r.returncode == 1
+    assert r.stdout.strip() == "microk8s is not running. Use microk8s inspect for a deeper inspection."
+    r = run(fake_toolchain, "microk8s", "status", "--format", "yaml")
+    doc = yaml.safe_load(r.stdout)
+    assert doc["microk8s"]["running"] is False and "addons" not in doc
+    r = run(fake_toolchain, "microk8s", "status", "--wait-ready", "--timeout", "5")
+    assert r.returncode == 1 and "microk8s is not running" in r.stdout
+
+
+def test_wait_ready_without_timeout_hangs(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    with pytest.raises(subprocess.TimeoutExpired):
+        run(fake_toolchain, "microk8s", "status", "--wait-ready", timeout=1.0)
+    r = run(fake_toolchain, "microk8s", "status", "--wait-ready", "--timeout", "60")
+    assert r.returncode == 0 and r.stdout.startswith("microk8s is running")
+
+
+def test_permission_denied_unless_sudo(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    fake_toolchain.set_permission_denied()
+    r = run(fake_toolchain, "microk8s", "status")
+    assert r.returncode == 1
+    assert r.stdout.startswith("Insufficient permissions to access MicroK8s.")
+    assert "'microk8s' group" in r.stdout
+    r = run(fake_toolchain, "sudo", "-n", "--", "microk8s", "status")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_enable_addons(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s(addons=("dns",))
+    r = run(fake_toolchain, "microk8s", "enable", "dns", "helm3", "ingress")
+    assert r.returncode == 0
+    assert "Addon core/dns is already enabled" in r.stdout
+    assert "Ingress is enabled" in r.stdout
+    assert set(fake_toolchain.state()["microk8s"]["addons"]) >= {"dns", "helm3", "ingress", "ha-cluster"}
+
+
+# --- clustering --------------------------------------------------------------------------------------
+
+JOIN_RE = re.compile(r"^microk8s join (\S+):25000/([0-9a-f]{32})/([0-9a-f]{12})( --worker)?$")
+
+
+@requires_shared()
+def test_add_node_format_matches_transcript(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    first = run(fake_toolchain, "microk8s", "add-node", "--token-ttl", "3600").stdout
+    second = run(fake_toolchain, "microk8s", "add-node").stdout
+    shape = [JOIN_RE.sub("JOIN", line) for line in first.splitlines()]
+    ref = [JOIN_RE.sub("JOIN", line) for line in transcript_body("microk8s-add-node.txt").splitlines()]
+    assert shape == ref
+    assert JOIN_RE.match(first.splitlines()[1])[2] != JOIN_RE.match(second.splitlines()[1])[2]  # type: ignore[index]
+    assert fake_toolchain.state()["tokens"][0]["ttl"] == 3600
+
+
+@requires_shared()
+def test_join_matches_transcript(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    r = run(fake_toolchain, "microk8s", "join", "11.22.33.44:25000/token/token")
+    assert r.stdout.splitlines() == transcript_body("microk8s-join.txt").splitlines()[1:]
+    r = run(fake_toolchain, "microk8s", "join", "10.0.0.1:25000/abc/def", "--worker")
+    assert r.returncode == 0 and fake_toolchain.state()["joined"]["worker"] is True
+
+
+def test_inspect_writes_tarball(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    r = run(fake_toolchain, "microk8s", "inspect")
+    last = r.stdout.strip().splitlines()[-1]
+    m = re.match(r"^  Report tarball is at (\S+/inspection-report-\d{8}_\d{6}\.tar\.gz)$", last)
+    assert m, last
+    tarball = Path(m[1])
+    assert tarball.parent == fake_toolchain.state_dir
+    with tarfile.open(tarball) as tar:
+        assert tar.getnames()
+
+
+# --- kubectl ----------------------------------------------------------------------------------------
+
+
+@requires_shared()
+def test_get_nodes_json_like_transcript(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.set_hostname("MIP-Master")
+    fake_toolchain.install_microk8s()
+    doc = json.loads(run(fake_toolchain, "microk8s", "kubectl", "get", "nodes", "-o", "json").stdout)
+    ref = json.loads(transcript_body("kubectl-get-nodes.json"))
+    assert doc["kind"] == ref["kind"]
+    node = doc["items"][0]
+    assert set(ref["items"][0]) <= set(node)
+    assert set(ref["items"][0]["status"]) - {"images"} <= set(node["status"])
+    assert node["metadata"]["name"] == "mip-master"
+    ready = [c for c in node["status"]["conditions"] if c["type"] == "Ready"]
+    assert ready[0]["status"] == "True"
+
+
+def test_label_node(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    r = run(fake_toolchain, "microk8s", "kubectl", "label", "node", "MIP-MASTER", "master=true")
+    assert r.returncode == 1 and r.stderr.strip() == 'Error from server (NotFound): nodes "MIP-MASTER" not found'
+    r = run(fake_toolchain, "microk8s", "kubectl", "label", "node", "mip-master", "worker=x")
+    assert r.returncode == 0 and r.stdout.strip() == "node/mip-master labeled"
+    r = run(fake_toolchain, "microk8s", "kubectl", "label", "node", "mip-master", "worker=true")
+    assert r.returncode == 1
+    assert r.stderr.strip() == "error: 'worker' already has a value (x), and --overwrite is false"
+    r = run(fake_toolchain, "microk8s", "kubectl", "label", "node", "mip-master", "worker=true", "--overwrite")
+    assert r.returncode == 0
+    assert fake_toolchain.node_labels("mip-master")["worker"] == "true"
+
+
+# --- helm -------------------------------------------------------------------------------------------
+
+
+def _checkouts(fake: FakeToolchain, where: Path) -> tuple[Path, Path]:
+    assert run(fake, "git", "clone", "--depth", "1", "https://github.com/madgik/Exareme2", str(where / "exa")
+               ).returncode == 0
+    assert run(fake, "git", "clone", "https://github.com/HBPMedical/mip-deployment.git", str(where / "mip")
+               ).returncode == 0
+    return where / "exa" / "kubernetes", where / "mip" / "kubernetes"
+
+
+@requires_shared()
+def test_helm_upgrade_install_and_list(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s(addons=("dns", "helm3"))
+    exa, mip = _checkouts(fake_toolchain, tmp_path)
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("localnodes: 2\n")
+    r = run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa), "-f", str(overlay))
+    assert r.returncode == 0, r.stderr
+    ref = transcript_body("helm-upgrade-install.txt").splitlines()
+    got = r.stdout.splitlines()
+    assert got[0] == 'Release "exareme2" does not exist. Installing it now.'
+    assert ref[5] == 'Release "cnpg" does not exist. Installing it now.'
+    assert [line.split(":")[0] for line in got[1:]] == [line.split(":")[0] for line in ref[6:12]]
+    r = run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa), "-f", str(overlay))
+    assert r.stdout.splitlines()[0] == 'Release "exareme2" has been upgraded. Happy Helming!'
+    assert "REVISION: 2" in r.stdout
+    rel = fake_toolchain.helm_releases()["exareme2"]
+    assert rel["revision"] == 2 and rel["values_files"][0]["text"] == "localnodes: 2\n"
+
+    r = run(fake_toolchain, "microk8s", "helm3", "install", "mip", str(mip), "-f", str(mip / ".direct"))
+    assert r.returncode == 0
+    r = run(fake_toolchain, "microk8s", "helm3", "install", "mip", str(mip))
+    assert r.returncode == 1
+    assert r.stderr.strip() == "Error: INSTALLATION FAILED: cannot re-use a name that is still in use"
+
+    listed = json.loads(run(fake_toolchain, "microk8s", "helm3", "list", "-A", "-o", "json").stdout)
+    ref_item = json.loads(transcript_body("helm-list.json").split("\n\n")[0])[0]
+    assert [set(i) for i in listed] == [set(ref_item)] * 2
+    assert {i["name"]: i["revision"] for i in listed} == {"exareme2": "2", "mip": "1"}
+
+    status = json.loads(run(fake_toolchain, "microk8s", "helm3", "status", "mip", "-o", "json").stdout)
+    assert status["info"]["status"] == "deployed" and status["version"] == 1
+
+    pods = json.loads(run(fake_toolchain, "microk8s", "kubectl", "get", "pods", "-A", "-o", "json").stdout)
+    names = [p["metadata"]["name"] for p in pods["items"]]
+    assert sum(1 for n in names if "localnode" in n) == 2
+    assert any(n.startswith("mip-keycloak-db-") for n in names)
+    assert any(n.startswith("coredns-") for n in names)
+
+
+def test_helm_when_cluster_down(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s(running=False)
+    r = run(fake_toolchain, "microk8s", "helm3", "list", "-A", "-o", "json")
+    assert r.returncode == 1 and "Kubernetes cluster unreachable" in r.stderr
+
+
+# --- pods, events, logs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scenario", "phase", "reason", "event"),
+    [
+        ("crashloop", "Running", "CrashLoopBackOff", "BackOff"),
+        ("imagepull", "Pending", "ImagePullBackOff", "Failed"),
+        ("pending", "Pending", None, "FailedScheduling"),
+    ],
+)
+def test_pod_scenarios(fake_toolchain: FakeToolchain, scenario: str, phase: str, reason: str | None,
+                       event: str) -> None:
+    fake_toolchain.mark_fully_installed({"federation": "fed", "data_root": str(fake_toolchain.state_dir / "d"),
+                                         "exareme2": {"path": str(fake_toolchain.state_dir / "exa")},
+                                         "mip_deployment": {"path": str(fake_toolchain.state_dir / "mip")}})
+    fake_toolchain.pod_scenario(scenario)
+    pods = json.loads(run(fake_toolchain, "microk8s", "kubectl", "get", "pods", "-A", "-o", "json").stdout)["items"]
+    bad = [p for p in pods if {"type": "Ready", "status": "True"}.items() - _ready(p).items()]
+    assert len(bad) == 1
+    assert bad[0]["status"]["phase"] == phase
+    if reason:
+        assert bad[0]["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == reason
+    events = json.loads(run(fake_toolchain, "microk8s", "kubectl", "get", "events", "-A", "-o", "json").stdout)
+    assert event in {e["reason"] for e in events["items"] if e["type"] == "Warning"}
+    assert all(e["involvedObject"]["name"] == bad[0]["metadata"]["name"] for e in events["items"])
+
+
+def _ready(pod: dict) -> dict:
+    return next((c for c in pod["status"]["conditions"] if c["type"] == "Ready"), {})
+
+
+def test_ready_after(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s()
+    exa, _ = _checkouts(fake_toolchain, tmp_path)
+    run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa))
+    fake_toolchain.set_ready_after(2)
+
+    def all_ready() -> bool:
+        doc = json.loads(run(fake_toolchain, "microk8s", "kubectl", "get", "pods", "-A", "-o", "json").stdout)
+        return all(c["ready"] for p in doc["items"] for c in p["status"].get("containerStatuses", []))
+
+    assert [all_ready(), all_ready(), all_ready()] == [False, False, True]
+
+
+def test_logs(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s()
+    exa, _ = _checkouts(fake_toolchain, tmp_path)
+    run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa))
+    pod = next(p["metadata"]["name"] for p in fake_toolchain.pods() if "controller-deployment" in p["metadata"]["name"])
+    fake_toolchain.set_log_lines(pod, ["one", "two", "three"])
+    r = run(fake_toolchain, "microk8s", "kubectl", "logs", pod, "-n", "default", "--tail", "2")
+    assert r.stdout == "two\nthree\n"
+    fake_toolchain.set_log_lines(pod, 100_000)
+    start = time.monotonic()
+    r = run(fake_toolchain, "microk8s", "kubectl", "logs", pod, "-n", "default", "-f")
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 100_000
+    assert time.monotonic() - start < 5
+    r = run(fake_toolchain, "microk8s", "kubectl", "logs", "nope", "-n", "default")
+    assert r.returncode == 1 and 'pods "nope" not found' in r.stderr
+
+
+# --- users, ownership, git --------------------------------------------------------------------------
+
+
+def test_users_and_groups(fake_toolchain: FakeToolchain) -> None:
+    r = run(fake_toolchain, "id", "-u", "mipadmin")
+    assert r.returncode == 1 and r.stderr.strip() == "id: 'mipadmin': no such user"
+    assert run(fake_toolchain, "adduser", "--disabled-password", "--gecos", "", "mipadmin").returncode == 0
+    assert run(fake_toolchain, "adduser", "--disabled-password", "--gecos", "", "mipadmin").returncode == 1
+    r = run(fake_toolchain, "usermod", "-aG", "sudo,microk8s", "mipadmin")
+    assert r.returncode == 6 and "group 'microk8s' does not exist" in r.stderr  # no snap yet
+    fake_toolchain.install_microk8s()
+    assert run(fake_toolchain, "usermod", "-aG", "sudo,microk8s", "mipadmin").returncode == 0
+    assert run(fake_toolchain, "id", "-nG", "mipadmin").stdout.split() == ["mipadmin", "sudo", "microk8s"]
+    assert run(fake_toolchain, "getent", "group", "sudo").stdout.strip() == "sudo:x:27:mipadmin"
+    assert run(fake_toolchain, "getent", "passwd", "ghost").returncode == 2
+    assert run(fake_toolchain, "adduser", "mipadmin", "adm").stdout.endswith("Done.\n")
+
+
+def test_chown_and_stat(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.add_user("mipadmin")
+    folder = tmp_path / "data" / "fed" / "dementia"
+    folder.mkdir(parents=True)
+    real = run(fake_toolchain, "stat", "-c", "%U:%G", str(folder)).stdout.strip()
+    assert real and fake_toolchain.owner_of(folder) is None
+    r = run(fake_toolchain, "chown", "-R", "mipadmin:mipadmin", str(tmp_path / "data"))
+    assert r.returncode == 0 and r.stderr == ""
+    assert fake_toolchain.owner_of(folder) == "mipadmin:mipadmin"
+    assert run(fake_toolchain, "stat", "-c", "%U:%G", str(folder)).stdout == "mipadmin:mipadmin\n"
+    r = run(fake_toolchain, "chown", "mipadmin.root", str(folder))
+    assert r.returncode == 0 and r.stderr.strip() == "chown: warning: '.' should be ':'"
+    assert fake_toolchain.owner_of(folder) == "mipadmin:root"
+    assert folder.stat().st_uid == (tmp_path.stat().st_uid)  # real ownership untouched
+    r = run(fake_toolchain, "chown", "ghost:ghost", str(folder))
+    assert r.returncode == 1 and "invalid user" in r.stderr
+
+
+@requires_shared()
+def test_git_clone_and_queries(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    exa, mip = _checkouts(fake_toolchain, tmp_path)
+    assert (exa / "values.yaml").read_text() == (TRANSCRIPTS.parent / "exareme2" / "values-seed-era.yaml").read_text()
+    assert len(list(mip.glob(".direct*")) + list(mip.glob(".proxied*"))) == 8
+    r = run(fake_toolchain, "git", "clone", "https://github.com/madgik/Exareme2", str(tmp_path / "exa"))
+    assert r.returncode == 128
+    assert r.stderr.strip() == (
+        f"fatal: destination path '{tmp_path / 'exa'}' already exists and is not an empty directory."
+    )
+    r = run(fake_toolchain, "git", "-C", str(tmp_path / "exa"), "remote", "get-url", "origin")
+    assert r.stdout.strip() == "https://github.com/madgik/Exareme2"
+    assert run(fake_toolchain, "git", "-C", str(tmp_path), "rev-parse", "--is-inside-work-tree").returncode == 128
+    assert run(fake_toolchain, "git", "-C", str(exa), "rev-parse", "--is-inside-work-tree").stdout == "true\n"
+
+
+# --- sudo -------------------------------------------------------------------------------------------
+
+
+def test_sudo_logs_and_runs_inner(fake_toolchain: FakeToolchain) -> None:
+    r = run(fake_toolchain, "sudo", "-n", "--", "hostname")
+    assert r.stdout == "mip-master\n"
+    assert fake_toolchain.calls() == [["sudo", "-n", "--", "hostname"], ["hostname"]]
+
+
+def test_sudo_password(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.set_sudo_password("s3cret")
+    r = run(fake_toolchain, "sudo", "-n", "--", "hostname")
+    assert r.returncode == 1 and r.stderr.strip() == "sudo: a password is required"
+    r = run(fake_toolchain, "sudo", "-S", "-p", "", "--", "hostname", stdin="wrong\n")
+    assert r.returncode == 1 and r.stderr.strip().endswith("sudo: 1 incorrect password attempt")
+    r = run(fake_toolchain, "sudo", "-S", "-p", "", "--", "hostname", stdin="s3cret\n")
+    assert r.returncode == 0 and r.stdout == "mip-master\n"
+    assert ["hostname"] in fake_toolchain.calls()
+    assert all("s3cret" not in " ".join(c) for c in fake_toolchain.calls())
+
+
+# --- faults -----------------------------------------------------------------------------------------
+
+
+def test_fail_times_then_recovers(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    fake_toolchain.fail("microk8s", "enable", stderr="boom", exit_code=3, times=1)
+    r = run(fake_toolchain, "sudo", "-n", "--", "microk8s", "enable", "dns")
+    assert (r.returncode, r.stderr.strip()) == (3, "boom")
+    r = run(fake_toolchain, "microk8s", "enable", "dns")
+    assert r.returncode == 0
+    assert fake_toolchain.calls_of("microk8s", "enable") == [["microk8s", "enable", "dns"]] * 2
+
+
+def test_hang_and_slow(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.hang("hostname", times=1)
+    with pytest.raises(subprocess.TimeoutExpired):
+        run(fake_toolchain, "hostname", timeout=1.0)
+    assert run(fake_toolchain, "hostname").returncode == 0
+    fake_toolchain.slow("hostname", seconds=0.5)
+    start = time.monotonic()
+    assert run(fake_toolchain, "hostname").returncode == 0
+    assert time.monotonic() - start >= 0.5
+
+
+def test_unsupported_call_is_loud(fake_toolchain: FakeToolchain) -> None:
+    r = run(fake_toolchain, "snap", "refresh", "microk8s")
+    assert r.returncode == 1 and "fake: unsupported call" in r.stderr
+
+
+def test_mark_fully_installed(fake_toolchain: FakeToolchain, answers, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    answers = answers.model_copy(update={"data_root": tmp_path / "data"})
+    answers.exareme2.path = tmp_path / "exa"
+    answers.mip_deployment.path = tmp_path / "mip"
+    fake_toolchain.mark_fully_installed(answers)
+    assert set(fake_toolchain.helm_releases()) == {"exareme2", "mip"}
+    assert fake_toolchain.owner_of(tmp_path / "data" / "mipfed1" / "dementia") == "mipadmin:mipadmin"
+    assert fake_toolchain.node_labels("mip-master")["worker"] == "true"
+    assert run(fake_toolchain, "id", "-nG", "mipadmin").stdout.split()[1:] == ["sudo", "microk8s"]
+    with pytest.raises(ValueError, match="real system"):
+        FakeToolchain(tmp_path / "other").mark_fully_installed({"federation": "f"})
