@@ -47,6 +47,11 @@ class JoinCommand:
     def address(self) -> str:
         return self.connection.split("/", 1)[0]
 
+    @property
+    def token(self) -> str:
+        """The one-time secret part; it lets a machine join the cluster until it expires."""
+        return self.connection.split("/")[1]
+
     def command(self, *, worker: bool = True, connection: str | None = None) -> str:
         """The line to paste on the new node."""
         return " ".join(self.argv(worker=worker, connection=connection))
@@ -105,8 +110,12 @@ def join_cluster(join_command: JoinCommand, runner: Any, *, worker: bool = True,
     """Run ``microk8s join … --worker`` on this node through the install runner.
 
     ``runner`` is a ``mipwizard.core.runner.ProcessRunner`` (returns its RunResult); typed loosely
-    so this module does not depend on the install engine.
+    so this module does not depend on the install engine. The token is added to the runner's
+    redactor first: it grants cluster membership until it expires, so it stays out of logs.
     """
+    redactor = getattr(runner, "redactor", None)
+    if redactor is not None:
+        redactor.add(join_command.token)
     return runner.run(join_command.argv(worker=worker), privileged=True, timeout=timeout)
 
 
