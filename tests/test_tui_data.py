@@ -93,3 +93,66 @@ async def test_data_screen_create_missing_can_be_declined(tmp_path: Path) -> Non
         await settle(pilot)
         assert isinstance(app.screen, DataScreen)
         assert not (root / "mipfed1" / "dementia").exists()
+
+
+async def test_data_screen_creates_missing_folder_with_owner(fake_toolchain, tmp_path: Path) -> None:
+    fake_toolchain.add_user("mipadmin")
+    root = tmp_path / "data"
+    (root / "mipfed1").mkdir(parents=True)
+    app = Host(lambda: DataScreen(root, "mipfed1", "mipadmin", pathologies=["dementia"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)  # the re-check after creating
+        assert (root / "mipfed1" / "dementia").is_dir()
+        assert fake_toolchain.owner_of(root / "mipfed1" / "dementia") == "mipadmin:mipadmin"
+        table = app.screen.query_one("#pathologies", DataTable)
+        assert table.get_row_at(0)[0] == "dementia" and table.get_row_at(0)[4] == "ok, 1 warning"
+
+
+async def test_nodes_screen_labels_and_shows_join_command(fake_toolchain) -> None:
+    from mipwizard.tui.screens.nodes import NodesScreen
+
+    fake_toolchain.install_microk8s()
+    fake_toolchain.add_node("worker1")
+    app = Host(NodesScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#nodes", DataTable)
+        names = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        assert names == ["mip-master", "worker1"]
+        assert "SMPC needs 3" in text_of(screen, "#smpc")
+
+        await pilot.press("down", "s")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        assert fake_toolchain.calls_of("microk8s", "kubectl", "label") == [
+            ["microk8s", "kubectl", "label", "node", "worker1", "worker=true", "smpc_player=true", "--overwrite"]
+        ]
+        assert table.get_row_at(1)[2] == "worker, smpc_player"
+
+        await pilot.press("j")
+        await settle(pilot)
+        join_text = text_of(screen, "#join")
+        assert fake_toolchain.calls_of("microk8s", "add-node") == [["microk8s", "add-node", "--token-ttl", "3600"]]
+        token = fake_toolchain.state()["tokens"][0]["token"]
+        assert f"/{token}/" in join_text and "--worker" in join_text
+        await pilot.press("y")
+        assert token in app.clipboard
+
+
+async def test_nodes_screen_without_microk8s(fake_toolchain) -> None:
+    from mipwizard.tui.screens.nodes import NodesScreen
+
+    app = Host(NodesScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "snap install microk8s --classic" in text_of(app.screen, "#nodes-status")
+        await pilot.press("w")  # nothing selected: a notice, no crash
+        await pilot.press("escape")

@@ -39,9 +39,9 @@ class NodesScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("r", "refresh_nodes", "Refresh"),
-        Binding("j", "join_command", "Join command"),
+        Binding("j", "join_command", "Join cmd"),
         Binding("y", "copy_join", "Copy"),
-        Binding("w", "label('worker')", "Label worker"),
+        Binding("w", "label('worker')", "Worker"),
         Binding("s", "label('smpc')", "Worker+SMPC"),
         Binding("m", "label('master')", "Label master", show=False),
         Binding("escape", "back", "Back"),
@@ -176,6 +176,7 @@ class NodesScreen(Screen[None]):
         ]
         if join.alternatives:
             lines += ["", "If it cannot reach that address, one of:", *join.alternative_worker_commands]
+        lines += ["", "(In a shell on this machine, `mipwizard node join-command` prints the same.)"]
         self.query_one("#join", Static).update("\n".join(lines))
 
     def action_copy_join(self) -> None:
