@@ -176,7 +176,7 @@ class NodesScreen(Screen[None]):
         ]
         if join.alternatives:
             lines += ["", "If it cannot reach that address, one of:", *join.alternative_worker_commands]
-        lines += ["", "(In a shell on this machine, `mipwizard node join-command` prints the same.)"]
+        lines += ["", "(In a shell on this machine, `mipwizard node join-command` prints a fresh one.)"]
         self.query_one("#join", Static).update("\n".join(lines))
 
     def action_copy_join(self) -> None:
