@@ -361,3 +361,14 @@ def test_upstream_metadata_rules(tbi: Path) -> None:
     rules = {p.rule for p in check_pathology(tbi).problems}
     expected = {"metadata-bad-longitudinal", "metadata-bad-dataset-cde", "metadata-bad-code", "metadata-bad-min-max"}
     assert expected <= rules
+
+
+@needs_data
+def test_semicolon_file_and_spreadsheets_get_hints(tbi: Path) -> None:
+    path = tbi / "dummy_tbi.csv"
+    path.write_text(path.read_text().replace(",", ";"))
+    (tbi / "more.xlsx").write_bytes(b"PK")
+    problems = check_pathology(tbi).problems
+    assert "another separator" in only(problems, "csv-unknown-column").message
+    spreadsheet = only(problems, "pathology-file-not-imported")
+    assert spreadsheet.file.name == "more.xlsx" and spreadsheet.severity == "warning"

@@ -8,6 +8,8 @@ from .csvcheck import check_csv
 from .metadata import METADATA_FILE, read_metadata
 from .report import WARNING, DataReport, FileReport, PathologyReport
 
+NOT_IMPORTED = {".xlsx", ".xls", ".ods", ".tsv", ".txt", ".sav", ".dta"}  # spreadsheets people drop here
+
 
 def check_pathology(folder: Path) -> PathologyReport:
     """Check the metadata and every CSV of one pathology folder."""
@@ -35,6 +37,14 @@ def check_pathology(folder: Path) -> PathologyReport:
             severity=WARNING,
             file=folder,
         )
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in NOT_IMPORTED and path.is_file():
+            metadata_report.add(
+                "pathology-file-not-imported",
+                f"{path.name} is not imported: only .csv files are — export it as CSV (comma-separated, UTF-8)",
+                severity=WARNING,
+                file=path,
+            )
     for path in csv_paths:
         csv_report = FileReport(path)
         report.csvs.append(csv_report)

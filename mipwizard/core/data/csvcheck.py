@@ -91,6 +91,8 @@ def _check_header(header: list[str], metadata: Metadata, report: FileReport) -> 
         if name not in known:
             close = difflib.get_close_matches(name.strip(), list(known), n=1)
             hint = f"did you mean {close[0]}? " if close else ""
+            if len(header) == 1 and any(sep in name for sep in ";\t|"):
+                hint = "the file seems to use another separator than ',' — save it as comma-separated; "
             report.add(
                 "csv-unknown-column",
                 f"column {name!r} is not a variable in CDEsMetadata.json — {hint}"
