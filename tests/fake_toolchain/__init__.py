@@ -54,7 +54,7 @@ class FakeToolchain:
         state = default_state(hostname, user, os.getuid())
         state["bin_dir"] = str(self.bin_dir)
         self._store.write(state)
-        self._store.calls_path.write_text("")
+        Path(self._store.calls_path).write_text("")
         for name in PROGRAMS:
             write_wrapper(self.bin_dir, name)
 
@@ -85,7 +85,7 @@ class FakeToolchain:
 
     def clear_calls(self) -> None:
         with self._store.locked():
-            self._store.calls_path.write_text("")
+            Path(self._store.calls_path).write_text("")
 
     # --- faults ------------------------------------------------------------------------------------
 

@@ -6,13 +6,14 @@ Stdlib only and cheap to import: every fake call pays for it.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing/pathlib cost milliseconds at every fake call
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 STATE_ENV = "MIPWIZARD_FAKE_STATE"
 STATE_FILE = "state.json"
@@ -67,11 +68,11 @@ def default_state(hostname: str, current_user: str, current_uid: int) -> dict[st
 class Store:
     """Reads and atomically rewrites ``state.json``; appends to ``calls.jsonl``."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.dir = Path(state_dir)
-        self.path = self.dir / STATE_FILE
-        self.calls_path = self.dir / CALLS_FILE
-        self.lock_path = self.dir / LOCK_FILE
+    def __init__(self, state_dir: str | Path) -> None:
+        self.dir = os.fspath(state_dir)
+        self.path = os.path.join(self.dir, STATE_FILE)
+        self.calls_path = os.path.join(self.dir, CALLS_FILE)
+        self.lock_path = os.path.join(self.dir, LOCK_FILE)
 
     def read(self) -> dict[str, Any]:
         with open(self.path, encoding="utf-8") as fh:
@@ -79,28 +80,18 @@ class Store:
         return data
 
     def write(self, state: dict[str, Any]) -> None:
-        tmp = self.path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
+        tmp = os.path.join(self.dir, f".{STATE_FILE}.{os.getpid()}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(state, fh, indent=1)
         os.replace(tmp, self.path)
 
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+    def locked(self) -> _Lock:
+        return _Lock(self.lock_path)
 
-    @contextlib.contextmanager
-    def update(self) -> Iterator[dict[str, Any]]:
-        """``with store.update() as state: ...`` — read, let the caller change, write back."""
-        with self.locked():
-            state = self.read()
-            yield state
-            self.write(state)
+    def update(self) -> _Update:
+        """``with store.update() as state: ...`` — read, let the caller change, write back
+        (also when the block returns early; not when it raises)."""
+        return _Update(self)
 
     def log_call(self, argv: list[str], stdin: bool) -> None:
         line = json.dumps({"argv": argv, "stdin": stdin}) + "\n"
@@ -113,26 +104,66 @@ class Store:
 
     def read_calls(self) -> list[dict[str, Any]]:
         try:
-            text = self.calls_path.read_text(encoding="utf-8")
+            with open(self.calls_path, encoding="utf-8") as fh:
+                text = fh.read()
         except FileNotFoundError:
             return []
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-FAKE_PY = Path(__file__).resolve().parent / "fake.py"
+class _Lock:
+    """An exclusive flock on state.lock (contextlib costs an import per call)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
 
 
-def write_wrapper(bin_dir: Path, name: str) -> None:
+class _Update:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.lock = _Lock(store.lock_path)
+
+    def __enter__(self) -> dict[str, Any]:
+        self.lock.__enter__()
+        try:
+            self.state = self.store.read()
+        except BaseException:
+            self.lock.__exit__()
+            raise
+        return self.state
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is None:
+                self.store.write(self.state)
+        finally:
+            self.lock.__exit__()
+
+
+FAKE_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake.py")
+
+
+def write_wrapper(bin_dir: str | Path, name: str) -> None:
     """An executable ``bin_dir/name`` that runs the fake (absolute path, so it works anywhere)."""
     import shlex
 
-    path = Path(bin_dir) / name
-    tmp = path.with_name(f".{name}.tmp")
-    tmp.write_text(
-        "#!/bin/sh\n"
-        f'exec "${{MIPWIZARD_FAKE_PYTHON:-python3}}" -S {shlex.quote(str(FAKE_PY))} {shlex.quote(name)} "$@"\n'
-    )
-    tmp.chmod(0o755)
+    path = os.path.join(bin_dir, name)
+    tmp = os.path.join(bin_dir, f".{name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(
+            "#!/bin/sh\n"
+            f'exec "${{MIPWIZARD_FAKE_PYTHON:-python3}}" -S {shlex.quote(FAKE_PY)} {shlex.quote(name)} "$@"\n'
+        )
+    os.chmod(tmp, 0o755)
     os.replace(tmp, path)
 
 
@@ -142,10 +173,12 @@ def set_program_present(state: dict[str, Any], name: str, present: bool) -> None
     if not bin_dir:
         return
     if present:
-        write_wrapper(Path(bin_dir), name)
+        write_wrapper(bin_dir, name)
     else:
-        with contextlib.suppress(FileNotFoundError):
-            (Path(bin_dir) / name).unlink()
+        try:  # noqa: SIM105 - contextlib costs an import per call
+            os.unlink(os.path.join(bin_dir, name))
+        except FileNotFoundError:
+            pass
 
 
 def prefix_matches(prefix: list[str], argv: list[str]) -> bool:

@@ -10,9 +10,8 @@ import os
 import stat
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _common import err, sleep_forever, unsupported
 from _state import STATE_ENV, Store, prefix_matches
@@ -102,7 +101,7 @@ def main(argv: list[str]) -> int:
     if not state_dir:
         err(f"fake: {STATE_ENV} is not set — use the fake_toolchain fixture / FakeToolchain.env()")
         return 97
-    store = Store(Path(state_dir))
+    store = Store(state_dir)
     call = [name, *args]
     store.log_call(call, stdin_is_open())
 

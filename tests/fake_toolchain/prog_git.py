@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 from _common import err, out, unsupported
+
+TYPE_CHECKING = False  # typing costs ms at every fake call; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
-from typing import Any
 
 from _common import Args, err, out, unsupported
+
+TYPE_CHECKING = False  # typing costs ms at every fake call; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 UNREACHABLE = (
     'Kubernetes cluster unreachable: Get "https://127.0.0.1:16443/version": '
@@ -80,6 +82,8 @@ def _rfc3339nano(ts_ns: int) -> str:
 
 
 def _chart_meta(path: str) -> dict[str, str]:
+    import re
+
     meta = {"name": os.path.basename(os.path.normpath(path)), "version": "0.1.0", "appVersion": ""}
     try:
         with open(os.path.join(path, "Chart.yaml"), encoding="utf-8") as fh:
@@ -102,6 +106,8 @@ def _chart_kind(release: str, path: str, chart_name: str) -> str:
 
 
 def _localnodes(values_files: list[dict], sets: list[str]) -> int | None:
+    import re
+
     found: int | None = None
     for f in values_files:
         for m in re.finditer(r"^localnodes:\s*(\d+)\s*(?:#.*)?$", f["text"], re.MULTILINE):

@@ -7,13 +7,13 @@ scripts/wrappers (status.py print_pretty/print_yaml/print_short, add_token.py pr
 from __future__ import annotations
 
 import os
-import re
-import secrets
 import time
-from pathlib import Path
-from typing import Any
 
 from _common import err, out, sleep_forever, unsupported
+
+TYPE_CHECKING = False  # typing costs ms at every fake call; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 NOT_RUNNING = "microk8s is not running. Use microk8s inspect for a deeper inspection."
 
@@ -311,6 +311,8 @@ def add_node(ctx: Any, rest: list[str]) -> int:
     if not state["microk8s"]["running"]:
         out(NOT_RUNNING)
         return 1
+    import secrets
+
     token = token or secrets.token_hex(16)
     if len(token) < 32:
         out("Invalid token size.  It must be 32 characters long.")
@@ -352,10 +354,13 @@ def add_node(ctx: Any, rest: list[str]) -> int:
     return 0
 
 
-JOIN_RE = re.compile(r"^(?P<host>[^:/\s]+):(?P<port>\d+)/(?P<token>[0-9a-zA-Z]+)(?:/(?P<check>[0-9a-zA-Z]+))?$")
+JOIN_PATTERN = r"^(?P<host>[^:/\s]+):(?P<port>\d+)/(?P<token>[0-9a-zA-Z]+)(?:/(?P<check>[0-9a-zA-Z]+))?$"
 
 
 def join(ctx: Any, rest: list[str]) -> int:
+    import re
+
+    JOIN_RE = re.compile(JOIN_PATTERN)
     worker = "--worker" in rest
     targets = [a for a in rest if not a.startswith("-")]
     if len(targets) != 1 or not JOIN_RE.match(targets[0]):
@@ -437,20 +442,20 @@ def inspect(ctx: Any, rest: list[str]) -> int:
     out("  Inspect dqlite")
     out()
     out("Building the report tarball")
-    path = _write_report(Path(ctx.store.dir), state)
+    path = _write_report(ctx.store.dir, state)
     out(f"  Report tarball is at {path}")
     return 0
 
 
-def _write_report(state_dir: Path, state: dict) -> Path:
+def _write_report(state_dir: str, state: dict) -> str:
     import io
     import tarfile
 
     stamp = time.strftime("%Y%m%d_%H%M%S", time.gmtime())
-    path = state_dir / f"inspection-report-{stamp}.tar.gz"
+    path = os.path.join(state_dir, f"inspection-report-{stamp}.tar.gz")
     n = 1
-    while path.exists():
-        path = state_dir / f"inspection-report-{stamp}-{n}.tar.gz"
+    while os.path.exists(path):
+        path = os.path.join(state_dir, f"inspection-report-{stamp}-{n}.tar.gz")
         n += 1
     members = {
         "inspection-report/snap.microk8s.daemon-kubelite/systemctl.log": (

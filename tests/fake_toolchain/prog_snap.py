@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from _common import err, out, unsupported
 from _state import set_program_present
+
+TYPE_CHECKING = False  # typing costs ms at every fake call; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_CHANNEL = "1.32/stable"
 # channel track -> (version, revision); unknown tracks get a plausible made-up pair.
