@@ -117,10 +117,11 @@ def _colour(text: str) -> str:
 
 
 def _logs(args: argparse.Namespace) -> int:
+    # Only cheap imports here: this command is often piped into grep/less and should start at once.
+    from ..core.cluster.access import logs_argv, outside_microk8s_group
     from ..core.cluster.logs import stream_logs
-    from ..core.cluster.queries import ClusterQueries
     from ..core.cluster.secrets import redactor_for
-    from ..core.system import ProgramNotFound, find_program
+    from ..core.system import ProgramNotFound, find_program, is_root, privileged_argv
 
     try:
         find_program("microk8s")
@@ -128,8 +129,9 @@ def _logs(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_UNREACHABLE
     answers, chart = _sources(args)
-    queries = ClusterQueries()
-    argv = queries.logs_argv(args.pod, args.namespace, container=args.container, follow=args.follow, tail=args.tail)
+    argv = logs_argv(args.pod, args.namespace, container=args.container, follow=args.follow, tail=args.tail)
+    if not is_root() and outside_microk8s_group():
+        argv = privileged_argv(argv)
     code, gone = stream_logs(argv, sys.stdout.buffer, redactor=redactor_for(chart, answers))
     if gone:  # the reader (e.g. `| head`) went away: silence the final flush of a closed pipe
         import os

@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import getpass
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
+from .access import logs_argv, outside_microk8s_group
 from .health import PodHealth, Problem, addon_problems, node_problems, pod_health, release_problems
 from .readers import (
     Event,
@@ -140,7 +140,7 @@ class ClusterQueries:
         self.timeout = timeout
         self._capture: Capture = capture_fn or capture
         self._sudo_allowed = use_sudo is not False and not is_root()
-        self._sudo = bool(use_sudo) if use_sudo is not None else (self._sudo_allowed and _outside_microk8s_group())
+        self._sudo = bool(use_sudo) if use_sudo is not None else (self._sudo_allowed and outside_microk8s_group())
 
     @property
     def needs_sudo(self) -> bool:
@@ -167,15 +167,8 @@ class ClusterQueries:
         follow: bool = False,
         tail: int | None = None,
     ) -> list[str]:
-        args = ["logs"]
-        if follow:
-            args.append("-f")
-        args += [pod, "-n", namespace]
-        if container:
-            args += ["-c", container]
-        if tail is not None:
-            args += ["--tail", str(tail)]
-        return self.kubectl_argv(*args)
+        argv = logs_argv(pod, namespace, container=container, follow=follow, tail=tail)
+        return privileged_argv(argv) if self._sudo else argv
 
     # --- running -------------------------------------------------------------------------------
     def run(self, *args: str, timeout: float | None = None) -> Captured:
@@ -299,19 +292,6 @@ class ClusterQueries:
         # Problems first, then by namespace/name: the order every face shows.
         snap.pod_health.sort(key=lambda h: (h.healthy, h.pod.namespace, h.pod.name))
         return snap
-
-
-def _outside_microk8s_group() -> bool:
-    """True when a ``microk8s`` group exists and this process is not in it (so sudo is needed)."""
-    import grp
-
-    for name in ("microk8s", "snap_microk8s"):
-        try:
-            gid = grp.getgrnam(name).gr_gid
-        except KeyError:
-            continue
-        return gid not in os.getgroups() and gid != os.getegid()
-    return False
 
 
 def _first_line(text: str) -> str:
