@@ -447,3 +447,100 @@ def test_mark_fully_installed(fake_toolchain: FakeToolchain, answers, tmp_path: 
     assert run(fake_toolchain, "id", "-nG", "mipadmin").stdout.split()[1:] == ["sudo", "microk8s"]
     with pytest.raises(ValueError, match="real system"):
         FakeToolchain(tmp_path / "other").mark_fully_installed({"federation": "f"})
+
+
+# --- deeper behaviour -------------------------------------------------------------------------------
+
+
+def test_helm_wait_fails_when_pods_never_get_ready(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s()
+    exa, _ = _checkouts(fake_toolchain, tmp_path)
+    fake_toolchain.pod_scenario("crashloop")
+    r = run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa), "--wait",
+            "--timeout", "5m")
+    assert r.returncode == 1 and r.stderr.strip() == "Error: timed out waiting for the condition"
+    assert fake_toolchain.helm_releases()["exareme2"]["status"] == "failed"
+    fake_toolchain.pod_scenario("healthy")
+    fake_toolchain.set_ready_after(3)  # still creating: helm --wait would see them become ready
+    r = run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa), "--wait")
+    assert r.returncode == 0 and "has been upgraded" in r.stdout
+
+
+def test_non_root_user_needs_sudo(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.set_current_user("ubuntu")
+    r = run(fake_toolchain, "snap", "install", "microk8s", "--classic")
+    assert r.returncode == 1 and r.stderr.strip() == "error: access denied (try with sudo)"
+    r = run(fake_toolchain, "sudo", "-n", "snap", "install", "microk8s", "--classic")
+    assert r.returncode == 0, r.stderr
+    assert run(fake_toolchain, "id", "-un").stdout == "ubuntu\n"
+    assert run(fake_toolchain, "sudo", "-n", "id", "-un").stdout == "root\n"
+    r = run(fake_toolchain, "adduser", "--disabled-password", "--gecos", "", "mipadmin")
+    assert r.returncode == 1 and "Only root" in r.stderr
+
+
+def test_stdin_is_recorded(fake_toolchain: FakeToolchain) -> None:
+    run(fake_toolchain, "hostname")
+    run(fake_toolchain, "hostname", stdin="")
+    assert [c["stdin"] for c in fake_toolchain.call_records()] == [False, True]
+
+
+def test_concurrent_calls_lose_no_update(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    procs = [
+        subprocess.Popen(["microk8s", "kubectl", "label", "node", "mip-master", f"k{i}=v"], env=fake_toolchain.env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for i in range(16)
+    ]
+    assert [p.wait(timeout=30) for p in procs] == [0] * 16
+    labels = fake_toolchain.node_labels("mip-master")
+    assert all(labels[f"k{i}"] == "v" for i in range(16))
+    assert len(fake_toolchain.calls_of("microk8s", "kubectl", "label")) == 16
+
+
+def test_logs_follow_with_hang_prints_then_waits(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s()
+    exa, _ = _checkouts(fake_toolchain, tmp_path)
+    run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa))
+    pod = fake_toolchain.pods()[-1]["metadata"]["name"]
+    fake_toolchain.set_log_lines(pod, ["hello"])
+    fake_toolchain.hang("microk8s", "kubectl", "logs")
+    proc = subprocess.Popen(["microk8s", "kubectl", "logs", "-f", pod, "-n", "default", "-c", "node"],
+                            env=fake_toolchain.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "hello\n"
+        time.sleep(0.2)
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_microk8s_appears_on_path_with_the_snap(fake_toolchain: FakeToolchain) -> None:
+    assert shutil.which("microk8s") in (None, *(f"{d}/microk8s" for d in ("/usr/bin", "/usr/local/bin")))
+    assert "/snap/bin" not in fake_toolchain.env()["PATH"].split(":")
+    fake_toolchain.install_microk8s()
+    assert shutil.which("microk8s") == str(fake_toolchain.bin_dir / "microk8s")
+
+
+def test_delete_pod_comes_back_with_a_new_name(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s()
+    exa, _ = _checkouts(fake_toolchain, tmp_path)
+    run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa))
+    before = {p["metadata"]["name"] for p in fake_toolchain.pods()}
+    victim = next(n for n in before if "controller-deployment" in n)
+    r = run(fake_toolchain, "microk8s", "kubectl", "delete", "pod", victim, "-n", "default")
+    assert r.stdout.strip() == f'pod "{victim}" deleted'
+    after = {p["metadata"]["name"] for p in fake_toolchain.pods()}
+    assert victim not in after and len(after) == len(before)
+
+
+@requires_shared()
+def test_set_pods_serves_raw_items(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    ref = json.loads(transcript_body("kubectl-get-pods.json"))
+    fake_toolchain.set_pods(ref["items"])
+    doc = json.loads(run(fake_toolchain, "microk8s", "kubectl", "get", "pods", "-A", "-o", "json").stdout)
+    assert doc["items"] == ref["items"]
+    events = json.loads(run(fake_toolchain, "microk8s", "kubectl", "get", "events", "-A", "-o", "json").stdout)
+    assert [e["reason"] for e in events["items"]] == ["BackOff"]

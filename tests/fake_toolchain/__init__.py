@@ -36,6 +36,7 @@ from ._state import STATE_ENV, Store, default_state, set_program_present, write_
 PROGRAMS = ("snap", "sudo", "id", "getent", "adduser", "usermod", "chown", "stat", "git", "hostname")
 SCENARIOS = ("healthy", "crashloop", "pending", "imagepull")
 PACKAGE_DIR = Path(__file__).resolve().parent
+SNAP_BIN_DIRS = ("/snap/bin", "/var/lib/snapd/snap/bin")
 
 
 class FakeToolchain:
@@ -64,7 +65,8 @@ class FakeToolchain:
         """A copy of ``base`` (default os.environ) with the fake first on PATH and its state set."""
         env = dict(os.environ if base is None else base)
         path = env.get("PATH", "")
-        parts = [p for p in path.split(os.pathsep) if p and p != str(self.bin_dir)]
+        # /snap/bin is dropped: a real microk8s there must never stand in for the fake's missing one.
+        parts = [p for p in path.split(os.pathsep) if p and p != str(self.bin_dir) and p not in SNAP_BIN_DIRS]
         env["PATH"] = os.pathsep.join([str(self.bin_dir), *parts])
         env[STATE_ENV] = str(self.state_dir)
         # The venv's own interpreter starts in ~10 ms; `python3` may be a slow pyenv shim.

@@ -197,6 +197,10 @@ def upgrade(ctx: Any, args: Args, rest: list[str]) -> int:
     if not exists:
         out(f'Release "{record["name"]}" does not exist. Installing it now.')
     record = _store(ctx, record, upgrade=exists)
+    if _wait_fails(ctx, record):
+        # helm polls until --timeout (default 5m0s); the fake fails at once with helm's message.
+        err(f"Error: {'UPGRADE FAILED: ' if exists else ''}timed out waiting for the condition")
+        return 1
     if exists:
         out(f'Release "{record["name"]}" has been upgraded. Happy Helming!')
     _print_release(record)
@@ -211,8 +215,45 @@ def install(ctx: Any, args: Args, rest: list[str]) -> int:
     if record is None:
         return code
     record = _store(ctx, record, upgrade=False)
+    if _wait_fails(ctx, record):
+        err("Error: INSTALLATION FAILED: timed out waiting for the condition")
+        return 1
     _print_release(record)
     return 0
+
+
+def _wait_fails(ctx: Any, record: dict) -> bool:
+    """With --wait, a release whose pods never get Ready fails (and is marked "failed")."""
+    if not record["wait"]:
+        return False
+    from _cluster import current_pods
+
+    state = ctx.state()
+    if state["pods"] is not None:
+        return False
+    instance = "app.kubernetes.io/instance"
+    mine = [p for p in current_pods(state) if p["metadata"]["labels"].get(instance) == record["name"]]
+    stuck = [p for p in mine if _never_ready(p)]
+    if not stuck:
+        return False
+    with ctx.store.update() as st:
+        st["releases"][record["name"]]["status"] = "failed"
+        st["releases"][record["name"]]["description"] = (
+            f'Release "{record["name"]}" failed: timed out waiting for the condition'
+        )
+    return True
+
+
+def _never_ready(pod: dict) -> bool:
+    """Unschedulable, crash-looping or image-pulling (ContainerCreating would get Ready)."""
+    status = pod["status"]
+    if status.get("phase") == "Pending" and not status.get("containerStatuses"):
+        return True
+    for c in status.get("containerStatuses", []):
+        reason = (c.get("state", {}).get("waiting") or {}).get("reason")
+        if not c.get("ready") and reason != "ContainerCreating":
+            return True
+    return False
 
 
 def _list_item(r: dict) -> dict:
