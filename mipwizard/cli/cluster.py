@@ -208,10 +208,9 @@ def _watch(queries: Any, timeout: float, interval: float) -> int:
     last = [""]
 
     def progress(p: WaitProgress) -> None:
-        line = p.summary
-        if line.split("  ", 1)[-1] != last[0]:
-            last[0] = line.split("  ", 1)[-1]
-            print(line, flush=True)
+        if p.state != last[0]:
+            last[0] = p.state
+            print(p.summary, flush=True)
 
     result = wait_ready(queries, timeout=timeout, interval=interval, on_progress=progress)
     if result.ready:

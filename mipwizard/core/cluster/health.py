@@ -126,7 +126,7 @@ def _container_problems(pod: Pod, key: str, status: ContainerStatus, evs: list[E
         why = ""
         if last:
             why = f": last run ended with {last.reason or 'an error'} (exit code {last.exit_code})"
-        summary = f"{label} keeps crashing{why}, restarted {status.restart_count}×"
+        summary = f"{label} keeps crashing{why}, restarted {status.restart_count} times"
         fix = f"read its logs: {logs}"
         if last and last.reason == "OOMKilled":
             fix = f"it runs out of memory — give the machine more RAM (guide: 16 GB master); logs: {logs}"

@@ -8,7 +8,14 @@ from .queries import ClusterSnapshot
 
 
 def _wrap(text: str, indent: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,  # pod names and commands must stay copyable
+        break_long_words=False,
+    ) or [indent]
 
 
 def format_status(snap: ClusterSnapshot, *, width: int = 80) -> str:

@@ -22,16 +22,18 @@ class WaitProgress:
     not_ready: list[str] = field(default_factory=list)
 
     @property
-    def summary(self) -> str:
+    def state(self) -> str:
+        """Where things stand, without the time (unchanged looks can be skipped)."""
         snap = self.snapshot
         if not snap.reachable and snap.unreachable:
-            return f"{self.elapsed:4.0f}s  cluster unreachable: {snap.unreachable.message}"
+            return f"cluster unreachable: {snap.unreachable.message}"
         ready_pods = sum(1 for h in snap.pod_health if h.healthy)
         ready_nodes = sum(1 for n in snap.nodes if n.ready)
-        return (
-            f"{self.elapsed:4.0f}s  nodes {ready_nodes}/{len(snap.nodes)} Ready, "
-            f"pods {ready_pods}/{len(snap.pod_health)} Ready"
-        )
+        return f"nodes {ready_nodes}/{len(snap.nodes)} Ready, pods {ready_pods}/{len(snap.pod_health)} Ready"
+
+    @property
+    def summary(self) -> str:
+        return f"{self.elapsed:4.0f}s  {self.state}"
 
 
 @dataclass
