@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .cluster.readers import Node, ReaderError, parse_nodes
@@ -140,15 +140,37 @@ def explain_join_failure(output: str) -> str:
 _MICROK8S_FIX = "check that microk8s is running on this machine (`microk8s status`)"
 
 
-def parse_nodes_json(text: str) -> list[Node]:
-    """Nodes from ``kubectl get nodes -o json`` (the cluster readers' typed ``Node``)."""
+@dataclass(frozen=True)
+class NodeInfo:
+    """What the federation needs of a node (built from the cluster readers' typed ``Node``)."""
+
+    name: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    ready: bool = False
+
+    def has(self, label: str) -> bool:
+        return self.labels.get(label, "").lower() == LABEL_TRUE
+
+    @property
+    def mip_roles(self) -> list[str]:
+        return [role for role in ("master", "worker", "smpc_player") if self.has(role)]
+
+    roles = mip_roles
+
+    @classmethod
+    def from_node(cls, node: Node) -> NodeInfo:
+        return cls(node.name, dict(node.labels), node.ready)
+
+
+def parse_nodes_json(text: str) -> list[NodeInfo]:
+    """Nodes from ``kubectl get nodes -o json`` (parsed by the cluster readers)."""
     try:
-        return parse_nodes(text)
+        return [NodeInfo.from_node(node) for node in parse_nodes(text)]
     except ReaderError as exc:
         raise UserError(f"{exc} — {_MICROK8S_FIX}") from None
 
 
-def list_nodes(*, run: Run = _run) -> list[Node]:
+def list_nodes(*, run: Run = _run) -> list[NodeInfo]:
     result = run(["microk8s", "kubectl", "get", "nodes", "-o", "json"])
     if not result.ok:
         raise UserError(f"cannot list the cluster's nodes: {_last_line(result)} — {_MICROK8S_FIX}")
@@ -196,7 +218,7 @@ def label_node(
 
 
 class LabelledNode(Protocol):
-    """The cluster readers' ``Node``, or anything with a name and labels."""
+    """A NodeInfo, the cluster readers' ``Node``, or anything with a name and labels."""
 
     @property
     def name(self) -> str: ...

@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core.cluster.readers import Node
 from ...core.errors import UserError
 from ...core.federation import (
     DEFAULT_TTL_SECONDS,
     SMPC_MIN_PLAYERS,
     JoinCommand,
+    NodeInfo,
     label_node,
     labels_for,
     list_nodes,
@@ -50,7 +50,7 @@ class NodesScreen(Screen[None]):
     def __init__(self, *, ttl_seconds: int = DEFAULT_TTL_SECONDS, name: str | None = None) -> None:
         super().__init__(name=name)
         self.ttl_seconds = ttl_seconds
-        self.nodes: list[Node] = []
+        self.nodes: list[NodeInfo] = []
         self.join: JoinCommand | None = None
 
     def compose(self) -> ComposeResult:
@@ -86,7 +86,7 @@ class NodesScreen(Screen[None]):
             return
         self.app.call_from_thread(self._show_nodes, nodes)
 
-    def _show_nodes(self, nodes: list[Node]) -> None:
+    def _show_nodes(self, nodes: list[NodeInfo]) -> None:
         self.nodes = nodes
         table = self.query_one("#nodes", DataTable)
         row = table.cursor_row
@@ -106,7 +106,7 @@ class NodesScreen(Screen[None]):
             )
         self._status(f"{len(nodes)} nodes. w labels the selected node worker, s worker + smpc_player.")
 
-    def _selected(self) -> Node | None:
+    def _selected(self) -> NodeInfo | None:
         table = self.query_one("#nodes", DataTable)
         if not self.nodes or not 0 <= table.cursor_row < len(self.nodes):
             return None
