@@ -93,8 +93,11 @@ def check_data_root(root: Path, federation: str | None = None) -> DataReport:
     base = root / federation if federation else root
     if not base.exists():
         general = FileReport(base)
-        fix = f"create it (mipwizard data check {root} lists what is there)" if federation else "create it"
-        general.add("data-root-missing", f"{base} does not exist — {fix}")
+        general.add(
+            "data-root-missing",
+            f"{base} does not exist — create {base}/<PATHOLOGY> folders first (the install does, "
+            "or `n` on the wizard's Data screen) and copy the data there",
+        )
         report.general = general
         return report
     if not base.is_dir():

@@ -114,6 +114,7 @@ class FolderNameDialog(ModalScreen["str | None"]):
 class DataScreen(Screen[None]):
     """Pathologies under ``data_root/federation``: datasets, check results, missing folders."""
 
+    HELP_TOPIC = "data"  # F1 (the app shows assets/help/data.md)
     DEFAULT_CSS = """
     DataScreen { layout: vertical; }
     DataScreen #data-title { height: 1; padding: 0 1; text-style: bold; }

@@ -29,6 +29,7 @@ from .data import ConfirmDialog
 class NodesScreen(Screen[None]):
     """List nodes with their labels; label a node; show the join command ready to copy."""
 
+    HELP_TOPIC = "nodes"  # F1 (the app shows assets/help/nodes.md)
     DEFAULT_CSS = """
     NodesScreen { layout: vertical; }
     NodesScreen #nodes-title { height: 1; padding: 0 1; text-style: bold; }
