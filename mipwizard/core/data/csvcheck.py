@@ -58,8 +58,7 @@ def check_csv(path: Path, metadata: Metadata, report: FileReport) -> None:
                     row=1,
                 )
                 return
-            if not _check_header(header, metadata, report):
-                return
+            _check_header(header, metadata, report)
             _check_rows(reader, header, metadata, report)
         except UnicodeDecodeError:
             report.add(
@@ -75,8 +74,8 @@ def check_csv(path: Path, metadata: Metadata, report: FileReport) -> None:
             )
 
 
-def _check_header(header: list[str], metadata: Metadata, report: FileReport) -> bool:
-    """Column problems; False when the rows cannot be checked meaningfully."""
+def _check_header(header: list[str], metadata: Metadata, report: FileReport) -> None:
+    """Column problems (unknown, duplicate, missing dataset / longitudinal ids)."""
     known = metadata.variables
     seen: set[str] = set()
     for name in header:
@@ -114,7 +113,6 @@ def _check_header(header: list[str], metadata: Metadata, report: FileReport) -> 
                     f"the pathology is longitudinal: add a {code} column, filled on every row",
                     row=1,
                 )
-    return True
 
 
 def _check_rows(reader: _reader, header: list[str], metadata: Metadata, report: FileReport) -> None:
