@@ -23,8 +23,8 @@ class Check:
 
 
 def _check(id_: str, title: str, run: CheckFunction, *, roles: Iterable[Role] = tuple(Role),
-           network_: bool = False) -> Check:
-    return Check(CheckSpec(id_, title, network_), run, frozenset(roles))
+           slow: bool = False) -> Check:
+    return Check(CheckSpec(id_, title, slow), run, frozenset(roles))
 
 
 _MASTERS = (Role.MASTER, Role.LOCAL)
@@ -41,7 +41,7 @@ CHECKS: tuple[Check, ...] = (
     _check("snap", "snap", host.check_snap),
     _check("sudo", "sudo", host.check_sudo),
     _check("microk8s-installed", "microk8s", microk8s.check_installed),
-    _check("microk8s-running", "microk8s running", microk8s.check_running),
+    _check("microk8s-running", "microk8s running", microk8s.check_running, slow=True),
     _check("microk8s-group", "microk8s group", microk8s.check_group),
     _check("hostname", "Host name", host.check_hostname),
     *(
@@ -50,7 +50,7 @@ CHECKS: tuple[Check, ...] = (
         for port, (_, every_node) in network.PORTS.items()
     ),
     _check("main-ip-assigned", "Main IP on host", network.check_main_ip),
-    _check("fqdn-resolves", "FQDN resolves", network.check_fqdn, network_=True),
+    _check("fqdn-resolves", "FQDN resolves", network.check_fqdn, slow=True),
 )
 ALL_IDS: tuple[str, ...] = tuple(c.spec.id for c in CHECKS)
 
