@@ -147,7 +147,7 @@ def _logs(args: argparse.Namespace) -> int:
 
 def _switch(args: argparse.Namespace) -> int:
     from ..core.cluster.queries import ClusterQueries, ClusterUnreachable
-    from ..core.cluster.switch import plan_switch, run_switch
+    from ..core.cluster.switch import plan_switch, remember_profile, run_switch
 
     answers, chart = _sources(args)
     queries = ClusterQueries()
@@ -173,26 +173,13 @@ def _switch(args: argparse.Namespace) -> int:
     if not result.ok:
         error(f"helm upgrade {result.describe()}")
         return EXIT_PROBLEM
-    _remember_profile(answers, plan.profile)
+    problem = remember_profile(answers, plan.profile)
+    if problem:
+        error(problem)
     print(paint(f"Profile .{plan.profile} deployed.", "green"))
     if args.no_wait:
         return EXIT_OK
     return _watch(queries, args.timeout, 5.0)
-
-
-def _remember_profile(answers: Path | None, profile: str) -> None:
-    """Record the new active profile in the answers file (kept if it cannot be read)."""
-    if answers is None or not answers.is_file():
-        return
-    from ..core.answers import load_answers, save_answers
-    from ..core.errors import UserError
-
-    try:
-        current = load_answers(answers)
-        if current.active_profile != profile:
-            save_answers(current.model_copy(update={"active_profile": profile}), answers)
-    except (UserError, OSError) as exc:
-        error(f"could not record the active profile in {answers}: {exc}")
 
 
 def _wait_ready(args: argparse.Namespace) -> int:

@@ -91,7 +91,7 @@ def plan_switch(
         else:
             old_text = None
     if old_text is None:
-        previous = previous_profile or _active_profile(answers_path)
+        previous = previous_profile or active_profile(answers_path)
         if previous and (chart / f".{previous}").is_file():
             old_text = (chart / f".{previous}").read_text(encoding="utf-8")
             compared_with = f"the previous profile .{previous}"
@@ -106,7 +106,7 @@ def plan_switch(
     )
 
 
-def _active_profile(answers_path: Path | None) -> str | None:
+def active_profile(answers_path: Path | None) -> str | None:
     if answers_path is None or not answers_path.is_file():
         return None
     try:
@@ -130,3 +130,18 @@ def run_switch(
 
     runner = ProcessRunner(redactor=plan.redactor)
     return runner.run(plan.argv, privileged=privileged, timeout=timeout, on_lines=on_lines, cancel=cancel)
+
+
+def remember_profile(answers_path: Path | None, profile: str) -> str | None:
+    """Record ``profile`` as the active one in the answers file; returns a problem, or None."""
+    if answers_path is None or not answers_path.is_file():
+        return None
+    from ..answers import load_answers, save_answers
+
+    try:
+        current = load_answers(answers_path)
+        if current.active_profile != profile:
+            save_answers(current.model_copy(update={"active_profile": profile}), answers_path)
+    except (UserError, OSError) as exc:
+        return f"could not record the active profile in {answers_path}: {exc}"
+    return None

@@ -1,0 +1,272 @@
+"""Troubleshoot: what is wrong with the running MIP and what to do, on one screen.
+
+microk8s and its addons, nodes with their MIP labels, helm releases, problems with their fixes,
+and every pod with its health (from container states, not phase). Refreshed on a timer by a
+thread worker, so a slow or hung ``kubectl`` never freezes the screen. Enter opens a pod's live
+log and events; d restarts a pod (after confirmation); p switches the profile.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+if TYPE_CHECKING:
+    from ...core.cluster.health import PodHealth
+    from ...core.cluster.queries import ClusterQueries, ClusterSnapshot
+    from ...core.redact import Redactor
+
+REFRESH_SECONDS = 5.0
+
+
+class TroubleshootScreen(Screen[None]):
+    DEFAULT_CSS = """
+    TroubleshootScreen { layout: vertical; }
+    TroubleshootScreen #ts-title { height: 1; padding: 0 1; text-style: bold; }
+    TroubleshootScreen #ts-cluster { height: auto; max-height: 4; padding: 0 1; }
+    TroubleshootScreen #ts-problems { height: auto; max-height: 7; padding: 0 1; color: $error; }
+    TroubleshootScreen #ts-problems.ok { color: $success; }
+    TroubleshootScreen #pods { height: 1fr; }
+    TroubleshootScreen #ts-status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("l", "open_pod", "Log"),
+        Binding("d", "restart_pod", "Restart pod"),
+        Binding("p", "switch_profile", "Switch profile"),
+    ]
+
+    def __init__(
+        self,
+        query: ClusterQueries | None = None,
+        *,
+        chart: Path | None = None,
+        answers_path: Path | None = None,
+        refresh_seconds: float = REFRESH_SECONDS,
+    ) -> None:
+        super().__init__()
+        self._queries = query
+        self.chart = chart
+        self.answers_path = answers_path
+        self.refresh_seconds = refresh_seconds
+        self.snapshot: ClusterSnapshot | None = None
+        self.redactor: Redactor | None = None
+        self._health: dict[str, PodHealth] = {}
+        self._loading = False
+
+    @property
+    def queries(self) -> ClusterQueries:
+        if self._queries is None:
+            from ...core.cluster.queries import ClusterQueries
+
+            self._queries = ClusterQueries()
+        return self._queries
+
+    def compose(self) -> ComposeResult:
+        yield Static("Troubleshoot — the running MIP", id="ts-title")
+        yield Static("Reading the cluster …", id="ts-cluster", markup=False)
+        yield Static("", id="ts-problems", markup=False)
+        yield DataTable(id="pods", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="ts-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#pods", DataTable)
+        table.add_column("Namespace", key="ns", width=11)
+        table.add_column("Pod", key="pod", width=32)
+        table.add_column("Ready", key="ready", width=5)
+        table.add_column("Rst", key="restarts", width=3)
+        table.add_column("Health", key="state")
+        table.focus()
+        self.action_refresh()
+        self.set_interval(self.refresh_seconds, self._tick)
+
+    # --- refreshing ------------------------------------------------------------------------------
+    def _tick(self) -> None:
+        if self.app.screen is self and not self._loading:
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self._loading = True
+        self._load()
+
+    @work(thread=True, exclusive=True, group="troubleshoot")
+    def _load(self) -> None:
+        try:
+            if self.redactor is None:
+                self._find_sources()
+            snap = self.queries.snapshot()
+            self.app.call_from_thread(self._show, snap)
+        finally:
+            self._loading = False
+
+    def _find_sources(self) -> None:
+        """Answers and chart (for secrets to mask and the profile switch): given, the app's, or saved."""
+        from ...core.cluster.secrets import chart_dir_from, default_answers_path, redactor_for
+
+        app: Any = self.app
+        if self.answers_path is None:
+            self.answers_path = getattr(app, "saved_answers", None) or default_answers_path()
+        if self.chart is None:
+            self.chart = getattr(app, "profiles_dir", None) or chart_dir_from(self.answers_path)
+        chart = self.chart if self.chart is not None and self.chart.is_dir() else None
+        self.redactor = redactor_for(chart, self.answers_path)
+
+    def _show(self, snap: ClusterSnapshot) -> None:
+        self.snapshot = snap
+        cluster = self.query_one("#ts-cluster", Static)
+        problems = self.query_one("#ts-problems", Static)
+        table = self.query_one("#pods", DataTable)
+        stamp = time.strftime("%H:%M:%S")
+        if snap.unreachable is not None:
+            cluster.update(f"Cluster unreachable: {snap.unreachable.message}")
+            problems.remove_class("ok")
+            problems.update(f"fix: {snap.unreachable.fix}")
+            table.clear()
+            self._health = {}
+            self._say(f"{stamp} · r to retry")
+            return
+        cluster.update(self._cluster_text(snap))
+        found = snap.problems
+        problems.set_class(not found, "ok")
+        if found:
+            text = [f"! {p.target}: {p.summary}\n    fix: {p.fix}" for p in found[:3]]
+            if len(found) > 3:
+                text.append(f"… and {len(found) - 3} more (see the pods below)")
+            problems.update(self._mask("\n".join(text)))
+        else:
+            problems.update("No problems found." if snap.healthy else "No problems; some pods are still starting.")
+        self._fill_table(table, snap)
+        ready = sum(1 for h in snap.pod_health if h.healthy)
+        self._say(f"{stamp} · {ready}/{len(snap.pod_health)} pods healthy · Enter: the pod's log and events")
+
+    def _cluster_text(self, snap: ClusterSnapshot) -> str:
+        lines = []
+        if snap.status is not None:
+            lines.append("microk8s running · addons: " + (", ".join(snap.status.enabled_addons) or "none"))
+        nodes = [
+            f"{n.name} {'Ready' if n.ready else 'NOT READY'} [{','.join(n.mip_roles) or 'no MIP labels'}]"
+            for n in snap.nodes
+        ]
+        lines.append("nodes: " + ("; ".join(nodes) or "none"))
+        releases = [f"{r.name} {r.status} r{r.revision}" for r in snap.releases]
+        lines.append("helm: " + (", ".join(releases) or "no release"))
+        lines += [f"(could not read: {e})" for e in snap.errors]
+        return "\n".join(lines)
+
+    def _fill_table(self, table: DataTable[Any], snap: ClusterSnapshot) -> None:
+        selected = self._selected_key()
+        table.clear()
+        self._health = {}
+        for health in snap.pod_health:
+            pod = health.pod
+            state = health.state if health.healthy else f"! {health.state}"
+            table.add_row(pod.namespace, pod.name, health.ready_text, str(pod.restarts), state, key=health.key)
+            self._health[health.key] = health
+        if selected in self._health:
+            table.move_cursor(row=table.get_row_index(selected))
+
+    def _selected_key(self) -> str | None:
+        table = self.query_one("#pods", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:  # the cursor is outside the rows
+            return None
+        return str(key) if key is not None else None
+
+    def _selected(self) -> PodHealth | None:
+        key = self._selected_key()
+        health = self._health.get(key) if key else None
+        if health is None:
+            self.notify("No pod selected.", severity="warning")
+        return health
+
+    # --- actions ---------------------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#pods")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_pod()
+
+    def action_open_pod(self) -> None:
+        from .pod_log import PodLogScreen
+
+        health = self._selected()
+        if health is None:
+            return
+        pod = health.pod
+        containers = [*pod.container_names, *pod.init_container_names]
+        first_bad = next((p.container for p in health.problems if p.container), None)
+        self.app.push_screen(
+            PodLogScreen(self.queries, pod.name, pod.namespace, containers, container=first_bad, redactor=self.redactor)
+        )
+
+    def action_restart_pod(self) -> None:
+        from ..dialogs.confirm import ConfirmDialog
+
+        health = self._selected()
+        if health is None:
+            return
+        pod = health.pod
+        message = (
+            f"Delete pod {pod.namespace}/{pod.name}? Its Deployment starts a fresh one; "
+            "the service is interrupted for this pod until the new one is Ready.\n\n"
+            f"Runs: microk8s kubectl delete pod {pod.name} -n {pod.namespace}"
+        )
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self._say(f"Restarting {pod.name} …")
+                self._delete(pod.name, pod.namespace)
+
+        self.app.push_screen(ConfirmDialog("Restart this pod?", message, yes="Restart"), decided)
+
+    @work(thread=True, group="troubleshoot-restart")
+    def _delete(self, name: str, namespace: str) -> None:
+        from ...core.cluster.queries import ClusterUnreachable
+
+        try:
+            result = self.queries.delete_pod(name, namespace)
+        except ClusterUnreachable as exc:
+            self.app.call_from_thread(self.notify, exc.unreachable.message, severity="error")
+            return
+        if result.ok:
+            self.app.call_from_thread(self.notify, f"Pod {name} deleted; a new one is starting.")
+        else:
+            message = self._mask(result.stderr.strip() or result.stdout.strip() or f"exit {result.exit_code}")
+            self.app.call_from_thread(self.notify, message, title="Restart failed", severity="error")
+        self.app.call_from_thread(self.action_refresh)
+
+    def action_switch_profile(self) -> None:
+        from ..dialogs.troubleshoot_switch import SwitchProfileDialog
+
+        current = None
+        if self.answers_path is not None:
+            from ...core.cluster.switch import active_profile
+
+            current = active_profile(self.answers_path)
+
+        def closed(deployed: bool | None) -> None:
+            if deployed:
+                self.action_refresh()
+
+        dialog = SwitchProfileDialog(self.queries, chart=self.chart, answers_path=self.answers_path, current=current)
+        self.app.push_screen(dialog, closed)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _mask(self, text: str) -> str:
+        return self.redactor.redact(text) if self.redactor is not None else text
+
+    def _say(self, text: str) -> None:
+        self.query_one("#ts-status", Static).update(text)

@@ -1,0 +1,184 @@
+"""Pilot tests: the Troubleshoot dashboard, a pod's live log, restart and profile switch, on the fake cluster."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from textual.app import App
+from textual.widgets import Button, DataTable, Select, Static
+
+from mipwizard.core.cluster.queries import ClusterQueries
+from mipwizard.tui.screens.pod_log import PodLogScreen
+from mipwizard.tui.screens.troubleshoot import TroubleshootScreen
+from mipwizard.tui.widgets.live_log import LiveLog
+
+from .conftest import EXTERNAL_SECRET, requires_shared
+
+pytestmark = requires_shared()
+
+
+class Harness(App[None]):
+    def __init__(self, screen: TroubleshootScreen) -> None:
+        super().__init__()
+        self.first = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first)
+
+
+async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        if loop.time() > end:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+@pytest.fixture
+def cluster(fake_toolchain: Any, answers_data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from mipwizard.core.answers import answers_from_mapping
+    from mipwizard.core.profiles import write_profiles
+
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
+    answers_data.update(
+        data_root=str(tmp_path / "data"),
+        exareme2={"path": str(tmp_path / "exareme2")},
+        mip_deployment={"path": str(tmp_path / "mip-deployment")},
+    )
+    fake_toolchain.mark_fully_installed(answers_data)
+    fake_toolchain.chart = tmp_path / "mip-deployment" / "kubernetes"
+    write_profiles(answers_from_mapping(answers_data), fake_toolchain.chart)
+    fake_toolchain.answers = tmp_path / "answers.yaml"
+    fake_toolchain.answers.write_text(yaml.safe_dump(answers_data))
+    return fake_toolchain
+
+
+def make_screen(cluster: Any) -> TroubleshootScreen:
+    return TroubleshootScreen(
+        ClusterQueries(use_sudo=False), chart=cluster.chart, answers_path=cluster.answers, refresh_seconds=60
+    )
+
+
+def pod_named(cluster: Any, part: str) -> tuple[str, str]:
+    pod = next(p for p in cluster.pods() if part in p["metadata"]["name"])
+    return pod["metadata"]["name"], pod["metadata"]["namespace"]
+
+
+async def select_pod(pilot: Any, screen: TroubleshootScreen, name: str, namespace: str) -> None:
+    table = screen.query_one("#pods", DataTable)
+    await until(pilot, lambda: table.row_count > 0)
+    table.move_cursor(row=table.get_row_index(f"{namespace}/{name}"))
+    await pilot.pause()
+
+
+async def test_dashboard_lists_pods_and_problems(cluster: Any) -> None:
+    cluster.pod_scenario("crashloop")
+    screen = make_screen(cluster)
+    async with Harness(screen).run_test(size=(100, 30)) as pilot:
+        table = screen.query_one("#pods", DataTable)
+        await until(pilot, lambda: table.row_count > 0)
+        keys = {str(row.value) for row in table.rows}
+        assert keys == {f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in cluster.pods()}
+        bad, ns = pod_named(cluster, "exareme2-controller")
+        assert table.get_row_index(f"{ns}/{bad}") == 0  # problems first
+        assert "CrashLoopBackOff" in str(table.get_row_at(0)[-1])
+        problems = str(screen.query_one("#ts-problems", Static).render())
+        assert "keeps crashing" in problems and "mipwizard logs" in problems
+        cluster_text = str(screen.query_one("#ts-cluster", Static).render())
+        assert "master,worker" in cluster_text and "mip deployed" in cluster_text
+
+
+async def test_dashboard_unreachable(cluster: Any) -> None:
+    cluster.set_running(False)
+    screen = make_screen(cluster)
+    async with Harness(screen).run_test(size=(80, 24)) as pilot:
+        status = screen.query_one("#ts-cluster", Static)
+        await until(pilot, lambda: "unreachable" in str(status.render()))
+        assert "microk8s start" in str(screen.query_one("#ts-problems", Static).render())
+
+
+async def test_opening_a_pod_streams_its_log(cluster: Any) -> None:
+    name, ns = pod_named(cluster, "frontend")
+    cluster.set_log_lines(name, ["hello from the frontend", f"secret={EXTERNAL_SECRET}", "last line"])
+    screen = make_screen(cluster)
+    async with Harness(screen).run_test(size=(100, 30)) as pilot:
+        await select_pod(pilot, screen, name, ns)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(pilot.app.screen, PodLogScreen))
+        log_screen = pilot.app.screen
+        log = log_screen.query_one(LiveLog)
+        await until(pilot, lambda: "last line" in log.lines)
+        assert "hello from the frontend" in log.lines
+        assert all(EXTERNAL_SECRET not in line for line in log.lines)
+        assert any(c[:4] == ["microk8s", "kubectl", "logs", "-f"] and name in c for c in cluster.calls())
+        await pilot.press("space")
+        assert log_screen.paused
+        await pilot.press("slash")
+        await pilot.press(*"hello", "enter")
+        assert "match at line" in str(log_screen.query_one("#log-status", Static).render())
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen is screen)
+
+
+async def test_restart_pod_asks_then_deletes(cluster: Any) -> None:
+    name, ns = pod_named(cluster, "gateway-db")
+    screen = make_screen(cluster)
+    async with Harness(screen).run_test(size=(100, 30)) as pilot:
+        await select_pod(pilot, screen, name, ns)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("escape")  # the confirmation's Cancel
+        await pilot.pause()
+        assert not cluster.calls_of("microk8s", "kubectl", "delete")
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: bool(cluster.calls_of("microk8s", "kubectl", "delete")))
+        assert cluster.calls_of("microk8s", "kubectl", "delete")[0] == [
+            "microk8s",
+            "kubectl",
+            "delete",
+            "pod",
+            name,
+            "-n",
+            ns,
+        ]
+
+
+async def test_switch_profile_runs_the_right_helm_argv(cluster: Any) -> None:
+    screen = make_screen(cluster)
+    async with Harness(screen).run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: screen.snapshot is not None)
+        await pilot.press("p")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        dialog.query_one("#profile", Select).value = "proxied.no_auth"
+        deploy = dialog.query_one("#deploy", Button)
+        await until(pilot, lambda: not deploy.disabled)
+        diff = str(dialog.query_one("#diff", Static).render())
+        assert "LINK: proxied" in diff and EXTERNAL_SECRET not in diff
+        await pilot.click("#deploy")
+        chart = cluster.chart
+        expected = [
+            "microk8s",
+            "helm3",
+            "upgrade",
+            "--install",
+            "mip",
+            str(chart),
+            "-f",
+            str(chart / ".proxied.no_auth"),
+        ]
+        await until(pilot, lambda: expected in cluster.calls())
+        status = dialog.query_one("#switch-status", Static)
+        await until(pilot, lambda: "All Ready" in str(status.render()), timeout=30)
+        assert yaml.safe_load(cluster.answers.read_text())["active_profile"] == "proxied.no_auth"
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen is screen)
