@@ -91,9 +91,21 @@ def format_result(result: CheckResult) -> list[str]:
     title = result.title[:TITLE_WIDTH].ljust(TITLE_WIDTH)
     summary = result.summary + (" [failure ignored]" if result.ignored else "")
     indent = " " * (2 + 4 + 2 + TITLE_WIDTH + 2)
-    lines = textwrap.wrap(summary, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
+    lines = _wrap(summary, initial_indent=indent, subsequent_indent=indent) or [indent]
     lines[0] = f"  {status}  {title}  {lines[0][len(indent):]}"
     if result.fix and result.status.value in {"warn", "fail"}:
-        lines += textwrap.wrap(result.fix, WIDTH, initial_indent=" " * 8 + "fix: ",
-                               subsequent_indent=" " * 13, break_on_hyphens=False)
+        lines += _wrap(result.fix, initial_indent=" " * 8 + "fix: ", subsequent_indent=" " * 13)
     return lines
+
+
+_NBSP = "\u00a0"
+_GLUED = ("≥ ", " GB", " GiB", " s)")
+
+
+def _wrap(text: str, *, initial_indent: str, subsequent_indent: str) -> list[str]:
+    """Wrap to 80 columns without splitting a figure from its unit ("≥ 5 GB")."""
+    for pair in _GLUED:
+        text = text.replace(pair, pair.replace(" ", _NBSP))
+    lines = textwrap.wrap(text, WIDTH, break_on_hyphens=False, initial_indent=initial_indent,
+                          subsequent_indent=subsequent_indent)
+    return [line.replace(_NBSP, " ") for line in lines]
