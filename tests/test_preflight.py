@@ -304,9 +304,14 @@ def test_port_taken_names_the_process_and_the_fix() -> None:
     assert result.fix is not None and "systemctl disable --now nginx" in result.fix
 
 
-def test_port_owner_unseen_with_microk8s_installed_is_a_warning() -> None:
-    fake = probe("perfect-master", listening=[{"port": 443, "address": "::"}])
+def test_port_owner_unseen_with_microk8s_installed() -> None:
+    """Not root: psutil gives no pid. microk8s's own ports pass; others warn."""
+    unseen = [{"port": 443, "address": "::"}, {"port": 16443, "address": "::"}]
+    fake = probe("perfect-master", listening=unseen)
     assert one("port-443", fake).status is Status.WARN
+    assert one("port-16443", fake).status is Status.PASS
+    fresh = probe("uppercase-ports-taken", listening=unseen)
+    assert one("port-16443", fresh).status is Status.FAIL
 
 
 def test_os_release_variants() -> None:

@@ -75,7 +75,8 @@ def print_human(role: str, results: Any) -> bool:
         if result.status.value == "fail":
             failed_ids.append(result.id)
         print("\n".join(format_result(result)), flush=True)
-    parts = [f"{counts['fail']} failed", f"{counts['warn']} warnings", f"{counts['pass']} passed",
+    warnings = "warning" if counts["warn"] == 1 else "warnings"
+    parts = [f"{counts['fail']} failed", f"{counts['warn']} {warnings}", f"{counts['pass']} passed",
              f"{counts['skip']} skipped"]
     print()
     print(", ".join(parts) + ".")
