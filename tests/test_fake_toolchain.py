@@ -65,6 +65,11 @@ def test_snap_install_needs_classic(fake_toolchain: FakeToolchain) -> None:
     assert "microk8s" in fake_toolchain.state()["groups"]
     r = run(fake_toolchain, "snap", "list", "microk8s")
     assert r.returncode == 0 and "1.28/stable" in r.stdout
+    # just installed: still starting, ready once someone waits for it
+    assert run(fake_toolchain, "microk8s", "status").returncode == 1
+    r = run(fake_toolchain, "microk8s", "status", "--wait-ready", "--timeout", "30")
+    assert r.returncode == 0 and r.stdout.startswith("microk8s is running")
+    assert run(fake_toolchain, "microk8s", "status").returncode == 0
     r = run(fake_toolchain, "snap", "info", "microk8s")
     assert "installed:" in r.stdout and "tracking:     1.28/stable" in r.stdout
     # second install: snapd's "already installed", exit 0
@@ -434,6 +439,7 @@ def test_hang_and_slow(fake_toolchain: FakeToolchain) -> None:
 def test_unsupported_call_is_loud(fake_toolchain: FakeToolchain) -> None:
     r = run(fake_toolchain, "snap", "refresh", "microk8s")
     assert r.returncode == 1 and "fake: unsupported call" in r.stderr
+    assert fake_toolchain.unsupported_calls() == [["snap", "refresh", "microk8s"]]
 
 
 def test_mark_fully_installed(fake_toolchain: FakeToolchain, answers, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -544,3 +550,21 @@ def test_set_pods_serves_raw_items(fake_toolchain: FakeToolchain) -> None:
     assert doc["items"] == ref["items"]
     events = json.loads(run(fake_toolchain, "microk8s", "kubectl", "get", "events", "-A", "-o", "json").stdout)
     assert [e["reason"] for e in events["items"]] == ["BackOff"]
+
+
+def test_helm_get_values(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s()
+    exa, _ = _checkouts(fake_toolchain, tmp_path)
+    (tmp_path / "a.yaml").write_text("localnodes: 2\ndb:\n  max_memory: 1\n  storage_location: /x\n")
+    (tmp_path / "b.yaml").write_text("db:\n  max_memory: 2\n")
+    run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa),
+        "-f", str(tmp_path / "a.yaml"), "-f", str(tmp_path / "b.yaml"), "--set", "smpc.enabled=true")
+    r = run(fake_toolchain, "microk8s", "helm3", "get", "values", "exareme2", "-o", "yaml")
+    assert yaml.safe_load(r.stdout) == {"localnodes": 2, "db": {"max_memory": 2, "storage_location": "/x"},
+                                        "smpc": {"enabled": True}}
+    r = run(fake_toolchain, "microk8s", "helm3", "get", "values", "exareme2")
+    assert r.stdout.startswith("USER-SUPPLIED VALUES:\n")
+    r = run(fake_toolchain, "microk8s", "helm3", "get", "values", "exareme2", "-a", "-o", "json")
+    assert json.loads(r.stdout)["controller"]["cleanup_file_folder"] == "/opt/cleanup"
+    r = run(fake_toolchain, "microk8s", "helm3", "get", "values", "nope", "-o", "yaml")
+    assert r.returncode == 1 and r.stderr.strip() == "Error: release: not found"

@@ -85,6 +85,11 @@ class FakeToolchain:
         want = list(prefix)
         return [c for c in self.calls() if c[: len(want)] == want]
 
+    def unsupported_calls(self) -> list[list[str]]:
+        """Calls the fake could not imitate (it printed "fake: unsupported call" and exited 1)."""
+        path = self.state_dir / "unsupported.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
     def clear_calls(self) -> None:
         with self._store.locked():
             Path(self._store.calls_path).write_text("")
@@ -143,6 +148,14 @@ class FakeToolchain:
             if state["microk8s"] is None:
                 raise RuntimeError("install_microk8s() first")
             state["microk8s"]["running"] = running
+            state["microk8s"]["starting"] = False
+
+    def set_starting(self) -> None:
+        """As right after ``snap install``: not ready until ``status --wait-ready --timeout N``."""
+        with self._store.update() as state:
+            if state["microk8s"] is None:
+                raise RuntimeError("install_microk8s() first")
+            state["microk8s"].update(running=False, starting=True)
 
     def set_addons(self, addons: Iterable[str]) -> None:
         with self._store.update() as state:
@@ -301,6 +314,8 @@ class FakeToolchain:
             if not (path / ".git").exists():
                 prog_git._populate(path, kind)
                 prog_git._write_git_dir(path, url)
+            with self._store.update() as state:
+                state["owners"][os.path.abspath(path)] = {"owner": owner, "recursive": True}
         node = self.state()["hostname"].lower()
         labels = {"master": "true", "worker": "true"}
         if get("smpc_player", False):

@@ -19,7 +19,16 @@ def err(text: str) -> None:
 
 
 def unsupported(ctx: Any) -> int:
-    err(f"fake: unsupported call: {[ctx.name, *ctx.args]!r} (extend tests/fake_toolchain)")
+    argv = [ctx.name, *ctx.args]
+    err(f"fake: unsupported call: {argv!r} (extend tests/fake_toolchain)")
+    try:  # also kept in the state dir, so gaps hidden by a caller's error handling still show
+        import json
+        import os
+
+        with open(os.path.join(ctx.store.dir, "unsupported.jsonl"), "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(argv) + "\n")
+    except OSError:
+        pass
     return 1
 
 

@@ -62,6 +62,11 @@ def main(ctx: Any, argv: list[str]) -> int:
             err(f"Error: {UNREACHABLE}")
             return 1
         return uninstall(ctx, args, rest)
+    if verb == "get" and rest[:1] == ["values"]:
+        if not running:
+            err(f"Error: {UNREACHABLE}")
+            return 1
+        return get_values(ctx, args, rest[1:])
     if verb == "version":
         out('version.BuildInfo{Version:"v3.9.1+unreleased", GitCommit:"", GitTreeState:"", GoVersion:"go1.21.6"}')
         return 0
@@ -340,6 +345,87 @@ def status(ctx: Any, args: Args, rest: list[str]) -> int:
         return 0
     _print_release(r)
     return 0
+
+
+def _yaml() -> Any:
+    """PyYAML from the interpreter's site-packages (the fake runs with -S for speed), or None."""
+    try:
+        import site
+
+        site.main()
+        import yaml
+
+        return yaml
+    except ImportError:
+        return None
+
+
+def _merge(base: dict, top: dict) -> dict:
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def _set_value(doc: dict, dotted: str, raw: str) -> None:
+    value: Any = raw
+    if raw in ("true", "false"):
+        value = raw == "true"
+    elif raw.lstrip("-").isdigit():
+        value = int(raw)
+    *parents, last = dotted.split(".")
+    for part in parents:
+        doc = doc.setdefault(part, {})
+    doc[last] = value
+
+
+def get_values(ctx: Any, args: Args, rest: list[str]) -> int:
+    """``helm get values NAME [-a] [-o yaml|json|table]``: the -f files merged in order, then --set."""
+    if len(rest) != 1:
+        err('Error: "helm get values" requires 1 argument')
+        return 1
+    r = ctx.state()["releases"].get(rest[0])
+    if r is None:
+        err("Error: release: not found")
+        return 1
+    fmt = args.get("-o", "--output", default="table")
+    texts = [f["text"] for f in r["values_files"]]
+    if args.has("-a", "--all"):
+        try:
+            with open(os.path.join(r["chart_path"], "values.yaml"), encoding="utf-8") as fh:
+                texts.insert(0, fh.read())
+        except OSError:
+            pass
+    yaml = _yaml()
+    if yaml is None:  # no PyYAML: only the single-file, yaml-output case can be served faithfully
+        if fmt == "json" or len(texts) > 1 or r["set"]:
+            err("fake: helm get values needs PyYAML to merge values (set MIPWIZARD_FAKE_PYTHON to the venv python)")
+            return 1
+        body = texts[0] if texts else "null\n"
+    else:
+        merged: dict = {}
+        for text in texts:
+            _merge(merged, yaml.safe_load(text) or {})
+        for s in r["set"]:
+            for part in s.split(","):
+                key, _, value = part.partition("=")
+                _set_value(merged, key.strip(), value.strip())
+        if fmt == "json":
+            out(json.dumps(merged or None, separators=(",", ":")))
+            return 0
+        body = yaml.safe_dump(merged, sort_keys=True, default_flow_style=False) if merged else "null\n"
+    if fmt == "table":
+        out("COMPUTED VALUES:" if args.has("-a", "--all") else "USER-SUPPLIED VALUES:")
+    sys_out(body)
+    return 0
+
+
+def sys_out(text: str) -> None:
+    import sys
+
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def uninstall(ctx: Any, args: Args, rest: list[str]) -> int:

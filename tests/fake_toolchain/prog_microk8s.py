@@ -163,6 +163,11 @@ def status(ctx: Any, rest: list[str]) -> int:
         # so a caller that forgets --timeout is caught even against a healthy cluster.
         sleep_forever()
     mk = ctx.state()["microk8s"]
+    if wait_ready and mk.get("starting"):
+        # A freshly installed snap becomes ready while `--wait-ready --timeout N` waits.
+        with ctx.store.update() as st:
+            st["microk8s"].update(running=True, starting=False)
+            mk = st["microk8s"]
     running = bool(mk["running"])
     enabled = [a for a in ADDONS if a in mk["addons"]]
     disabled = [a for a in ADDONS if a not in mk["addons"]]
@@ -269,7 +274,7 @@ def disable(ctx: Any, rest: list[str]) -> int:
 
 def start(ctx: Any, rest: list[str]) -> int:
     with ctx.store.update() as state:
-        state["microk8s"]["running"] = True
+        state["microk8s"].update(running=True, starting=False)
     return 0
 
 

@@ -160,7 +160,9 @@ def snap_install(ctx: Any, rest: list[str]) -> int:
         return 1
     version, revision = version_for(channel)
     with ctx.store.update() as state:
-        install_into(state, channel=channel, version=version, revision=revision, running=True, addons=())
+        # Like the real snap, the services are still starting: not ready until someone waits.
+        install_into(state, channel=channel, version=version, revision=revision, running=False, addons=())
+        state["microk8s"]["starting"] = True
     out(f"microk8s ({channel}) {version} from Canonical✓ installed")
     return 0
 
