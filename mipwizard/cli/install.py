@@ -1,0 +1,143 @@
+"""``mipwizard install``: run the install plan headless, with live output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ._common import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, error, paint
+
+DESCRIPTION = """\
+Install microk8s, the admin user, the data folders, Exareme2 and the MIP from an answers file,
+showing every command's output live. Each step first checks whether it is already done, so a
+re-run changes nothing that is in place and resumes where a failed or killed run stopped.
+
+--from STEP runs STEP (even if its check says done) and the steps after it; --only STEP runs
+just that step. Without --yes it asks once before changing the system; with no terminal to ask
+on it refuses (exit 2). Exit codes: 0 done, 1 a step failed (its name, its last output lines
+and the log file are printed), 2 usage, 130 interrupted (the running command is killed)."""
+
+STEP_IDS = (
+    "microk8s-snap admin-user microk8s-ready addons data-folders checkouts exareme2-values "
+    "node-labels exareme2-chart mip-profiles mip-chart pods-ready"
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(subparsers, "install", _install, "install the MIP from an answers file", DESCRIPTION)
+    parser.add_argument("--answers", required=True, type=Path, metavar="FILE", help="answers YAML file")
+    parser.add_argument("--dry-run", action="store_true", help="print each step and its exact commands; change nothing")
+    parser.add_argument("--yes", action="store_true", help="do not ask before changing the system")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--from", dest="from_step", metavar="STEP", help=f"start at STEP ({STEP_IDS})")
+    where.add_argument("--only", dest="only_step", metavar="STEP", help="run only STEP")
+    parser.add_argument("--log-file", type=Path, metavar="F", help="log file (default: the mipwizard log folder)")
+    parser.add_argument(
+        "--sudo-password-stdin",
+        action="store_true",
+        help="read the sudo password from the first line of stdin (when not root and sudo asks for one)",
+    )
+
+
+def _install(args: argparse.Namespace) -> int:
+    from ..core.answers import load_answers
+    from ..core.errors import UsageError
+    from ..core.install import build_plan
+    from ..core.redact import Redactor
+
+    answers = load_answers(args.answers)
+    redactor = Redactor(answers.secrets())
+    plan = build_plan(answers)
+    ids = [step.id for step in plan]
+    for name in (args.from_step, args.only_step):
+        if name is not None and name not in ids:
+            raise UsageError(f"there is no step {name!r} — choose one of: {', '.join(ids)}")
+    if args.dry_run:
+        _print_plan(plan, answers, redactor)
+        return EXIT_OK
+
+    password = None
+    if args.sudo_password_stdin:
+        password = sys.stdin.readline().rstrip("\n") or None
+        if password:
+            redactor.add(password)
+    if not args.yes:
+        if not sys.stdin.isatty() or args.sudo_password_stdin:
+            error("no terminal to ask on — run again with --yes to confirm changing this system")
+            return EXIT_USAGE
+        reply = input(f"Install the MIP on this machine ({len(plan)} steps, see --dry-run)? [y/N] ")
+        if reply.strip().lower() not in {"y", "yes"}:
+            print("nothing changed", file=sys.stderr)
+            return EXIT_PROBLEM
+    return _run(plan, answers, redactor, password, args)
+
+
+def _print_plan(plan: list[Any], answers: Any, redactor: Any) -> None:
+    print(f"Install plan for {answers.machine_public_fqdn} (role {answers.role.value}): {len(plan)} steps.")
+    print("Nothing is changed (--dry-run). A step whose check finds it done is skipped;")
+    print("commands marked $ run with sudo when mipwizard is not root.")
+    for number, step in enumerate(plan, 1):
+        print()
+        print(f"{number:2}. {step.id} — {step.title}")
+        if step.check:
+            print(f"    check: {redactor.redact(step.check)}")
+        for command in step.commands:
+            print(f"    $ {redactor.redact(command.display())}")
+        for target in step.writes:
+            print(f"    write {redactor.redact(target)}")
+
+
+def _run(plan: list[Any], answers: Any, redactor: Any, password: str | None, args: argparse.Namespace) -> int:
+    from ..core import paths
+    from ..core.install import InstallEngine, Journal, PlanFinished, StepFinished, StepOutput, StepStarted
+    from ..core.logfile import LogFile
+    from ..core.runner import ProcessRunner
+
+    log = LogFile(args.log_file or paths.install_log_path())
+    runner = ProcessRunner(redactor=redactor, log=log, sudo_password=password)
+    journal = Journal(paths.journal_path())
+    total = len(plan)
+    position = {step.id: n for n, step in enumerate(plan, 1)}
+    out = sys.stdout
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, StepStarted):
+            out.write(paint(f"[{position[event.step_id]}/{total}] {event.step_id}", "bold") + f" — {event.title}\n")
+        elif isinstance(event, StepOutput):
+            out.write("".join(f"    {line}\n" for line in event.lines))
+        elif isinstance(event, StepFinished):
+            colour = {"done": "green", "already": "dim", "skipped": "dim", "failed": "red"}[event.outcome]
+            label = {"done": "done", "already": "already done", "skipped": "skipped", "failed": "FAILED"}[event.outcome]
+            if event.outcome == "skipped":
+                out.write(paint(f"[{position[event.step_id]}/{total}] {event.step_id}: skipped\n", "dim"))
+            else:
+                out.write(f"    {paint(label, colour)} ({event.seconds:.1f} s): {event.message}\n")
+        elif isinstance(event, PlanFinished):
+            pass
+        out.flush()
+
+    engine = InstallEngine(plan, runner, journal, on_event=on_event)
+    if journal.failed and not (args.from_step or args.only_step):
+        print(f"The last run stopped at step {journal.failed.get('step')}; checking every step again.")
+    elif journal.running and not (args.from_step or args.only_step):
+        print(f"The last run was interrupted during step {journal.running}; checking every step again.")
+    print(f"Log: {log.path}")
+    try:
+        result = engine.run(from_step=args.from_step, only_step=args.only_step)
+    finally:
+        log.close()
+    if result.ok:
+        print(paint("Done: ", "green") + result.message)
+        if result.url:
+            print(f"Open the MIP at {result.url}")
+        return EXIT_OK
+    error(result.message)
+    if result.tail:
+        print("Last output lines:", file=sys.stderr)
+        for line in result.tail[-15:]:
+            print(f"    {line}", file=sys.stderr)
+    print(f"Full log: {result.log_path}", file=sys.stderr)
+    print(f"Fix the problem, then run the same command again: it resumes at {result.failed_step}.", file=sys.stderr)
+    return EXIT_PROBLEM

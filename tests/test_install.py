@@ -1,0 +1,280 @@
+"""The install engine against the fake toolchain: order, exact argv, idempotence, failures."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mipwizard.core.answers import answers_from_mapping
+from mipwizard.core.install import (
+    InstallEngine,
+    InstallSettings,
+    Journal,
+    PlanFinished,
+    StepFinished,
+    StepOutput,
+    StepStarted,
+    build_plan,
+)
+from mipwizard.core.logfile import LogFile
+from mipwizard.core.redact import Redactor
+from mipwizard.core.runner import ProcessRunner
+from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+
+STEP_IDS = [
+    "microk8s-snap",
+    "admin-user",
+    "microk8s-ready",
+    "addons",
+    "data-folders",
+    "checkouts",
+    "exareme2-values",
+    "node-labels",
+    "exareme2-chart",
+    "mip-profiles",
+    "mip-chart",
+    "pods-ready",
+]
+
+# Commands that change the machine (the probes only read).
+MUTATING = (
+    ("snap", "install"),
+    ("adduser",),
+    ("usermod",),
+    ("microk8s", "status", "--wait-ready"),
+    ("microk8s", "enable"),
+    ("mkdir",),
+    ("chown",),
+    ("git", "clone"),
+    ("microk8s", "kubectl", "label"),
+    ("microk8s", "helm3", "upgrade"),
+)
+
+
+@pytest.fixture
+def site(tmp_path: Path, answers_data: dict, monkeypatch: pytest.MonkeyPatch) -> dict:
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
+    data = dict(answers_data)
+    data["data_root"] = str(tmp_path / "data")
+    data["exareme2"] = {"path": str(tmp_path / "opt" / "exareme2")}
+    data["mip_deployment"] = {"path": str(tmp_path / "opt" / "mip-deployment")}
+    return data
+
+
+def run_install(data: dict, tmp_path: Path, **run_kwargs):
+    answers = answers_from_mapping(data)
+    redactor = Redactor(answers.secrets())
+    log = LogFile(tmp_path / "logs" / "install.log")
+    runner = ProcessRunner(redactor=redactor, log=log)
+    events: list = []
+    plan = build_plan(answers, InstallSettings(poll_seconds=0.05))
+    engine = InstallEngine(plan, runner, Journal(tmp_path / "state" / "journal.json"), on_event=events.append)
+    try:
+        result = engine.run(**run_kwargs)
+    finally:
+        log.close()
+    return result, events
+
+
+def outcomes(events: list) -> dict[str, str]:
+    return {e.step_id: e.outcome for e in events if isinstance(e, StepFinished)}
+
+
+def mutating_calls(fake) -> list[list[str]]:
+    return [c for c in fake.calls() if any(c[: len(p)] == list(p) for p in MUTATING)]
+
+
+def test_full_install_runs_every_step_in_order_with_exact_argv(fake_toolchain, site, tmp_path: Path) -> None:
+    result, events = run_install(site, tmp_path)
+    assert result.ok, result.message
+    assert result.url == "https://mip.example.org/"
+    assert outcomes(events) == {**dict.fromkeys(STEP_IDS, "done"), "pods-ready": "already"}
+    assert [e.step_id for e in events if isinstance(e, StepStarted)] == STEP_IDS
+    assert isinstance(events[-1], PlanFinished)
+    exa, mip, data = tmp_path / "opt" / "exareme2", tmp_path / "opt" / "mip-deployment", tmp_path / "data"
+    assert mutating_calls(fake_toolchain) == [
+        ["snap", "install", "microk8s", "--classic"],
+        ["adduser", "--disabled-password", "--gecos", "", "mipadmin"],
+        ["usermod", "-aG", "sudo,microk8s", "mipadmin"],
+        ["microk8s", "status", "--wait-ready", "--timeout", "300"],
+        ["microk8s", "enable", "dns", "helm3", "ingress"],
+        # (mkdir -p is the real one, on tmp_path: the fake toolchain has none)
+        ["chown", "-R", "mipadmin:mipadmin", f"{data}/mipfed1"],
+        ["git", "clone", "https://github.com/madgik/Exareme2", str(exa)],
+        ["chown", "-R", "mipadmin:mipadmin", str(exa)],
+        ["git", "clone", "https://github.com/HBPMedical/mip-deployment", str(mip)],
+        ["chown", "-R", "mipadmin:mipadmin", str(mip)],
+        ["microk8s", "kubectl", "label", "node", "mip-master", "master=true", "worker=true", "--overwrite"],
+        ["microk8s", "helm3", "upgrade", "--install", "exareme2", f"{exa}/kubernetes",
+         "-f", f"{exa}/kubernetes/values.mipwizard.yaml"],
+        ["microk8s", "helm3", "upgrade", "--install", "mip", f"{mip}/kubernetes", "-f", f"{mip}/kubernetes/.direct"],
+    ]
+    assert (data / "mipfed1" / "dementia").is_dir()
+    assert fake_toolchain.owner_of(data / "mipfed1" / "dementia") == "mipadmin:mipadmin"
+    assert fake_toolchain.node_labels("mip-master")["worker"] == "true"
+    releases = fake_toolchain.helm_releases()
+    assert set(releases) == {"exareme2", "mip"}
+    overlay = (exa / "kubernetes" / "values.mipwizard.yaml").read_text()
+    assert f"csvs_location: {data}/mipfed1" in overlay and "localnodes: 1" in overlay
+    assert (mip / "kubernetes" / ".direct").stat().st_mode & 0o777 == 0o600
+    # every child got a closed stdin (root: no sudo password to pass)
+    assert not any(r["stdin"] for r in fake_toolchain.call_records())
+
+
+def test_second_run_changes_nothing_and_is_fast(fake_toolchain, site, tmp_path: Path) -> None:
+    assert run_install(site, tmp_path)[0].ok
+    fake_toolchain.clear_calls()
+    start = time.monotonic()
+    result, events = run_install(site, tmp_path)
+    elapsed = time.monotonic() - start
+    assert result.ok
+    assert outcomes(events) == dict.fromkeys(STEP_IDS, "already")
+    assert mutating_calls(fake_toolchain) == []
+    assert elapsed < 3.0
+
+
+def test_already_installed_machine_is_recognised(fake_toolchain, site, tmp_path: Path) -> None:
+    answers = answers_from_mapping(site)
+    fake_toolchain.mark_fully_installed(answers)
+    result, _events = run_install(site, tmp_path)
+    assert result.ok
+    assert mutating_calls(fake_toolchain) == [
+        # the fake's releases carry no journal record: helm runs once more with our values
+        ["microk8s", "helm3", "upgrade", "--install", "exareme2", f"{tmp_path}/opt/exareme2/kubernetes",
+         "-f", f"{tmp_path}/opt/exareme2/kubernetes/values.mipwizard.yaml"],
+        ["microk8s", "helm3", "upgrade", "--install", "mip", f"{tmp_path}/opt/mip-deployment/kubernetes",
+         "-f", f"{tmp_path}/opt/mip-deployment/kubernetes/.direct"],
+    ]
+
+
+def test_only_missing_addons_are_enabled(fake_toolchain, site, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s(addons=("dns",))
+    assert run_install(site, tmp_path)[0].ok
+    assert fake_toolchain.calls_of("microk8s", "enable") == [["microk8s", "enable", "helm3", "ingress"]]
+    assert fake_toolchain.calls_of("snap", "install") == []
+
+
+def test_failed_step_stops_and_next_run_resumes_there(fake_toolchain, site, tmp_path: Path) -> None:
+    stderr = "fatal: unable to access 'https://github.com/': timeout"
+    fake_toolchain.fail("git", "clone", exit_code=128, stderr=stderr, times=1)
+    result, events = run_install(site, tmp_path)
+    assert not result.ok and result.failed_step == "checkouts"
+    assert "exit code 128" in result.message
+    assert any("unable to access" in line for line in result.tail)
+    assert outcomes(events)["checkouts"] == "failed"
+    assert "exareme2-values" not in outcomes(events)
+    journal = json.loads((tmp_path / "state" / "journal.json").read_text())
+    assert journal["failed"]["step"] == "checkouts"
+    fake_toolchain.clear_calls()
+    result, events = run_install(site, tmp_path)
+    assert result.ok
+    done = [k for k, v in outcomes(events).items() if v == "done"]
+    assert done[0] == "checkouts"
+    assert [c[:2] for c in mutating_calls(fake_toolchain)][:1] == [["git", "clone"]]
+    assert fake_toolchain.calls_of("snap", "install") == []
+
+
+def test_from_and_only(fake_toolchain, site, tmp_path: Path) -> None:
+    assert run_install(site, tmp_path)[0].ok
+    fake_toolchain.clear_calls()
+    result, events = run_install(site, tmp_path, only_step="exareme2-chart")
+    assert result.ok and outcomes(events) == {"exareme2-chart": "done"}
+    assert len(fake_toolchain.calls_of("microk8s", "helm3", "upgrade")) == 1
+    fake_toolchain.clear_calls()
+    result, events = run_install(site, tmp_path, from_step="mip-chart")
+    got = outcomes(events)
+    assert got["microk8s-snap"] == "skipped" and got["mip-chart"] == "done" and got["pods-ready"] == "already"
+
+
+def test_pods_wait_reports_crashloop_by_name_and_times_out(fake_toolchain, site, tmp_path: Path) -> None:
+    site["pods_ready_timeout"] = 10
+    fake_toolchain.pod_scenario("crashloop")
+    answers = answers_from_mapping(site)
+    redactor = Redactor(answers.secrets())
+    runner = ProcessRunner(redactor=redactor)
+    plan = build_plan(answers, InstallSettings(poll_seconds=0.2))
+    seen: list = []
+    engine = InstallEngine(plan, runner, Journal(tmp_path / "j.json"), on_event=seen.append)
+    start = time.monotonic()
+    result = engine.run()
+    assert time.monotonic() - start < 30
+    assert result.failed_step == "pods-ready"
+    assert "CrashLoopBackOff" in result.message and "after 10 s" in result.message
+    lines = [line for e in seen if isinstance(e, StepOutput) for line in e.lines]
+    assert any("CrashLoopBackOff" in line for line in lines)
+
+
+def test_pods_wait_succeeds_when_pods_become_ready(fake_toolchain, site, tmp_path: Path) -> None:
+    fake_toolchain.set_ready_after(3)
+    result, events = run_install(site, tmp_path)
+    assert result.ok and outcomes(events)["pods-ready"] == "done"
+
+
+def test_hung_command_is_killed_at_its_timeout(fake_toolchain, site, tmp_path: Path) -> None:
+    fake_toolchain.hang("snap", "install")
+    answers = answers_from_mapping(site)
+    runner = ProcessRunner(redactor=Redactor())
+    plan = build_plan(answers, InstallSettings(command_timeout=1.0))
+    start = time.monotonic()
+    result = InstallEngine(plan, runner, Journal(tmp_path / "j.json")).run()
+    assert time.monotonic() - start < 10
+    assert result.failed_step == "microk8s-snap"
+    assert "`snap install microk8s --classic` timed out after 1 s and was killed" in result.message
+
+
+def test_cancel_stops_the_running_step(fake_toolchain, site, tmp_path: Path) -> None:
+    fake_toolchain.hang("microk8s", "enable")
+    cancel = threading.Event()
+
+    def on_event(event) -> None:
+        if isinstance(event, StepStarted) and event.step_id == "addons":
+            threading.Timer(0.5, cancel.set).start()
+
+    answers = answers_from_mapping(site)
+    engine = InstallEngine(
+        build_plan(answers), ProcessRunner(redactor=Redactor()), Journal(tmp_path / "j.json"), on_event=on_event
+    )
+    result = engine.run(cancel=cancel)
+    assert result.failed_step == "addons" and "cancelled" in result.message
+
+
+def test_smpc_needs_three_players(fake_toolchain, site, tmp_path: Path) -> None:
+    site["role"] = "master"
+    site["exareme2"]["smpc"] = True
+    site["smpc_player"] = True
+    result, _events = run_install(site, tmp_path)
+    assert result.failed_step == "exareme2-values"
+    assert "at least 3" in result.message
+
+
+def test_existing_folder_is_never_clobbered(fake_toolchain, site, tmp_path: Path) -> None:
+    exa = tmp_path / "opt" / "exareme2"
+    exa.mkdir(parents=True)
+    (exa / "mine.txt").write_text("keep me")
+    result, _events = run_install(site, tmp_path)
+    assert result.failed_step == "checkouts" and "is not a git checkout" in result.message
+    assert (exa / "mine.txt").read_text() == "keep me"
+
+
+def test_worker_plan_is_the_worker_subset(site) -> None:
+    site["role"] = "worker"
+    plan = build_plan(answers_from_mapping(site))
+    assert [s.id for s in plan] == ["microk8s-snap", "admin-user", "microk8s-ready", "data-folders"]
+
+
+def test_secrets_never_reach_log_journal_or_events(fake_toolchain, site, tmp_path: Path) -> None:
+    site["active_profile"] = "direct.internal_auth"
+    fake_toolchain.fail("microk8s", "helm3", "upgrade", "--install", "mip", exit_code=1,
+                        stderr=f"Error: bad value client_secret {INTERNAL_SECRET} / {EXTERNAL_SECRET}")
+    result, events = run_install(site, tmp_path)
+    assert result.failed_step == "mip-chart"
+    texts = [(tmp_path / "logs" / "install.log").read_text(), (tmp_path / "state" / "journal.json").read_text(),
+             repr(events), repr(result)]
+    for text in texts:
+        assert INTERNAL_SECRET not in text and EXTERNAL_SECRET not in text
+    assert "***HIDDEN***" in texts[0]
