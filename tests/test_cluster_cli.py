@@ -146,3 +146,16 @@ def test_bundle_cli_has_no_secret(cluster: Any, capsys: pytest.CaptureFixture[st
     for name, data in texts.items():
         for secret in (EXTERNAL_SECRET, INTERNAL_SECRET):
             assert secret.encode() not in data, f"{secret} in {name}"
+
+
+def test_status_watch_stops_on_ctrl_c(
+    cluster: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mipwizard.cli.cluster as cluster_cli
+
+    def interrupt(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cluster_cli, "_sleep", interrupt)
+    code, out, _ = run(capsys, "status", "--watch")
+    assert code == 0 and out.count("HEALTHY") == 1

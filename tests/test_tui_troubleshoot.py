@@ -182,3 +182,24 @@ async def test_switch_profile_runs_the_right_helm_argv(cluster: Any) -> None:
         assert yaml.safe_load(cluster.answers.read_text())["active_profile"] == "proxied.no_auth"
         await pilot.press("escape")
         await until(pilot, lambda: pilot.app.screen is screen)
+
+
+async def test_pod_log_container_choice(cluster: Any) -> None:
+    name, ns = pod_named(cluster, "globalnode")
+    screen = make_screen(cluster)
+    async with Harness(screen).run_test(size=(100, 30)) as pilot:
+        await select_pod(pilot, screen, name, ns)
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(pilot.app.screen, PodLogScreen))
+        log_screen = pilot.app.screen
+        assert isinstance(log_screen, PodLogScreen) and len(log_screen.containers) > 1
+        first, second = log_screen.containers[:2]
+
+        def logs_of(container: str) -> bool:
+            calls = cluster.calls_of("microk8s", "kubectl", "logs")
+            return any("-c" in c and c[c.index("-c") + 1] == container for c in calls)
+
+        await until(pilot, lambda: logs_of(first))
+        await pilot.press("c")
+        await until(pilot, lambda: logs_of(second))
+        assert log_screen.container == second

@@ -14,6 +14,8 @@ from typing import Any
 
 from ._common import EXIT_OK, EXIT_PROBLEM, EXIT_UNREACHABLE, add_command, confirm, error, paint, print_json
 
+_sleep = time.sleep  # tests replace it to stop --watch
+
 
 def register(subparsers: Any) -> None:
     p = add_command(subparsers, "status", _status, "show cluster health: problems first, each with its fix")
@@ -95,7 +97,7 @@ def _status(args: argparse.Namespace) -> int:
         if not args.watch:
             return _code(snap)
         try:
-            time.sleep(max(0.5, args.interval))
+            _sleep(max(0.5, args.interval))
         except KeyboardInterrupt:
             return _code(snap)
 
