@@ -95,6 +95,19 @@ def test_status_yaml_parses_like_transcript(fake_toolchain: FakeToolchain) -> No
     assert addons["ha-cluster"]["status"] == "enabled"
     assert addons["helm3"]["status"] == "disabled"
     assert "running: True" in r.stdout  # Python bool spelling, as the real one
+    assert doc["high-availability"] == ref["high-availability"]
+
+
+@requires_shared()
+def test_status_pretty_like_wait_ready_transcript(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s()
+    got = run(fake_toolchain, "microk8s", "status", "--wait-ready", "--timeout", "10").stdout.splitlines()
+    ref = transcript_body("microk8s-status-wait-ready.txt").splitlines()
+    assert got[:7] == ref[:7]  # header, HA lines, "addons:", "enabled:", ha-cluster row
+    assert got[7] == "  disabled:" == ref[7]
+    for line in ref[8:-2]:  # every disabled row the transcript shows, same columns
+        name = line.split()[0]
+        assert any(g.startswith(f"    {name:<20} # (core) ") for g in got), line
 
 
 def test_status_pretty_and_short(fake_toolchain: FakeToolchain) -> None:
@@ -568,3 +581,18 @@ def test_helm_get_values(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
     assert json.loads(r.stdout)["controller"]["cleanup_file_folder"] == "/opt/cleanup"
     r = run(fake_toolchain, "microk8s", "helm3", "get", "values", "nope", "-o", "yaml")
     assert r.returncode == 1 and r.stderr.strip() == "Error: release: not found"
+
+
+def test_logs_follow_delay_and_waiting_pods(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s()
+    exa, _ = _checkouts(fake_toolchain, tmp_path)
+    run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa))
+    pod = next(p["metadata"]["name"] for p in fake_toolchain.pods() if "controller-deployment" in p["metadata"]["name"])
+    fake_toolchain.set_log_lines(pod, ["a", "b", "c"], follow_delay=0.2)
+    start = time.monotonic()
+    r = run(fake_toolchain, "microk8s", "kubectl", "logs", "-f", pod, "-n", "default")
+    assert r.stdout == "a\nb\nc\n" and time.monotonic() - start >= 0.6
+    fake_toolchain.pod_scenario("imagepull")
+    r = run(fake_toolchain, "microk8s", "kubectl", "logs", pod, "-n", "default")
+    assert r.returncode == 1
+    assert r.stderr.strip().endswith("is waiting to start: trying and failing to pull image")

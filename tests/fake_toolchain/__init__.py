@@ -235,11 +235,13 @@ class FakeToolchain:
         with self._store.update() as state:
             state["ready_after"] = state["get_pods_calls"] + n_get_pods_calls
 
-    def set_log_lines(self, pod: str, lines: list[str] | int) -> None:
+    def set_log_lines(self, pod: str, lines: list[str] | int, *, follow_delay: float = 0.0) -> None:
         """What ``kubectl logs POD`` prints: these lines, or ``n`` generated ones (fast, any size).
-        ``pod`` may be "POD" or "POD/CONTAINER"."""
+        ``pod`` may be "POD" or "POD/CONTAINER". ``follow_delay``: with ``-f``, seconds between
+        lines (a live log trickling in)."""
         with self._store.update() as state:
             state["log_lines"][pod] = lines if isinstance(lines, int) else list(lines)
+            state.setdefault("log_delay", {})[pod] = follow_delay
 
     # --- inspection --------------------------------------------------------------------------------
 

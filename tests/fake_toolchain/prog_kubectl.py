@@ -230,9 +230,13 @@ def logs(ctx: Any, args: Args, rest: list[str]) -> int:
     elif container not in names:
         err(f"error: container {container} is not valid for pod {name}")
         return 1
+    waiting = next((c.get("state", {}).get("waiting") for c in pod["status"].get("containerStatuses", [])
+                    if c.get("name") == container), None)
     if pod["status"].get("phase") == "Pending":
-        err(f'Error from server (BadRequest): container "{container}" in pod "{name}" is waiting to start: '
-            f"ContainerCreating")
+        why = "ContainerCreating"
+        if waiting and waiting.get("reason") in ("ImagePullBackOff", "ErrImagePull"):
+            why = "trying and failing to pull image"
+        err(f'Error from server (BadRequest): container "{container}" in pod "{name}" is waiting to start: {why}')
         return 1
     configured = state["log_lines"].get(name)
     if configured is None:
@@ -240,7 +244,17 @@ def logs(ctx: Any, args: Args, rest: list[str]) -> int:
     tail = args.get("--tail")
     n_tail = int(tail) if tail is not None else -1
     stamps = args.has("--timestamps")
-    write = sys.stdout.write
+    delay = float(state.get("log_delay", {}).get(name, 0.0)) if args.has("-f", "--follow") else 0.0
+    if delay:
+        import time
+
+        def write(text: str) -> None:  # one line at a time, like a live container
+            for line in text.splitlines(keepends=True):
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                time.sleep(delay)
+    else:
+        write = sys.stdout.write
     if isinstance(configured, int):
         total = configured
         start = 0 if n_tail < 0 else max(0, total - n_tail)

@@ -172,15 +172,16 @@ def status(ctx: Any, rest: list[str]) -> int:
     enabled = [a for a in ADDONS if a in mk["addons"]]
     disabled = [a for a in ADDONS if a not in mk["addons"]]
     state = ctx.state()
-    ha_nodes = [f"{n.get('ip', state['ip'])}:19001" for n in state["nodes"].values() if not n.get("worker_only")]
-    ha_nodes = ha_nodes or ["127.0.0.1:19001"]
+    voters = [f"{n.get('ip', state['ip'])}:19001" for n in state["nodes"].values() if not n.get("worker_only")]
+    # dqlite names a lone node 127.0.0.1:19001; HA "forms" at 3 voters (status.py ha_cluster_formed)
+    ha_nodes = voters if len(voters) > 1 else ["127.0.0.1:19001"]
+    ha_enabled = "ha-cluster" in mk["addons"]
     if fmt == "yaml":
         out("microk8s:")
         out(f"  running: {running}")
         out("high-availability:")
-        ha = len(ha_nodes) >= 3
-        out(f"  enabled: {ha}")
-        if ha:
+        out(f"  enabled: {ha_enabled}")
+        if ha_enabled:
             out("  nodes:")
             for address in ha_nodes:
                 out(f"    - address: {address}")
