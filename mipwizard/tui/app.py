@@ -1,0 +1,238 @@
+"""The wizard app: step navigation, F1 help, command palette, quit confirmation, one worker-error handler.
+
+``make_app`` builds it with injectable engine pieces (tests, snapshots, benchmarks);
+``run_wizard`` is what ``mipwizard`` with no command calls. Only textual and light modules are
+imported here: pydantic and the engine load in workers, after the first frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import WorkerState
+
+from ..resources import ASSETS_DIR
+from .commands import WizardCommands
+from .env import WizardEnv
+from .state import WizardState
+from .widgets.step_bar import STEPS
+
+
+def _step_factories() -> dict[str, Callable[[], Screen[Any]]]:
+    from .screens.auth import AuthScreen
+    from .screens.engine_settings import DataEngineScreen
+    from .screens.install import InstallScreen
+    from .screens.network import NetworkScreen
+    from .screens.preflight import PreflightScreen
+    from .screens.review import ReviewScreen
+    from .screens.welcome import WelcomeScreen
+
+    return {
+        "Welcome": WelcomeScreen,
+        "Preflight": PreflightScreen,
+        "Network": NetworkScreen,
+        "Auth": AuthScreen,
+        "Data": DataEngineScreen,
+        "Review": ReviewScreen,
+        "Install": InstallScreen,
+    }
+
+
+class WizardApp(App[int]):
+    TITLE = "mipwizard"
+    CSS_PATH = str(ASSETS_DIR / "wizard.tcss")
+    COMMANDS: ClassVar = App.COMMANDS | {WizardCommands}
+    BINDINGS: ClassVar = [Binding("f1", "help", "Help", show=False)]
+
+    def __init__(self, env: WizardEnv, state: WizardState | None = None) -> None:
+        super().__init__()
+        self.env = env
+        self.state = state or WizardState()
+        self.answers: Any = None  # validated Answers, set by the Review step
+        self.profiles_dir: Path | None = env.profiles_dir
+        self.install_running = False
+        self.saved_answers: Path | None = None
+        self._factories: dict[str, Callable[[], Screen[Any]]] | None = None
+
+    def on_mount(self) -> None:
+        self.goto("Welcome")
+
+    # --- navigation ------------------------------------------------------------------------------
+    def goto(self, step: str) -> None:
+        if self._factories is None:
+            self._factories = _step_factories()
+        if step == "Install":
+            if self.answers is None:
+                self.notify("Review the answers first: Install starts from the Review step.")
+                return
+            if self.is_screen_installed("Install") and not self.install_running:
+                if self.screen is self.get_screen("Install"):
+                    return
+                self.uninstall_screen("Install")  # a fresh run each time Review sends us here
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, _step_screen_class()):
+            self.pop_screen()  # close dialogs and tools (troubleshoot, done) on top of the steps
+        if not self.is_screen_installed(step):
+            self.install_screen(self._factories[step](), step)
+        if len(self.screen_stack) < 2:
+            self.push_screen(step)  # the first step goes on top of the (empty) default screen
+        else:
+            self.switch_screen(step)
+
+    def go_next(self, step: str) -> None:
+        index = STEPS.index(step)
+        if index + 1 < len(STEPS):
+            self.goto(STEPS[index + 1])
+
+    def go_back(self, step: str) -> None:
+        index = STEPS.index(step)
+        if index > 0:
+            self.goto(STEPS[index - 1])
+
+    # --- actions (keys and the command palette) ----------------------------------------------------
+    def action_help(self) -> None:
+        from .dialogs.help import HelpDialog
+
+        if isinstance(self.screen, HelpDialog):
+            return
+        topic = getattr(self.screen, "HELP_TOPIC", "") or "wizard"
+        self.push_screen(HelpDialog(topic))
+
+    async def action_quit(self) -> None:
+        if not (self.install_running or self.state.dirty):
+            self.exit(0)
+            return
+        from .dialogs.confirm import ConfirmDialog
+
+        if self.install_running:
+            message = "The install is still running; quitting stops it halfway (a later run resumes it)."
+        else:
+            message = "Your answers are not saved yet; quitting now loses them."
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(ConfirmDialog("Quit mipwizard?", message, yes="Quit"), decided)
+
+    def action_open_log(self) -> None:
+        from .dialogs.log_view import LogViewDialog
+
+        self.push_screen(LogViewDialog(self.env.log_path()))
+
+    def action_rerun_preflight(self) -> None:
+        self.goto("Preflight")
+        screen = self.get_screen("Preflight")
+        if screen.is_mounted:
+            screen.action_rerun()  # type: ignore[attr-defined]
+
+    def action_switch_profile(self) -> None:
+        self.goto("Review")
+
+        def focus() -> None:
+            try:
+                self.get_screen("Review").query_one("#active").focus()
+            except Exception:  # not composed yet; the user can Tab to it
+                return
+
+        self.call_after_refresh(focus)
+
+    def action_troubleshoot(self) -> None:
+        self._push_tool("troubleshoot", "TroubleshootScreen")
+
+    def action_data(self) -> None:
+        s = self.state
+        self._push_tool("data", "DataScreen", Path(s.data_root or "/data"), s.federation,
+                        str(s.extra.get("admin_user") or "mipadmin"))
+
+    def action_nodes(self) -> None:
+        self._push_tool("nodes", "NodesScreen")
+
+    def _push_tool(self, module: str, name: str, *args: Any) -> None:
+        import importlib
+
+        try:
+            screen_class = getattr(importlib.import_module(f"mipwizard.tui.screens.{module}"), name)
+        except (ImportError, AttributeError):
+            self.notify(f"The {module} screen is not available in this version.", severity="warning")
+            return
+        self.push_screen(screen_class(*args))
+
+    # --- engine glue -------------------------------------------------------------------------------
+    def prefill(self, mapping: dict[str, Any]) -> None:
+        self.state.load_mapping(mapping)
+
+    def write_profiles(self) -> None:
+        from ..core.profiles import write_profiles
+
+        assert self.answers is not None and self.profiles_dir is not None
+        report = write_profiles(self.answers, self.profiles_dir)
+        self.notify(
+            f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.skipped)} skipped "
+            f"in {self.profiles_dir}",
+            title="Profiles",
+        )
+
+    def save_answers_after_run(self) -> None:
+        """Save the answers (0600) so `mipwizard install --answers` can replay this install."""
+        from ..core.answers import save_answers
+
+        if self.answers is None:
+            return
+        path = self.env.state_path() / "answers.yaml"
+        try:
+            save_answers(self.answers, path, include_secrets=self.state.save_secrets)
+        except Exception as exc:
+            self.notify(self.redact(str(exc)), title="Answers not saved", severity="error")
+            return
+        self.saved_answers = path
+        self.state.dirty = False
+
+    def redact(self, text: str) -> str:
+        for secret in self.state.secrets():
+            text = text.replace(secret, "***HIDDEN***")
+        return text
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        """The one place a worker's unexpected error is reported (secrets masked), the app stays up."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        message = self.redact(f"{error.__class__.__name__}: {error}")
+        self.notify(message, title=f"{event.worker.name or 'A background task'} failed", severity="error",
+                    timeout=15)
+        if event.worker.group == "install":
+            self.install_running = False
+
+
+def _step_screen_class() -> type:
+    from .screens.base import StepScreen
+
+    return StepScreen
+
+
+def make_app(
+    answers_file: str | Path | None = None,
+    profiles_dir: str | Path | None = None,
+    *,
+    env: WizardEnv | None = None,
+    **env_fields: Any,
+) -> WizardApp:
+    """The wizard with injectable engine pieces (see ``WizardEnv``); defaults are the real machine."""
+    if env is None:
+        env = WizardEnv(**env_fields)
+    if answers_file is not None:
+        env.answers_file = Path(answers_file)
+    if profiles_dir is not None:
+        env.profiles_dir = Path(profiles_dir)
+    return WizardApp(env)
+
+
+def run_wizard(answers_file: str | None = None, profiles_dir: str | None = None) -> int:
+    app = make_app(answers_file, profiles_dir)
+    code = app.run()
+    return int(code or 0)

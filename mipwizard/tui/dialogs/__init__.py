@@ -1,0 +1,1 @@
+"""Modal dialogs: confirmation, F1 help."""

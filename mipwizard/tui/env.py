@@ -1,0 +1,137 @@
+"""The engine pieces the wizard uses, injectable so tests and snapshots run on fake machines.
+
+Every default imports its engine module lazily (inside the call, in a worker thread), so the
+first frame never waits for pydantic, psutil or the install engine.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Install events reach the UI by class name (StepStarted, StepOutput, StepFinished, PlanFinished).
+EventCallback = Callable[[Any], None]
+
+
+class InstallHandle:
+    """One install run the UI can start, retry from a step, skip a step, or cancel."""
+
+    def __init__(self, run: Callable[..., Any]) -> None:
+        self._run = run
+
+    def run(self, *, from_step: str | None, cancel: threading.Event) -> Any:
+        return self._run(from_step=from_step, cancel=cancel)
+
+
+@dataclass
+class WizardEnv:
+    """Where state lives and how the machine is probed and installed. ``None`` → the real thing."""
+
+    state_dir: Path | None = None
+    log_dir: Path | None = None
+    answers_file: Path | None = None  # a saved answers file to pre-fill from
+    profiles_dir: Path | None = None  # where the profiles are (default <mip_deployment.path>/kubernetes)
+    probe: Any = None  # mipwizard.core.preflight.Probe
+    clock: Callable[[], float] = time.monotonic
+    show_elapsed: bool = True  # snapshot tests turn the ticking clock off
+    # check_specs(role) -> [CheckSpec]; iter_checks(role, ignore) -> iterator of CheckResult
+    check_specs: Callable[[str], list[Any]] | None = None
+    iter_checks: Callable[[str, Iterable[str]], Iterator[Any]] | None = None
+    interface_addresses: Callable[[], list[tuple[str, str]]] | None = None
+    smpc_players: Callable[[], int] | None = None
+    # plan(answers) -> [Step(id, title)]; installer(answers, on_event) -> InstallHandle
+    plan: Callable[[Any], list[Any]] | None = None
+    install_settings: Any = None  # mipwizard.core.install.InstallSettings (tests shorten the polls)
+    installer: Callable[[Any, EventCallback], InstallHandle] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # --- paths ---------------------------------------------------------------------------------
+    def state_path(self) -> Path:
+        if self.state_dir is not None:
+            return self.state_dir
+        from ..core.paths import state_dir
+
+        return state_dir()
+
+    def log_path(self) -> Path:
+        if self.log_dir is not None:
+            return self.log_dir / "install.log"
+        from ..core.paths import install_log_path
+
+        return install_log_path()
+
+    def saved_answers_path(self) -> Path:
+        return self.answers_file or self.state_path() / "answers.yaml"
+
+    # --- preflight -----------------------------------------------------------------------------
+    def specs(self, role: str) -> list[Any]:
+        if self.check_specs is not None:
+            return self.check_specs(role)
+        from ..core.answers import Role
+        from ..core.preflight import check_specs
+
+        return list(check_specs(Role(role)))
+
+    def checks(self, role: str, ignore: Iterable[str]) -> Iterator[Any]:
+        if self.iter_checks is not None:
+            yield from self.iter_checks(role, ignore)
+            return
+        from ..core.answers import Role
+        from ..core.preflight import iter_checks
+
+        yield from iter_checks(Role(role), probe=self.probe, ignore=tuple(ignore))
+
+    def addresses(self) -> list[tuple[str, str]]:
+        if self.interface_addresses is not None:
+            return self.interface_addresses()
+        from ..core.preflight import local_interface_addresses
+
+        return list(local_interface_addresses(probe=self.probe))
+
+    def count_smpc_players(self) -> int:
+        if self.smpc_players is not None:
+            return self.smpc_players()
+        from ..core.federation import list_nodes, smpc_players
+
+        try:
+            return len(smpc_players(list_nodes()))
+        except Exception:  # no cluster yet: nobody is an SMPC player
+            return 0
+
+    # --- install -------------------------------------------------------------------------------
+    def install_plan(self, answers: Any) -> list[Any]:
+        if self.plan is not None:
+            return self.plan(answers)
+        from ..core.install import build_plan
+
+        return list(build_plan(answers, self.install_settings))
+
+    def make_installer(self, answers: Any, on_event: EventCallback) -> InstallHandle:
+        if self.installer is not None:
+            return self.installer(answers, on_event)
+        return _real_installer(self, answers, on_event)
+
+
+def _real_installer(env: WizardEnv, answers: Any, on_event: EventCallback) -> InstallHandle:
+    """The engine's InstallEngine over a ProcessRunner that logs to disk, secrets redacted."""
+
+    def run(*, from_step: str | None, cancel: threading.Event) -> Any:
+        from ..core.install import InstallEngine, Journal
+        from ..core.logfile import LogFile
+        from ..core.redact import Redactor
+        from ..core.runner import ProcessRunner
+
+        log = LogFile(env.log_path())
+        try:
+            runner = ProcessRunner(redactor=Redactor(answers.secrets()), log=log)
+            journal = Journal(env.state_path() / "install-journal.json")
+            engine = InstallEngine(env.install_plan(answers), runner, journal, on_event=on_event)
+            return engine.run(from_step=from_step, cancel=cancel)
+        finally:
+            log.close()
+
+    return InstallHandle(run)

@@ -1,0 +1,1 @@
+"""One module per wizard step, plus screens other engineers mount (troubleshoot, data, nodes)."""

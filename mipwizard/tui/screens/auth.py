@@ -1,0 +1,107 @@
+"""Authentication: external Keycloak, embedded Keycloak (https or plain http), or no login."""
+
+from __future__ import annotations
+
+import secrets
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+
+from ...core import validators as v
+from ..widgets.field import Field
+from .base import StepScreen
+
+AUTH_LABELS = {
+    "external": "External Keycloak (e.g. EBRAINS iam.ebrains.eu)",
+    "internal": "Keycloak embedded in the MIP (https)",
+    "internal_http": "Embedded Keycloak over plain http (insecure)",
+    "none": "No login (anyone who reaches the MIP can use it)",
+}
+
+
+def check_url(value: str) -> str:
+    return v.check_hostname(value)  # the answers model's message
+
+
+def check_realm(value: str) -> str:
+    return v.check_realm_or_client_id(value, what="realm")
+
+
+def check_client_id(value: str) -> str:
+    return v.check_realm_or_client_id(value, what="client id")
+
+
+class AuthScreen(StepScreen):
+    STEP = "Auth"
+    HELP_TOPIC = "auth"
+
+    def compose_body(self) -> ComposeResult:
+        s = self.wizard.state
+        with RadioSet(id="auth"):
+            for auth, label in AUTH_LABELS.items():
+                yield RadioButton(label, value=s.auth == auth, id=f"auth-{auth}")
+        with Vertical(id="external", classes="group"):
+            yield Field("Keycloak host", key="keycloak_url", name="keycloak.url", value=s.keycloak_url,
+                        check=check_url, placeholder="iam.ebrains.eu")
+            yield Field("Realm", key="keycloak_realm", name="keycloak.realm", value=s.keycloak_realm,
+                        check=check_realm)
+            yield Field("Client id", key="keycloak_client_id", name="keycloak.client_id",
+                        value=s.keycloak_client_id, check=check_client_id, placeholder="e.g. mip-hospital-x")
+            yield Field("Client secret", key="keycloak_client_secret", name="keycloak.client_secret",
+                        value=s.keycloak_client_secret, check=v.check_secret, password=True)
+            yield Checkbox("Show the secret", id="reveal-external", compact=True)
+            yield Static(
+                "The client must be registered for THIS MIP instance: its redirect URI is "
+                "https://<MACHINE_PUBLIC_FQDN>/*. A client made for another MIP will not log anyone in.",
+                classes="warning",
+            )
+        with Vertical(id="internal", classes="group"):
+            yield Field("Realm", key="internal_realm", name="internal_keycloak.realm", value=s.internal_realm,
+                        check=check_realm)
+            yield Field("Client id", key="internal_client_id", name="internal_keycloak.client_id",
+                        value=s.internal_client_id, check=check_client_id)
+            yield Field("Client secret", key="internal_client_secret", name="internal_keycloak.client_secret",
+                        value=s.internal_client_secret, check=v.check_secret, password=True)
+            yield Checkbox("Show the secret", id="reveal-internal", compact=True)
+            yield Button("Generate a random secret", id="generate", compact=True)
+            yield Static(
+                "Plain http sends passwords unencrypted: use it only on a closed test network.",
+                id="http-warning",
+                classes="warning",
+            )
+        yield Static(
+            "Without login, anyone who can reach the address can use the MIP and its data.",
+            id="none-warning",
+            classes="warning",
+        )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.call_after_refresh(self.show_auth)
+        self.query_one("#auth", RadioSet).focus()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.wizard.state.set("auth", (event.pressed.id or "auth-external").removeprefix("auth-"))
+        self.show_auth()
+
+    def show_auth(self) -> None:
+        auth = self.wizard.state.auth
+        self.query_one("#external").display = auth == "external"
+        self.query_one("#internal").display = auth in ("internal", "internal_http")
+        self.query_one("#http-warning").display = auth == "internal_http"
+        self.query_one("#none-warning").display = auth == "none"
+        self.refresh_next()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        target = {"reveal-external": "keycloak_client_secret", "reveal-internal": "internal_client_secret"}
+        key = target.get(event.checkbox.id or "")
+        if key:
+            self.query_one(f"#input-{key}", Input).password = not event.value
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "generate":
+            event.stop()
+            self.query_one("#input-internal_client_secret", Input).value = secrets.token_urlsafe(24)
+        else:
+            super().on_button_pressed(event)

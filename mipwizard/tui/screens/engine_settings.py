@@ -1,0 +1,122 @@
+"""Data & engine: federation, pathologies, data root, Exareme2 local nodes, SMPC when allowed."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label, Static, Switch
+
+from ...core import validators as v
+from ..widgets.field import Field
+from .base import StepScreen
+
+SMPC_MIN_PLAYERS = 3  # mipwizard.core.federation.SMPC_MIN_PLAYERS (not imported: it pulls the runner)
+
+
+def check_federation(value: str) -> str:
+    return v.check_folder_name(value, what="federation name")
+
+
+def check_pathologies(value: str) -> list[str]:
+    names = [p.strip() for p in value.split(",") if p.strip()]
+    if not names:
+        raise ValueError("is empty — list at least one pathology, e.g. dementia")
+    for name in names:
+        v.check_folder_name(name, what="pathology")
+    if len(set(names)) != len(names):
+        raise ValueError("lists a pathology twice — keep each once")
+    return names
+
+
+def check_data_root(value: str) -> str:
+    raw = value.strip()
+    if not raw.startswith("/"):
+        raise ValueError(f"{raw!r} is not an absolute path — e.g. /data")
+    return raw
+
+
+def check_localnodes(value: str) -> int:
+    raw = value.strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise ValueError(f"{raw!r} is not a number of nodes from 1 to 64")
+    return int(raw)
+
+
+class DataEngineScreen(StepScreen):
+    STEP = "Data"
+    HELP_TOPIC = "data"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.smpc_players: int | None = None
+
+    def compose_body(self) -> ComposeResult:
+        s = self.wizard.state
+        yield Field("Federation name", key="federation", name="federation", value=s.federation,
+                    check=check_federation, hint="A folder under the data root, e.g. mipfed1")
+        yield Field("Pathologies (comma-separated)", key="pathologies", name="pathologies",
+                    value=s.pathologies, check=check_pathologies)
+        yield Field("Data root", key="data_root", name="data_root", value=s.data_root, check=check_data_root,
+                    hint="CSV data go in <data root>/<federation>/<pathology>")
+        yield Field("Exareme2 local (worker) nodes", key="localnodes", name="exareme2.localnodes",
+                    value=s.localnodes, check=check_localnodes)
+        with Horizontal(classes="switch-row"):
+            yield Switch(value=s.smpc, id="smpc", disabled=True)
+            yield Label("Secure multi-party computation (SMPC)")
+        yield Static("", id="smpc-reason", classes="hint")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.call_after_refresh(self._ready)
+
+    def _ready(self) -> None:
+        self.query_one("#input-federation").focus()
+        self.update_smpc()
+
+    def on_screen_resume(self) -> None:
+        if self.query("#smpc"):  # resumed before the first compose: on_mount handles it
+            self.update_smpc()
+
+    def update_smpc(self) -> None:
+        s = self.wizard.state
+        switch = self.query_one("#smpc", Switch)
+        reason = self.query_one("#smpc-reason", Static)
+        if s.role != "master":
+            switch.disabled = True
+            if s.smpc:
+                s.set("smpc", False)
+                switch.value = False
+            reason.update(
+                f"Only a federation master can use SMPC (it needs ≥ {SMPC_MIN_PLAYERS} nodes labelled smpc_player)."
+            )
+            return
+        if self.smpc_players is None:
+            reason.update("Counting the nodes labelled smpc_player…")
+            self.count_players()
+            return
+        allowed = self.smpc_players >= SMPC_MIN_PLAYERS
+        switch.disabled = not allowed
+        if allowed:
+            reason.update(f"{self.smpc_players} nodes are labelled smpc_player.")
+        else:
+            reason.update(
+                f"SMPC needs ≥ {SMPC_MIN_PLAYERS} nodes labelled smpc_player; {self.smpc_players} found. "
+                "Join workers and label them (`mipwizard node label NAME --worker --smpc-player`), then come back."
+            )
+
+    @work(thread=True, exclusive=True, group="smpc", exit_on_error=False)
+    def count_players(self) -> None:
+        try:
+            count = self.wizard.env.count_smpc_players()
+        except Exception:
+            count = 0
+        self.app.call_from_thread(self._players_counted, count)
+
+    def _players_counted(self, count: int) -> None:
+        self.smpc_players = count
+        self.update_smpc()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        if event.switch.id == "smpc":
+            self.wizard.state.set("smpc", event.value)

@@ -1,0 +1,237 @@
+"""Install: the step checklist on the left, the live log of the running command on the right.
+
+The engine runs in a thread worker; its events arrive by class name (StepStarted, StepOutput,
+StepFinished, PlanFinished). Output batches go straight into the bounded ``LiveLog`` from the
+runner's thread; the other events are marshalled to the UI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+from ..widgets.live_log import LiveLog
+from ..widgets.step_bar import StepBar
+from .base import StepScreen
+
+ICONS = {
+    "pending": ("[    ]", "dim"),
+    "running": ("[ >> ]", "bold cyan"),
+    "done": ("[done]", "green"),
+    "already": ("[ ok ]", "green"),
+    "skipped": ("[skip]", "yellow"),
+    "failed": ("[FAIL]", "bold red"),
+}
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class InstallScreen(StepScreen):
+    STEP = "Install"
+    HELP_TOPIC = "install"
+    BINDINGS = [Binding("l", "open_log", "Full log")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[tuple[str, str]] = []
+        self.outcome: dict[str, str] = {}
+        self.seconds: dict[str, float] = {}
+        self.started_at: dict[str, float] = {}
+        self.current: str | None = None
+        self.failed_step: str | None = None
+        self.result: Any = None
+        self.cancel = threading.Event()
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        yield StepBar(self.STEP)
+        with Horizontal(id="install-body"):
+            yield Static("", id="checklist")
+            yield LiveLog(id="live-log")
+        with Horizontal(id="nav"):
+            yield Button("Retry", id="retry", compact=True, variant="primary")
+            yield Button("Skip step", id="skip", compact=True, variant="warning")
+            yield Static("", id="reason")
+            yield Button("Full log", id="open-log", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#retry").display = False
+        self.query_one("#skip").display = False
+        answers = self.wizard.answers
+        self.steps = [(step.id, step.title) for step in self.wizard.env.install_plan(answers)]
+        self.render_checklist()
+        if self.wizard.env.show_elapsed:
+            self.set_interval(1.0, self.render_checklist)
+        self.start(None)
+
+    # --- running ---------------------------------------------------------------------------------
+    def start(self, from_step: str | None) -> None:
+        self.failed_step = None
+        self.cancel.clear()
+        self.running = True
+        self.wizard.install_running = True
+        self.query_one("#retry").display = False
+        self.query_one("#skip").display = False
+        self.query_one("#reason", Static).update("Installing… the full log is on disk (l opens it).")
+        self.run_install(from_step)
+
+    @work(thread=True, exclusive=True, group="install", exit_on_error=False)
+    def run_install(self, from_step: str | None) -> None:
+        log = self.query_one(LiveLog)
+
+        def on_event(event: Any) -> None:
+            if type(event).__name__ == "StepOutput":
+                log.feed(event.lines)
+            else:
+                self.app.call_from_thread(self.on_engine_event, event)
+
+        handle = self.wizard.env.make_installer(self.wizard.answers, on_event)
+        result = handle.run(from_step=from_step, cancel=self.cancel)
+        self.app.call_from_thread(self.finished, result)
+
+    def on_engine_event(self, event: Any) -> None:
+        kind = type(event).__name__
+        if kind == "StepStarted":
+            self.current = event.step_id
+            self.outcome[event.step_id] = "running"
+            self.started_at[event.step_id] = self.wizard.env.clock()
+            if event.step_id not in dict(self.steps):
+                self.steps.append((event.step_id, event.title))
+            self.query_one(LiveLog).feed([f"==> {event.title}"])
+        elif kind == "StepFinished":
+            if event.outcome == "skipped" and self.outcome.get(event.step_id) in ("done", "already", "skipped"):
+                return  # a resumed run passes over the steps already finished
+            self.outcome[event.step_id] = event.outcome
+            self.seconds[event.step_id] = float(event.seconds or 0)
+            if event.outcome == "failed":
+                self.failed_step = event.step_id
+        self.render_checklist()
+
+    def finished(self, result: Any) -> None:
+        self.result = result
+        self.running = False
+        self.wizard.install_running = False
+        self.query_one(LiveLog).drain()
+        self.wizard.save_answers_after_run()
+        if getattr(result, "ok", False):
+            self.app.push_screen(DoneScreen(result))
+            return
+        self.failed_step = getattr(result, "failed_step", None) or self.failed_step
+        message = getattr(result, "message", "") or "the install stopped"
+        self.query_one("#reason", Static).update(Text(f"Failed: {message}", style="bold red"))
+        self.query_one("#retry").display = self.failed_step is not None
+        self.query_one("#skip").display = self.failed_step is not None
+        self.query_one("#retry", Button).focus()
+        self.render_checklist()
+
+    # --- the checklist -------------------------------------------------------------------------------
+    def render_checklist(self) -> None:
+        text = Text()
+        now = self.wizard.env.clock()
+        for step_id, title in self.steps:
+            state = self.outcome.get(step_id, "pending")
+            icon, style = ICONS.get(state, ICONS["pending"])
+            text.append(icon, style=style)
+            text.append(f" {title}")
+            if state == "running" and self.wizard.env.show_elapsed:
+                text.append(f"  {format_seconds(now - self.started_at.get(step_id, now))}", style="dim")
+            elif step_id in self.seconds and self.wizard.env.show_elapsed:
+                text.append(f"  {format_seconds(self.seconds[step_id])}", style="dim")
+            text.append("\n")
+        self.query_one("#checklist", Static).update(text)
+
+    # --- actions ---------------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "retry":
+            self.action_retry()
+        elif event.button.id == "skip":
+            self.action_skip()
+        elif event.button.id == "open-log":
+            self.action_open_log()
+
+    def action_retry(self) -> None:
+        if self.failed_step and not self.running:
+            self.query_one(LiveLog).feed([f"==> retrying from {self.failed_step}"])
+            self.start(self.failed_step)
+
+    def action_skip(self) -> None:
+        if not self.failed_step or self.running:
+            return
+        from ..dialogs.confirm import ConfirmDialog
+
+        step = self.failed_step
+        title = dict(self.steps).get(step, step)
+
+        def decided(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.outcome[step] = "skipped"
+            ids = [s for s, _ in self.steps]
+            following = ids[ids.index(step) + 1] if step in ids and ids.index(step) + 1 < len(ids) else None
+            self.render_checklist()
+            if following is None:
+                self.query_one("#reason", Static).update("Nothing left to run.")
+                return
+            self.query_one(LiveLog).feed([f"==> skipped {title}, continuing"])
+            self.start(following)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Skip this step?",
+                f"“{title}” failed. Skipping it may leave the MIP broken; "
+                "only skip what you have done by hand.",
+                yes="Skip it",
+            ),
+            decided,
+        )
+
+    def action_open_log(self) -> None:
+        self.wizard.action_open_log()
+
+    def blocker(self) -> str | None:
+        return None
+
+
+class DoneScreen(Screen[None]):
+    """The install finished: where the MIP is, and how to replay this install headless."""
+
+    BINDINGS = [Binding("q", "app.quit", "Quit"), Binding("l", "app.open_log", "Full log")]
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
+
+    def compose(self) -> ComposeResult:
+        yield StepBar("Install")
+        url = getattr(self.result, "url", None) or ""
+        saved = getattr(self.app, "saved_answers", None)
+        with Vertical(id="done"):
+            yield Static("The MIP is installed and running.", classes="title")
+            if url:
+                yield Static(Text.assemble("Open it at: ", (url, "bold underline")), id="url")
+            if saved:
+                yield Static(f"Your answers are saved in {saved}.\nReplay this install with:\n"
+                             f"  mipwizard install --answers {saved}", id="replay")
+            yield Static("Later, run `mipwizard` again to edit the profiles or troubleshoot.", classes="hint")
+            yield Button("Quit", id="quit", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#quit", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "quit":
+            self.app.exit(0)

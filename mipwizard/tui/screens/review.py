@@ -1,0 +1,157 @@
+"""Review: the files to be written, a diff against disk (secrets masked), the active profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.widgets import Button, Checkbox, Select, Static
+
+from .base import StepScreen
+
+
+def review_facts(mapping: dict[str, Any], profiles_dir: Path | None) -> dict[str, Any]:
+    """Validate the answers and compare the rendered profiles with disk (runs in a worker)."""
+    from ...core.answers import answers_from_mapping
+    from ...core.errors import UserError
+    from ...core.profile_kinds import profile_kind
+    from ...core.profiles import diff_profiles, render_all
+
+    try:
+        answers = answers_from_mapping(mapping, source="your answers")
+    except UserError as exc:
+        return {"problems": exc.problems or [str(exc)]}
+    target = profiles_dir or Path(answers.mip_deployment.path) / "kubernetes"
+    rendered = render_all(answers)
+    diffs = diff_profiles(answers, target)
+    files = []
+    for name in rendered.files:
+        state = "same" if name not in diffs else ("changed" if (target / name).exists() else "new")
+        files.append((name, state, profile_kind(name).describe()))
+    return {
+        "answers": answers,
+        "target": target,
+        "files": files,
+        "skipped": dict(rendered.skipped),
+        "diffs": diffs,
+    }
+
+
+class ReviewScreen(StepScreen):
+    STEP = "Review"
+    HELP_TOPIC = "review"
+    NEXT_LABEL = "Install >"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.facts: dict[str, Any] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Checking your answers…", id="target")
+        yield Static("", id="files")
+        yield Static("Active profile (the one installed):", classes="question")
+        yield Select[str]([], id="active", allow_blank=True, compact=True)
+        yield Checkbox("Also keep the client secrets in the saved answers file (mode 0600)", id="save-secrets",
+                       value=self.wizard.state.save_secrets, compact=True)
+        yield Button("Write the profiles only (no install)", id="write-only", compact=True)
+        yield Static("", id="diff", classes="diff")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.recheck()
+
+    def on_screen_resume(self) -> None:
+        if self.query("#files"):  # resumed before the first compose: on_mount checks
+            self.recheck()
+
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def recheck(self) -> None:
+        facts = review_facts(self.wizard.state.to_mapping(), self.wizard.profiles_dir)
+        self.app.call_from_thread(self.show, facts)
+
+    def show(self, facts: dict[str, Any]) -> None:
+        self.facts = facts
+        target = self.query_one("#target", Static)
+        if "problems" in facts:
+            target.update(Text("Fix these answers first (use Back):\n" + "\n".join(facts["problems"]), style="bold"))
+            self.query_one("#files", Static).update("")
+            self.refresh_next()
+            return
+        target.update(f"Profiles folder: {facts['target']}")
+        text = Text()
+        for name, state, describe in facts["files"]:
+            style = {"new": "green", "changed": "yellow", "same": "dim"}[state]
+            text.append(f"  {state:<8}", style=style)
+            text.append(f"{name:<26}{describe}\n")
+        for name, reason in facts["skipped"].items():
+            text.append("  skipped ", style="dim")
+            text.append(f"{name:<26}{reason}\n", style="dim")
+        self.query_one("#files", Static).update(text)
+        select = self.query_one("#active", Select)
+        names = [name.lstrip(".") for name, _, _ in facts["files"]]
+        select.set_options([(name, name) for name in names])
+        chosen = self.wizard.state.chosen_profile
+        if chosen in names:
+            select.value = chosen
+        self.query_one("#diff", Static).update(colour_diff("".join(facts["diffs"].values()) or "No changes on disk."))
+        self.refresh_next()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "active" and isinstance(event.value, str):
+            state = self.wizard.state
+            if event.value != state.chosen_profile:
+                state.set("active_profile", event.value)
+                self.recheck()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "save-secrets":
+            self.wizard.state.save_secrets = event.value
+
+    def blocker(self) -> str | None:
+        if not self.facts:
+            return "Checking your answers…"
+        if "problems" in self.facts:
+            return str(self.facts["problems"][0])
+        return None
+
+    def commit(self) -> None:
+        if "answers" in self.facts:
+            self.wizard.answers = self.facts["answers"]
+            self.wizard.profiles_dir = self.facts["target"]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "write-only":
+            event.stop()
+            self.write_only()
+        else:
+            super().on_button_pressed(event)
+
+    def write_only(self) -> None:
+        """Edit an existing installation's profiles without running the install."""
+        if self.blocker():
+            return
+        self.commit()
+        try:
+            self.wizard.write_profiles()
+        except Exception as exc:  # UserError or OSError: say which file and stay here
+            self.notify(self.wizard.redact(str(exc)), title="Profiles not written", severity="error", timeout=10)
+            return
+        self.wizard.save_answers_after_run()
+        self.recheck()
+
+
+def colour_diff(text: str) -> Text:
+    out = Text()
+    for line in text.splitlines(keepends=True):
+        if line.startswith("+") and not line.startswith("+++"):
+            out.append(line, style="green")
+        elif line.startswith("-") and not line.startswith("---"):
+            out.append(line, style="red")
+        elif line.startswith("@@"):
+            out.append(line, style="cyan")
+        else:
+            out.append(line)
+    return out

@@ -1,0 +1,1 @@
+"""Reusable widgets: step bar, validated fields, the bounded live log."""

@@ -1,0 +1,62 @@
+"""A bounded log for the live output of a running command.
+
+Output arrives from the runner's reader thread in batches. ``feed`` (any thread) appends to a
+bounded pending buffer and posts at most one ``Flush`` message until the UI drains it, so a
+command printing a million lines costs a handful of messages and one ``write_lines`` per frame.
+Only the last ``max_lines`` are kept on screen; the full log is on disk.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable
+
+from textual.message import Message
+from textual.widgets import Log
+
+DEFAULT_MAX_LINES = 5000
+
+
+class LiveLog(Log):
+    DEFAULT_CSS = """
+    LiveLog { border: round $primary-darken-2; height: 1fr; scrollbar-size-vertical: 1; }
+    """
+
+    class Flush(Message):
+        """Pending lines are waiting; coalesced so the queue never holds more than one."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LiveLog.Flush)
+
+    def __init__(self, max_lines: int = DEFAULT_MAX_LINES, **kwargs: object) -> None:
+        super().__init__(max_lines=max_lines, auto_scroll=True, **kwargs)  # type: ignore[arg-type]
+        self._pending: deque[str] = deque(maxlen=max_lines)
+        self._lock = threading.Lock()
+        self._flush_posted = False
+        self.lines_seen = 0  # every line fed, including those scrolled out
+
+    def feed(self, lines: Iterable[str]) -> None:
+        """Queue lines from any thread; the UI writes them on its next turn."""
+        batch = lines if isinstance(lines, list) else list(lines)
+        with self._lock:
+            self._pending.extend(batch)
+            self.lines_seen += len(batch)
+            if self._flush_posted:
+                return
+            self._flush_posted = True
+        self.post_message(self.Flush())
+
+    def drain(self) -> int:
+        """Write everything pending in one batch (UI thread). Returns the number written."""
+        with self._lock:
+            lines = list(self._pending)
+            self._pending.clear()
+            self._flush_posted = False
+        if lines:
+            self.write_lines(lines)
+        return len(lines)
+
+    def on_live_log_flush(self, message: LiveLog.Flush) -> None:
+        message.stop()
+        self.drain()

@@ -1,0 +1,446 @@
+"""Pilot tests: the whole wizard flow on synthetic machines and the fake toolchain."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from textual.widgets import Button, Input, RadioButton, Static, Switch
+
+from mipwizard.cli.main import main as cli_main
+from mipwizard.core.install import InstallSettings
+from mipwizard.core.profiles import write_profiles
+from mipwizard.tui.app import WizardApp
+from mipwizard.tui.widgets.live_log import LiveLog
+from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+from tests.tui_fakes import ScriptedInstaller, answers_mapping, fake_app
+
+SIZE = (100, 30)
+
+
+async def wait_for(pilot: Any, condition: Callable[[], object], timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.05)
+
+
+def screen_name(app: WizardApp) -> str:
+    """The current screen's class, once it is composed (a switch is not instantaneous)."""
+    screen = app.screen
+    if not screen.is_mounted or not screen.children:
+        return "(switching)"
+    return type(screen).__name__
+
+
+async def type_text(pilot: Any, selector: str, text: str, *, clear: bool = True) -> None:
+    widget = pilot.app.screen.query_one(selector, Input)
+    widget.focus()
+    await pilot.pause()
+    if clear:
+        widget.value = ""
+    await pilot.press("end", *text)  # focus selects the text: go to its end first
+    await pilot.pause()
+
+
+def next_button(app: WizardApp) -> Button:
+    return app.screen.query_one("#next", Button)
+
+
+def reason(app: WizardApp) -> str:
+    return str(app.screen.query_one("#reason", Static).render())
+
+
+async def press_next(pilot: Any, expected: str) -> None:
+    await wait_for(pilot, lambda: not next_button(pilot.app).disabled)
+    next_button(pilot.app).press()
+    await wait_for(pilot, lambda: screen_name(pilot.app) == expected)
+    await pilot.pause()
+
+
+async def choose(pilot: Any, button_id: str) -> None:
+    pilot.app.screen.query_one(f"#{button_id}", RadioButton).value = True
+    await pilot.pause()
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+async def test_bad_ip_shows_the_validator_message_and_blocks_next(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("Network")
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await type_text(pilot, "#input-machine_main_ip", "10.20.30")
+        await type_text(pilot, "#input-machine_public_fqdn", "mip.example.org")
+        error = str(app.screen.query_one("#field-machine_main_ip .error", Static).render())
+        assert error == (
+            "MACHINE_MAIN_IP: '10.20.30' is not a valid IPv4 or IPv6 address — use the address "
+            "assigned to this server, e.g. 10.20.30.40"
+        )
+        assert next_button(app).disabled
+        assert reason(app).startswith("MACHINE_MAIN_IP: '10.20.30' is not a valid")
+        await pilot.press("enter")  # Enter in the field does not go on either
+        assert screen_name(app) == "NetworkScreen"
+        await type_text(pilot, "#input-machine_main_ip", ".40", clear=False)
+        assert not next_button(app).disabled
+        await press_next(pilot, "AuthScreen")
+
+
+async def test_same_message_as_the_cli(tmp_path: Path, answers_file: Path, capsys: Any) -> None:
+    data = yaml.safe_load(answers_file.read_text())
+    data["machine_public_fqdn"] = "https://mip.example.org"
+    answers_file.write_text(yaml.safe_dump(data))
+    assert cli_main(["profiles", "write", "--answers", str(answers_file), "--out", str(tmp_path / "o")]) == 1
+    cli_message = capsys.readouterr().err
+    app = fake_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("Network")
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await type_text(pilot, "#input-machine_public_fqdn", "https://mip.example.org")
+        shown = str(app.screen.query_one("#field-machine_public_fqdn .error", Static).render())
+        assert shown.startswith("MACHINE_PUBLIC_FQDN: ")
+        assert f"machine_public_fqdn: {shown.split(': ', 1)[1]}" in cli_message
+
+
+async def test_proxied_needs_the_private_address_and_the_diagram_follows(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("Network")
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await type_text(pilot, "#input-machine_main_ip", "10.20.30.40")
+        await type_text(pilot, "#input-machine_public_fqdn", "mip.example.org")
+        assert not next_button(app).disabled
+        diagram = lambda: str(app.screen.query_one("#diagram", Static).render())  # noqa: E731
+        assert "DIRECT" in diagram() and "mip.example.org" in diagram() and "10.20.30.40" in diagram()
+        await choose(pilot, "link-proxied")
+        assert "PROXIED" in diagram() and "reverse proxy" in diagram()
+        assert next_button(app).disabled and "MACHINE_PRIVATE_FQDN_OR_IP" in reason(app)
+        await type_text(pilot, "#input-machine_private_fqdn_or_ip", "mip.internal")
+        assert "mip.internal" in diagram()
+        assert not next_button(app).disabled
+        assert all(len(line) <= 78 for line in diagram().splitlines())
+
+
+async def test_detected_address_fills_the_ip(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("Network")
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        from textual.widgets import Select
+
+        select = app.screen.query_one("#detected", Select)
+        await wait_for(pilot, lambda: len(select._options) > 1)
+        select.value = "192.168.1.7"
+        await pilot.pause()
+        assert app.screen.query_one("#input-machine_main_ip", Input).value == "192.168.1.7"
+        assert app.state.machine_main_ip == "192.168.1.7"
+
+
+# --- preflight -----------------------------------------------------------------------------------
+
+
+async def test_failed_check_blocks_next_until_ignored(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_next(pilot, "PreflightScreen")
+        screen: Any = app.screen
+        await wait_for(pilot, lambda: not screen.running and len(screen.results) == 6)
+        assert next_button(app).disabled and "1 check(s) failed" in reason(app)
+        screen.query_one("#checks").move_cursor(row=4)  # snap: FAIL
+        await pilot.pause()
+        details = str(screen.query_one("#details", Static).render())
+        assert "snap" in details and "Fix: sudo apt-get install snapd" in details
+        await pilot.press("i")
+        await wait_for(pilot, lambda: not screen.running and screen.results["snap"].ignored)
+        assert not next_button(app).disabled
+        await press_next(pilot, "NetworkScreen")
+
+
+async def test_preflight_on_a_synthetic_machine(tmp_path: Path) -> None:
+    app = fake_app(tmp_path, machine="laptop-2core-4gb")
+    async with app.run_test(size=SIZE) as pilot:
+        await press_next(pilot, "WelcomeScreen") if False else None
+        next_button(app).press()
+        await wait_for(pilot, lambda: screen_name(app) == "PreflightScreen")
+        screen: Any = app.screen
+        await wait_for(pilot, lambda: screen.results and not screen.running, timeout=30)
+        statuses = {r.id: r.status.value for r in screen.results.values()}
+        assert "fail" in statuses.values()
+        assert next_button(app).disabled
+
+
+# --- the whole walk ------------------------------------------------------------------------------
+
+
+async def walk_to_review(pilot: Any, tmp_path: Path) -> None:
+    app = pilot.app
+    await press_next(pilot, "PreflightScreen")
+    screen: Any = app.screen
+    await wait_for(pilot, lambda: screen.results and not screen.running, timeout=30)
+    await press_next(pilot, "NetworkScreen")
+    await type_text(pilot, "#input-machine_main_ip", "10.20.30")
+    assert next_button(app).disabled
+    await type_text(pilot, "#input-machine_main_ip", ".40", clear=False)
+    await type_text(pilot, "#input-machine_public_fqdn", "mip.example.org")
+    await choose(pilot, "link-proxied")
+    await type_text(pilot, "#input-machine_private_fqdn_or_ip", "10.20.30.41")
+    await choose(pilot, "link-direct")
+    await press_next(pilot, "AuthScreen")
+    # fill the embedded Keycloak too, so that all 8 profiles can be written
+    await choose(pilot, "auth-internal")
+    await type_text(pilot, "#input-internal_client_secret", INTERNAL_SECRET)
+    await choose(pilot, "auth-external")
+    assert next_button(app).disabled  # client id and secret still empty
+    await type_text(pilot, "#input-keycloak_client_id", "mipfedqa")
+    await type_text(pilot, "#input-keycloak_client_secret", EXTERNAL_SECRET)
+    await press_next(pilot, "DataEngineScreen")
+    assert app.screen.query_one("#smpc", Switch).disabled
+    await type_text(pilot, "#input-federation", "mipfed1")
+    await type_text(pilot, "#input-data_root", str(tmp_path / "data"))
+    await press_next(pilot, "ReviewScreen")
+    await wait_for(pilot, lambda: app.screen.facts)
+
+
+async def test_complete_walk_writes_the_cli_profiles_and_installs(
+    tmp_path: Path, fake_toolchain: Any, answers_data: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
+    site = answers_mapping(answers_data, tmp_path)
+    app = fake_app(
+        tmp_path,
+        machine="perfect-master",
+        installer=None,
+        plan=None,
+        install_settings=InstallSettings(poll_seconds=0.05),
+    )
+    app.env.installer = None
+    app.state.extra = {"exareme2": site["exareme2"], "mip_deployment": site["mip_deployment"]}
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_review(pilot, tmp_path)
+        review: Any = app.screen
+        assert "problems" not in review.facts, review.facts.get("problems")
+        assert len(review.facts["files"]) == 8 and not review.facts["skipped"]
+        diff_text = str(review.query_one("#diff", Static).render())
+        assert EXTERNAL_SECRET not in diff_text and INTERNAL_SECRET not in diff_text
+        await press_next(pilot, "InstallScreen")
+        await wait_for(pilot, lambda: screen_name(app) == "DoneScreen", timeout=60)
+        assert "https://mip.example.org/" in str(app.screen.query_one("#url", Static).render())
+
+    # the profiles equal what `mipwizard profiles write` makes from the same answers
+    answers_path = tmp_path / "cli-answers.yaml"
+    answers_path.write_text(yaml.safe_dump(site))
+    assert cli_main(["profiles", "write", "--answers", str(answers_path), "--out", str(tmp_path / "cli")]) == 0
+    written = tmp_path / "opt" / "mip-deployment" / "kubernetes"
+    cli_files = sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert len(cli_files) == 8
+    for name in cli_files:
+        assert (written / name).read_text() == (tmp_path / "cli" / name).read_text(), name
+    # the answers are saved 0600 for a headless replay, secrets left out (the box was not ticked)
+    saved = tmp_path / "state" / "answers.yaml"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    saved_text = saved.read_text()
+    assert "mipfedqa" in saved_text and EXTERNAL_SECRET not in saved_text and INTERNAL_SECRET not in saved_text
+    # no secret in any log
+    for log in (tmp_path / "logs").rglob("*"):
+        if log.is_file():
+            text = log.read_text(errors="replace")
+            assert EXTERNAL_SECRET not in text and INTERNAL_SECRET not in text, log
+
+
+async def test_failing_step_shows_retry_and_retry_resumes(
+    tmp_path: Path, fake_toolchain: Any, answers_data: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
+    fake_toolchain.fail("git", "clone", exit_code=128, stderr="fatal: unable to access 'https://github.com/'", times=1)
+    app = fake_app(tmp_path, installer=None, plan=None, install_settings=InstallSettings(poll_seconds=0.05))
+    app.env.installer = None
+    app.env.plan = None
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.load_mapping(answers_mapping(answers_data, tmp_path))
+        app.state.save_secrets = True
+        app.goto("Review")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
+        await press_next(pilot, "InstallScreen")
+        install: Any = app.screen
+        retry = install.query_one("#retry", Button)
+        await wait_for(pilot, lambda: retry.display and not install.running, timeout=60)
+        assert install.failed_step == "checkouts"
+        assert install.outcome["microk8s-snap"] == "done"
+        assert "Failed" in reason(app)
+        log = install.query_one(LiveLog)
+        assert any("unable to access" in line for line in log.lines)
+        snap_installs = len(fake_toolchain.calls_of("snap", "install"))
+        retry.press()
+        await wait_for(pilot, lambda: screen_name(app) == "DoneScreen", timeout=60)
+        assert len(fake_toolchain.calls_of("snap", "install")) == snap_installs  # resumed, not restarted
+        assert install.outcome["microk8s-snap"] == "done" and install.outcome["checkouts"] == "done"
+    saved = (tmp_path / "state" / "answers.yaml").read_text()
+    assert EXTERNAL_SECRET in saved  # the user ticked "keep the secrets"
+
+
+async def test_skip_asks_first_and_continues_after_the_step(tmp_path: Path, answers_data: dict) -> None:
+    installer = ScriptedInstaller(fail_at="checkouts")
+    app = fake_app(tmp_path, installer=installer)
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.load_mapping(answers_mapping(answers_data, tmp_path))
+        app.goto("Review")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
+        await press_next(pilot, "InstallScreen")
+        install: Any = app.screen
+        await wait_for(pilot, lambda: install.failed_step and not install.running)
+        install.query_one("#skip", Button).press()
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        await pilot.press("escape")  # no: nothing runs
+        await pilot.pause()
+        assert installer.runs == [None]
+        install.query_one("#skip", Button).press()
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        app.screen.query_one("#yes", Button).press()
+        await wait_for(pilot, lambda: screen_name(app) == "DoneScreen")
+        assert installer.runs == [None, "mip-chart"]
+        assert install.outcome["checkouts"] == "skipped"
+
+
+# --- app-wide behaviour ----------------------------------------------------------------------------
+
+
+async def test_quit_asks_only_when_answers_would_be_lost(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("Network")
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await type_text(pilot, "#input-machine_main_ip", "10.1.2.3")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen_name(app) == "NetworkScreen" and app.is_running
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        app.screen.query_one("#yes", Button).press()
+        await wait_for(pilot, lambda: not app.is_running)
+    clean = fake_app(tmp_path)
+    async with clean.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not clean.is_running)
+
+
+async def test_f1_shows_help_for_the_current_screen(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("Network")
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: screen_name(app) == "HelpDialog")
+        assert app.screen.topic == "network"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+
+
+async def test_palette_commands_and_jumps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mipwizard.tui import commands
+
+    app = fake_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        provider = commands.WizardCommands(app.screen)
+        titles = [title for title, _, _ in provider.commands()]
+        for wanted in ("Switch profile", "Open log", "Re-run preflight", "Go to Network", "Go to Review"):
+            assert wanted in titles
+        assert "Go to Install" not in titles
+        monkeypatch.setattr(commands, "module_available", lambda name: False)
+        assert "Troubleshoot" not in [t for t, _, _ in provider.commands()]
+        jump = dict((t, cb) for t, _, cb in provider.commands())["Go to Auth"]
+        jump()
+        await wait_for(pilot, lambda: screen_name(app) == "AuthScreen")
+        hits = [hit async for hit in provider.search("open log")]
+        assert hits and "Open log" in str(hits[0].text)
+
+
+async def test_existing_installation_prefills_and_offers_edit(tmp_path: Path, answers: Any) -> None:
+    profiles = tmp_path / "kubernetes"
+    write_profiles(answers, profiles)
+    app = fake_app(tmp_path, profiles_dir=profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one("#existing").display)
+        assert str(profiles) in str(app.screen.query_one("#existing-text", Static).render())
+        app.screen.query_one("#edit-profiles", Button).press()
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        assert app.screen.query_one("#input-machine_main_ip", Input).value == "10.20.30.40"
+        assert app.screen.query_one("#input-machine_private_fqdn_or_ip", Input).value == "10.20.30.41"
+        assert app.state.keycloak_client_secret == EXTERNAL_SECRET
+        assert not next_button(app).disabled
+
+
+async def test_auth_reveal_toggle_and_warnings(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("Auth")
+        await wait_for(pilot, lambda: screen_name(app) == "AuthScreen")
+        secret = app.screen.query_one("#input-keycloak_client_secret", Input)
+        assert secret.password
+        app.screen.query_one("#reveal-external").toggle()  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert not secret.password
+        await choose(pilot, "auth-internal_http")
+        assert app.screen.query_one("#http-warning").display
+        assert not app.screen.query_one("#external").display
+        await choose(pilot, "auth-none")
+        assert app.screen.query_one("#none-warning").display
+        assert not next_button(app).disabled
+
+
+async def test_smpc_only_for_a_master_with_three_players(tmp_path: Path) -> None:
+    app = fake_app(tmp_path, smpc_players=lambda: 3)
+    async with app.run_test(size=SIZE) as pilot:
+        app.goto("Data")
+        await wait_for(pilot, lambda: screen_name(app) == "DataEngineScreen")
+        switch = app.screen.query_one("#smpc", Switch)
+        assert switch.disabled
+        assert "Only a federation master" in str(app.screen.query_one("#smpc-reason", Static).render())
+        app.state.role = "master"
+        app.screen.update_smpc()  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: not switch.disabled)
+    few = fake_app(tmp_path, smpc_players=lambda: 2)
+    few.state.role = "master"
+    async with few.run_test(size=SIZE) as pilot:
+        few.goto("Data")
+        await wait_for(pilot, lambda: screen_name(few) == "DataEngineScreen")
+        await wait_for(pilot, lambda: "2 found" in str(few.screen.query_one("#smpc-reason", Static).render()))
+        assert few.screen.query_one("#smpc", Switch).disabled
+
+
+async def test_live_log_stays_bounded_and_responsive(tmp_path: Path) -> None:
+    import threading
+
+    from textual.app import App, ComposeResult
+
+    class LogApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LiveLog(max_lines=1000)
+
+    app = LogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = app.query_one(LiveLog)
+
+        def produce() -> None:
+            for batch in range(200):
+                log.feed([f"line {batch}-{n}" for n in range(500)])
+
+        thread = threading.Thread(target=produce)
+        thread.start()
+        while thread.is_alive():
+            await pilot.pause(0.01)  # the UI keeps turning while the producer floods it
+        thread.join()
+        await wait_for(pilot, lambda: log.lines and log.lines[-1] == "line 199-499")
+        assert log.line_count <= 1000
+        assert log.lines_seen == 100_000
