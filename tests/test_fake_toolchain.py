@@ -450,9 +450,9 @@ def test_hang_and_slow(fake_toolchain: FakeToolchain) -> None:
 
 
 def test_unsupported_call_is_loud(fake_toolchain: FakeToolchain) -> None:
-    r = run(fake_toolchain, "snap", "refresh", "microk8s")
+    r = run(fake_toolchain, "snap", "set", "microk8s", "x=y")
     assert r.returncode == 1 and "fake: unsupported call" in r.stderr
-    assert fake_toolchain.unsupported_calls() == [["snap", "refresh", "microk8s"]]
+    assert fake_toolchain.unsupported_calls() == [["snap", "set", "microk8s", "x=y"]]
 
 
 def test_mark_fully_installed(fake_toolchain: FakeToolchain, answers, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -596,3 +596,25 @@ def test_logs_follow_delay_and_waiting_pods(fake_toolchain: FakeToolchain, tmp_p
     r = run(fake_toolchain, "microk8s", "kubectl", "logs", pod, "-n", "default")
     assert r.returncode == 1
     assert r.stderr.strip().endswith("is waiting to start: trying and failing to pull image")
+
+
+def test_snap_refresh(fake_toolchain: FakeToolchain) -> None:
+    fake_toolchain.install_microk8s(channel="1.28/stable")
+    r = run(fake_toolchain, "snap", "refresh", "microk8s", "--channel=1.31/stable")
+    assert r.returncode == 0 and r.stdout.startswith("microk8s (1.31/stable) v1.31")
+    r = run(fake_toolchain, "snap", "refresh", "microk8s")
+    assert r.returncode == 0 and "no updates available" in r.stderr
+
+
+def test_manual_fake_machine_exports(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "tests.fake_toolchain", str(tmp_path / "box"), "--microk8s"],
+                       capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1])
+    env = dict(os.environ)
+    for line in r.stdout.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        env[key] = value.strip("'")
+    status = subprocess.run(["microk8s", "status", "--format", "short"], env=env, capture_output=True, text=True)
+    assert "core/ingress: enabled" in status.stdout

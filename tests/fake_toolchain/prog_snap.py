@@ -51,6 +51,8 @@ def main(ctx: Any) -> int:
         return snap_install(ctx, rest)
     if verb == "remove":
         return snap_remove(ctx, rest)
+    if verb == "refresh":
+        return snap_refresh(ctx, rest)
     if verb == "version":
         out("snap    2.63+22.04\nsnapd   2.63+22.04\nseries  16\nubuntu  22.04\nkernel  5.15.0-119-generic")
         return 0
@@ -206,6 +208,42 @@ def default_node(state: dict, name: str, ip: str, version: str) -> dict:
         "ip": ip,
         "version": version,
     }
+
+
+def snap_refresh(ctx: Any, rest: list[str]) -> int:
+    channel: str | None = None
+    names: list[str] = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a == "--channel":
+            i += 1
+            channel = normalize_channel(rest[i]) if i < len(rest) else None
+        elif a.startswith("--channel="):
+            channel = normalize_channel(a.split("=", 1)[1])
+        elif a.startswith("-"):
+            return unsupported(ctx)
+        else:
+            names.append(a)
+        i += 1
+    if names != ["microk8s"]:
+        return unsupported(ctx)
+    if not ctx.is_root():
+        err("error: access denied (try with sudo)")
+        return 1
+    with ctx.store.update() as state:
+        mk = state["microk8s"]
+        if mk is None:
+            err('error: snap "microk8s" is not installed')
+            return 1
+        if channel is None or channel == mk["channel"]:
+            err('snap "microk8s" has no updates available')
+            return 0
+        mk["version"], mk["revision"] = version_for(channel)
+        mk["channel"] = channel
+        version = mk["version"]
+    out(f"microk8s ({channel}) {version} from Canonical✓ refreshed")
+    return 0
 
 
 def snap_remove(ctx: Any, rest: list[str]) -> int:
