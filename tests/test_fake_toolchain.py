@@ -618,3 +618,24 @@ def test_manual_fake_machine_exports(tmp_path: Path) -> None:
         env[key] = value.strip("'")
     status = subprocess.run(["microk8s", "status", "--format", "short"], env=env, capture_output=True, text=True)
     assert "core/ingress: enabled" in status.stdout
+
+
+def test_hung_call_exits_when_orphaned(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    """A hung fake whose parent was SIGKILLed (the wizard in a kill -9 test) does not linger."""
+    fake_toolchain.hang("hostname")
+    pid_file = tmp_path / "pid"
+    # sh starts the hung fake in the background, records its pid and exits: the fake is orphaned.
+    subprocess.run(["sh", "-c", f'hostname </dev/null >/dev/null 2>&1 & echo $! > "{pid_file}"'],
+                   env=fake_toolchain.env(), check=True, timeout=10)
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            import os
+
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the orphaned hung fake is still running")

@@ -33,10 +33,16 @@ def unsupported(ctx: Any) -> int:
 
 
 def sleep_forever() -> None:
+    """Hang until killed — or until orphaned (a test that SIGKILLed the wizard must not leak us)."""
+    import os
+
     sys.stdout.flush()
     sys.stderr.flush()
-    while True:
-        time.sleep(3600)
+    parent = os.getppid()
+    deadline = time.monotonic() + 3600
+    while parent != 1 and os.getppid() == parent and time.monotonic() < deadline:
+        time.sleep(0.2)
+    sys.exit(143)
 
 
 def rfc3339() -> str:
