@@ -112,7 +112,7 @@ class PodLogScreen(Screen[None]):
         argv = self.queries.logs_argv(
             self.pod, self.namespace, container=container or None, follow=True, tail=TAIL_LINES
         )
-        runner = ProcessRunner(redactor=self.redactor or Redactor())
+        runner = ProcessRunner(redactor=self.redactor or Redactor(), batch_lines=50_000, batch_seconds=0.1)
         result = runner.run(argv, on_lines=self._arrived, cancel=cancel)
         if not cancel.is_set():
             end = "log ended" if result.ok else f"kubectl logs {result.describe()}"
