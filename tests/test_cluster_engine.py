@@ -324,3 +324,10 @@ def test_switch_plan_errors(chart: Path, tmp_path: Path) -> None:
 
 def test_bundle_mode_and_no_secrets_placeholder() -> None:
     assert stat.S_IMODE(0o600) == 0o600  # real bundle tests live in test_bundle.py
+
+
+def test_wait_ready_method(microk8s_on_path: Path) -> None:
+    result = ClusterQueries(capture_fn=FakeCapture(healthy_table()), use_sudo=False).wait_ready(
+        timeout=5, interval=0.01
+    )
+    assert result.ready and result.not_ready == []

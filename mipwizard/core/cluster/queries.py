@@ -271,6 +271,14 @@ class ClusterQueries:
         """Restart a pod by deleting it; its Deployment/StatefulSet creates a new one."""
         return self.run("kubectl", "delete", "pod", pod, "-n", namespace, timeout=max(self.timeout, 90.0))
 
+    def wait_ready(
+        self, timeout: float = 600.0, interval: float = 5.0, on_progress: Any = None, cancel: Any = None
+    ) -> Any:
+        """The recovery watch (see ``watch.wait_ready``) on these queries; returns a ``WaitResult``."""
+        from .watch import wait_ready
+
+        return wait_ready(self, timeout=timeout, interval=interval, on_progress=on_progress, cancel=cancel)
+
     def snapshot(self) -> ClusterSnapshot:
         snap = ClusterSnapshot(taken_at=time.time())
         try:
