@@ -15,11 +15,16 @@ import re
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from .redact import Redactor
 from .system import ProgramNotFound, capture, privileged_argv
+
+if TYPE_CHECKING:
+    from .cluster.queries import ClusterQueries
 
 MEMBER_LIMIT = 8 * 1024 * 1024  # bytes kept from the end of a huge log
 INSPECT_TIMEOUT = 300.0
@@ -34,11 +39,10 @@ class BundleReport:
 
 
 class _Bundle:
-    def __init__(self, root: str, redactor: Redactor) -> None:
+    def __init__(self, root: str, redactor: Redactor, handle: BinaryIO) -> None:
         self.root = root
         self.redactor = redactor
-        self.buffer = io.BytesIO()
-        self.tar = tarfile.open(fileobj=self.buffer, mode="w:gz")  # noqa: SIM115
+        self.tar = tarfile.open(fileobj=handle, mode="w:gz")  # noqa: SIM115 (closed by close())
         self.members: list[str] = []
         self.missing: list[str] = []
 
@@ -65,9 +69,8 @@ class _Bundle:
             return
         self.add(name, text)
 
-    def close(self) -> bytes:
+    def close(self) -> None:
         self.tar.close()
-        return self.buffer.getvalue()
 
 
 def _text(raw: bytes) -> str | None:
@@ -79,7 +82,7 @@ def _text(raw: bytes) -> str | None:
 def write_bundle(
     out: Path,
     *,
-    queries: object | None = None,
+    queries: ClusterQueries | None = None,
     chart: Path | None = None,
     answers_path: Path | None = None,
     log_dir: Path | None = None,
@@ -91,40 +94,43 @@ def write_bundle(
     from .cluster.queries import ClusterQueries
     from .cluster.secrets import known_secrets, profile_files
 
-    q = queries if isinstance(queries, ClusterQueries) else ClusterQueries()
+    out = Path(out)
+    q = queries if queries is not None else ClusterQueries()
     redactor = Redactor(known_secrets(chart, answers_path))
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    bundle = _Bundle(f"mipwizard-bundle-{stamp}", redactor)
+    with _atomic_output(out) as handle:  # streamed to disk: memory stays small
+        bundle = _Bundle(f"mipwizard-bundle-{stamp}", redactor, handle)
 
-    for label, folder in (("logs", log_dir), ("state", state_dir)):
-        if folder is not None and folder.is_dir():
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                if log_dir and label == "state" and log_dir in path.parents:
-                    continue  # the log dir may live inside the state dir
-                bundle.add_file(f"wizard/{label}/{path.relative_to(folder)}", path)
-    if chart is not None:
-        for path in profile_files(chart):
-            bundle.add_file(f"profiles/{path.name}", path)
-    if answers_path is not None and answers_path.is_file():
-        bundle.add_file("answers/answers.yaml", answers_path)
+        for label, folder in (("logs", log_dir), ("state", state_dir)):
+            if folder is not None and folder.is_dir():
+                for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                    if log_dir and label == "state" and log_dir in path.parents:
+                        continue  # the log dir may live inside the state dir
+                    if path.name.startswith(f".{out.name}.") or path == out:
+                        continue  # this bundle itself, being written
+                    bundle.add_file(f"wizard/{label}/{path.relative_to(folder)}", path)
+        if chart is not None:
+            for path in profile_files(chart):
+                bundle.add_file(f"profiles/{path.name}", path)
+        if answers_path is not None and answers_path.is_file():
+            bundle.add_file("answers/answers.yaml", answers_path)
 
-    _collect_cluster(bundle, q, tail_lines)
-    if inspect:
-        _collect_inspect(bundle)
+        _collect_cluster(bundle, q, tail_lines)
+        if inspect:
+            _collect_inspect(bundle)
 
-    summary = ["mipwizard support bundle", time.strftime("%Y-%m-%d %H:%M:%S %Z"), "", "members:"]
-    summary += [f"  {m}" for m in bundle.members]
-    summary += ["", "not collected:"] + [f"  {m}" for m in bundle.missing or ["(nothing)"]]
-    bundle.add("README.txt", "\n".join(summary) + "\n")
-    _write_atomic(out, bundle.close())
+        summary = ["mipwizard support bundle", time.strftime("%Y-%m-%d %H:%M:%S %Z"), "", "members:"]
+        summary += [f"  {m}" for m in bundle.members]
+        summary += ["", "not collected:"] + [f"  {m}" for m in bundle.missing or ["(nothing)"]]
+        bundle.add("README.txt", "\n".join(summary) + "\n")
+        bundle.close()
     return BundleReport(out, bundle.members, bundle.missing)
 
 
-def _collect_cluster(bundle: _Bundle, q: object, tail_lines: int) -> None:
-    from .cluster.queries import ClusterQueries, ClusterUnreachable
+def _collect_cluster(bundle: _Bundle, q: ClusterQueries, tail_lines: int) -> None:
+    from .cluster.queries import ClusterUnreachable
     from .cluster.report import format_status
 
-    assert isinstance(q, ClusterQueries)
     raw = {
         "cluster/status.yaml": ("status", "--format", "yaml"),
         "cluster/nodes.json": ("kubectl", "get", "nodes", "-o", "json"),
@@ -188,14 +194,15 @@ def _collect_inspect(bundle: _Bundle) -> None:
         bundle.missing.append(f"microk8s inspect report {match.group(1)}: {exc}")
 
 
-def _write_atomic(out: Path, data: bytes) -> None:
-    out = Path(out)
+@contextlib.contextmanager
+def _atomic_output(out: Path) -> Iterator[BinaryIO]:
+    """A 0600 temporary file next to ``out``, renamed over it only when the block succeeds."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, out)
