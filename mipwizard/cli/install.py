@@ -113,7 +113,8 @@ def _run(plan: list[Any], answers: Any, redactor: Any, password: str | None, arg
             if event.outcome == "skipped":
                 out.write(paint(f"[{position[event.step_id]}/{total}] {event.step_id}: skipped\n", "dim"))
             else:
-                out.write(f"    {paint(label, colour)} ({event.seconds:.1f} s): {event.message}\n")
+                detail = "" if event.message in {label, "done"} else f": {event.message}"
+                out.write(f"    {paint(label, colour)} ({event.seconds:.1f} s){detail}\n")
         elif isinstance(event, PlanFinished):
             pass
         out.flush()

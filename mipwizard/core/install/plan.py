@@ -170,7 +170,7 @@ def _admin_user(answers: Answers, s: InstallSettings) -> Step:
 
     def probe(ctx: StepContext) -> Probe:
         found = current_groups(ctx)
-        return Probe(found is not None and {"sudo", "microk8s"} <= found)
+        return Probe(found is not None and {"sudo", "microk8s"} <= found, f"{user} is in sudo and microk8s")
 
     def action(ctx: StepContext) -> str:
         found = current_groups(ctx)
@@ -249,7 +249,7 @@ def _data_folders(answers: Answers, s: InstallSettings) -> Step:
         check=f"the folders exist and stat -c %U:%G shows {owner}",
         commands=[mkdir, chown],
         fingerprint=fingerprint(str(federation_dir), answers.pathologies, owner),
-        probe=lambda ctx: Probe(_owners_ok(ctx, [federation_dir, *folders], owner, s)),
+        probe=lambda ctx: Probe(_owners_ok(ctx, [federation_dir, *folders], owner, s), f"owned by {owner}"),
     )
 
 
@@ -359,7 +359,7 @@ def _exareme2_values(answers: Answers, s: InstallSettings, node: str) -> Step:
 
     def probe(ctx: StepContext) -> Probe:
         try:
-            return Probe(target.read_text(encoding="utf-8") == text)
+            return Probe(target.read_text(encoding="utf-8") == text, f"{target.name} is up to date")
         except OSError:
             return Probe(False)
 
@@ -413,7 +413,7 @@ def _node_labels(answers: Answers, s: InstallSettings, node: str) -> Step:
         for n in _nodes(ctx, s):
             if isinstance(n, NodeInfo) and n.name == node:
                 wanted = dict(label.split("=", 1) for label in labels)
-                return Probe(all(n.labels.get(k) == v for k, v in wanted.items()))
+                return Probe(all(n.labels.get(k) == v for k, v in wanted.items()), " ".join(labels))
         return Probe(False)
 
     def action(ctx: StepContext) -> str:
@@ -502,7 +502,7 @@ def _mip_profiles(answers: Answers, s: InstallSettings) -> Step:
         check=f"the profile files in {folder} match the answers",
         writes=[f"{folder}/.<profile> (the profiles the answers can fill, mode 0600)"],
         fingerprint=fingerprint(answers.model_dump(mode="json")),
-        probe=lambda ctx: Probe(not diff_profiles(answers, folder)),
+        probe=lambda ctx: Probe(not diff_profiles(answers, folder), "the profile files are up to date"),
         action=action,
     )
 
@@ -542,7 +542,7 @@ def _pods_ready(answers: Answers, s: InstallSettings) -> Step:
 
     def probe(ctx: StepContext) -> Probe:
         found = pods(ctx)
-        return Probe(bool(found) and all(p.ready for p in found or []))
+        return Probe(bool(found) and all(p.ready for p in found or []), f"all {len(found or [])} pods are ready")
 
     def action(ctx: StepContext) -> str:
         deadline = time.monotonic() + limit

@@ -1,0 +1,206 @@
+"""``mipwizard install`` as a user runs it: a subprocess on the fake machine (kill -9, Ctrl+C…)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+
+from mipwizard.core.answers import answers_from_mapping
+from mipwizard.core.install import InstallEngine, InstallSettings, Journal, build_plan
+from mipwizard.core.logfile import LogFile
+from mipwizard.core.redact import Redactor
+from mipwizard.core.runner import ProcessRunner
+from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+from tests.test_install import MUTATING, mutating_calls
+
+SUDO_PASSWORD = "Sudo-Pass-9d1e77"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, answers_data: dict, fake_toolchain):
+    data = dict(answers_data)
+    data["data_root"] = str(tmp_path / "data")
+    data["exareme2"] = {"path": str(tmp_path / "opt" / "exareme2")}
+    data["mip_deployment"] = {"path": str(tmp_path / "opt" / "mip-deployment")}
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(data))
+    env = fake_toolchain.env()
+    env["MIPWIZARD_STATE_DIR"] = str(tmp_path / "state")
+    env["MIPWIZARD_LOG_DIR"] = str(tmp_path / "logs")
+    env["NO_COLOR"] = "1"
+
+    class Cli:
+        answers_file = answers
+        log = tmp_path / "logs" / "install.log"
+        journal = tmp_path / "state" / "install-journal.json"
+
+        def argv(self, *args: str) -> list[str]:
+            return [sys.executable, "-m", "mipwizard", "install", "--answers", str(answers), *args]
+
+        def run(self, *args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                self.argv(*args), env=env, input=stdin, capture_output=True, text=True, timeout=timeout,
+                stdin=None if stdin is not None else subprocess.DEVNULL,
+            )
+
+        def start(self, *args: str) -> subprocess.Popen:
+            return subprocess.Popen(
+                self.argv(*args), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True,
+            )
+
+    return Cli()
+
+
+def wait_for_call(fake, *prefix: str, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if fake.calls_of(*prefix):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{prefix} was never called")
+
+
+def test_dry_run_prints_every_step_and_changes_nothing(cli, fake_toolchain) -> None:
+    first = cli.run("--dry-run")
+    second = cli.run("--dry-run")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout  # stable
+    out = first.stdout
+    assert "12 steps" in out
+    assert "$ snap install microk8s --classic" in out
+    assert "$ adduser --disabled-password --gecos '' mipadmin" in out
+    assert "$ microk8s kubectl label node mip-master master=true worker=true --overwrite" in out
+    assert EXTERNAL_SECRET not in out and INTERNAL_SECRET not in out
+    assert mutating_calls(fake_toolchain) == []
+    assert not cli.journal.exists()
+
+
+def test_refuses_without_yes_when_there_is_no_terminal(cli, fake_toolchain) -> None:
+    result = cli.run()
+    assert result.returncode == 2
+    assert "--yes" in result.stderr
+    assert fake_toolchain.calls() == [["hostname"]]
+
+
+def test_unknown_step_is_a_usage_error(cli) -> None:
+    result = cli.run("--from", "helm", "--yes")
+    assert result.returncode == 2 and "no step 'helm'" in result.stderr
+
+
+def test_install_then_rerun(cli, fake_toolchain) -> None:
+    first = cli.run("--yes")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Open the MIP at https://mip.example.org/" in first.stdout
+    assert "[12/12] pods-ready" in first.stdout
+    fake_toolchain.clear_calls()
+    start = time.monotonic()
+    second = cli.run("--yes")
+    assert second.returncode == 0
+    assert time.monotonic() - start < 3.0
+    assert second.stdout.count("    already done (") == 12
+    assert mutating_calls(fake_toolchain) == []
+
+
+def test_failed_step_exit_1_names_step_output_and_log_then_resumes(cli, fake_toolchain) -> None:
+    fake_toolchain.fail("microk8s", "enable", exit_code=1, stderr="Addon ingress failed: timed out", times=1)
+    failed = cli.run("--yes")
+    assert failed.returncode == 1
+    assert "step addons failed" in failed.stderr
+    assert "Addon ingress failed: timed out" in failed.stderr  # last output lines
+    assert str(cli.log) in failed.stderr
+    assert json.loads(cli.journal.read_text())["failed"]["step"] == "addons"
+    fake_toolchain.clear_calls()
+    again = cli.run("--yes")
+    assert again.returncode == 0, again.stderr
+    assert "The last run stopped at step addons" in again.stdout
+    assert mutating_calls(fake_toolchain)[0][:2] == ["microk8s", "enable"]
+    assert fake_toolchain.calls_of("snap", "install") == []
+
+
+def test_sigkill_mid_step_then_rerun_does_no_step_twice(cli, fake_toolchain) -> None:
+    fake_toolchain.hang("microk8s", "enable", times=1)
+    proc = cli.start("--yes")
+    wait_for_call(fake_toolchain, "microk8s", "enable")
+    time.sleep(0.3)
+    proc.kill()
+    proc.wait(10)
+    assert json.loads(cli.journal.read_text())["running"] == "addons"
+    again = cli.run("--yes")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "interrupted during step addons" in again.stdout
+    counts: dict[tuple[str, ...], int] = {}
+    for call in mutating_calls(fake_toolchain):
+        key = next(p for p in MUTATING if call[: len(p)] == list(p))
+        counts[key] = counts.get(key, 0) + 1
+    assert counts.pop(("microk8s", "enable")) == 2  # the killed one, then the one that finished
+    assert counts[("snap", "install")] == 1 and counts[("adduser",)] == 1
+    assert counts[("microk8s", "helm3", "upgrade")] == 2  # exareme2 and mip, once each
+    several = {("chown",), ("git", "clone"), ("microk8s", "helm3", "upgrade")}  # one per folder / release
+    assert all(n == 1 for k, n in counts.items() if k not in several)
+
+
+def test_ctrl_c_kills_the_child_and_exits_130(cli, fake_toolchain) -> None:
+    fake_toolchain.hang("snap", "install")
+    proc = cli.start("--yes")
+    wait_for_call(fake_toolchain, "snap", "install")
+    time.sleep(0.3)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert children
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    time.sleep(0.2)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_secrets_never_in_stdout_log_or_journal(cli, fake_toolchain) -> None:
+    fake_toolchain.fail(
+        "microk8s", "helm3", "upgrade", "--install", "mip", exit_code=1,
+        stderr=f"Error: client secret {EXTERNAL_SECRET} / {INTERNAL_SECRET} / {SUDO_PASSWORD} rejected",
+    )
+    result = cli.run("--yes", "--sudo-password-stdin", stdin=SUDO_PASSWORD + "\n")
+    assert result.returncode == 1
+    for text in (result.stdout, result.stderr, cli.log.read_text(), cli.journal.read_text()):
+        for secret in (EXTERNAL_SECRET, INTERNAL_SECRET, SUDO_PASSWORD):
+            assert secret not in text
+    assert "***HIDDEN***" in result.stderr
+
+
+def test_not_root_runs_privileged_commands_through_sudo_with_password(
+    fake_toolchain, answers_data: dict, tmp_path: Path
+) -> None:
+    fake_toolchain.set_current_user("tester")
+    fake_toolchain.set_sudo_password(SUDO_PASSWORD)
+    data = dict(answers_data)
+    data["data_root"] = str(tmp_path / "data")
+    data["exareme2"] = {"path": str(tmp_path / "opt" / "exareme2")}
+    data["mip_deployment"] = {"path": str(tmp_path / "opt" / "mip-deployment")}
+    answers = answers_from_mapping(data)
+    log = LogFile(tmp_path / "install.log")
+    runner = ProcessRunner(redactor=Redactor(answers.secrets()), log=log, sudo_password=SUDO_PASSWORD, as_root=False)
+    plan = build_plan(answers, InstallSettings(poll_seconds=0.05))
+    result = InstallEngine(plan, runner, Journal(tmp_path / "j.json")).run()
+    log.close()
+    assert result.ok, result.message
+    records = fake_toolchain.call_records()
+    via_sudo = [r for r in records if r["argv"][0] == "sudo"]
+    inner = [[os.path.basename(r["argv"][5]), *r["argv"][6:]] for r in via_sudo]
+    assert ["snap", "install", "microk8s", "--classic"] in inner
+    assert ["adduser", "--disabled-password", "--gecos", "", "mipadmin"] in inner
+    assert all(r["argv"][1:5] == ["-S", "-p", "", "--"] and r["stdin"] for r in via_sudo)  # password on stdin
+    # commands that need no privileges got a closed stdin
+    queries = [r for r in records if r["argv"][0] in {"stat", "id"} or r["argv"][:2] == ["git", "-C"]]
+    assert queries and not any(r["stdin"] for r in queries)
+    assert SUDO_PASSWORD not in (tmp_path / "install.log").read_text()
+    assert SUDO_PASSWORD not in (tmp_path / "j.json").read_text()
