@@ -364,6 +364,12 @@ async def test_palette_commands_and_jumps(tmp_path: Path, monkeypatch: pytest.Mo
         await wait_for(pilot, lambda: screen_name(app) == "AuthScreen")
         hits = [hit async for hit in provider.search("open log")]
         assert hits and "Open log" in str(hits[0].text)
+        await pilot.press("ctrl+p")  # the real palette, with our provider registered
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+        await pilot.press(*"go to review")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
 
 
 async def test_existing_installation_prefills_and_offers_edit(tmp_path: Path, answers: Any) -> None:
@@ -371,7 +377,7 @@ async def test_existing_installation_prefills_and_offers_edit(tmp_path: Path, an
     write_profiles(answers, profiles)
     app = fake_app(tmp_path, profiles_dir=profiles)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one("#existing").display)
+        await wait_for(pilot, lambda: app.screen.query("#existing-text"))
         assert str(profiles) in str(app.screen.query_one("#existing-text", Static).render())
         app.screen.query_one("#edit-profiles", Button).press()
         await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")

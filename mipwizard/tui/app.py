@@ -7,9 +7,8 @@ imported here: pydantic and the engine load in workers, after the first frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
@@ -17,36 +16,44 @@ from textual.screen import Screen
 from textual.worker import WorkerState
 
 from ..resources import ASSETS_DIR
-from .commands import WizardCommands
 from .env import WizardEnv
 from .state import WizardState
 from .widgets.step_bar import STEPS
 
+if TYPE_CHECKING:
+    from textual.command import Provider
 
-def _step_factories() -> dict[str, Callable[[], Screen[Any]]]:
-    from .screens.auth import AuthScreen
-    from .screens.engine_settings import DataEngineScreen
-    from .screens.install import InstallScreen
-    from .screens.network import NetworkScreen
-    from .screens.preflight import PreflightScreen
-    from .screens.review import ReviewScreen
-    from .screens.welcome import WelcomeScreen
 
-    return {
-        "Welcome": WelcomeScreen,
-        "Preflight": PreflightScreen,
-        "Network": NetworkScreen,
-        "Auth": AuthScreen,
-        "Data": DataEngineScreen,
-        "Review": ReviewScreen,
-        "Install": InstallScreen,
-    }
+# Each step's module is imported when first visited: the first frame only pays for Welcome.
+STEP_SCREENS = {
+    "Welcome": ("welcome", "WelcomeScreen"),
+    "Preflight": ("preflight", "PreflightScreen"),
+    "Network": ("network", "NetworkScreen"),
+    "Auth": ("auth", "AuthScreen"),
+    "Data": ("engine_settings", "DataEngineScreen"),
+    "Review": ("review", "ReviewScreen"),
+    "Install": ("install", "InstallScreen"),
+}
+
+
+def make_step_screen(step: str) -> Screen[Any]:
+    import importlib
+
+    module, name = STEP_SCREENS[step]
+    screen_class = getattr(importlib.import_module(f"mipwizard.tui.screens.{module}"), name)
+    return screen_class()  # type: ignore[no-any-return]
+
+
+def wizard_commands() -> type[Provider]:
+    from .commands import WizardCommands
+
+    return WizardCommands
 
 
 class WizardApp(App[int]):
     TITLE = "mipwizard"
     CSS_PATH = str(ASSETS_DIR / "wizard.tcss")
-    COMMANDS: ClassVar = App.COMMANDS | {WizardCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {wizard_commands}
     BINDINGS: ClassVar = [Binding("f1", "help", "Help", show=False)]
 
     def __init__(self, env: WizardEnv, state: WizardState | None = None) -> None:
@@ -57,15 +64,12 @@ class WizardApp(App[int]):
         self.profiles_dir: Path | None = env.profiles_dir
         self.install_running = False
         self.saved_answers: Path | None = None
-        self._factories: dict[str, Callable[[], Screen[Any]]] | None = None
 
     def on_mount(self) -> None:
         self.goto("Welcome")
 
     # --- navigation ------------------------------------------------------------------------------
     def goto(self, step: str) -> None:
-        if self._factories is None:
-            self._factories = _step_factories()
         if step == "Install":
             if self.answers is None:
                 self.notify("Review the answers first: Install starts from the Review step.")
@@ -77,7 +81,7 @@ class WizardApp(App[int]):
         while len(self.screen_stack) > 2 and not isinstance(self.screen, _step_screen_class()):
             self.pop_screen()  # close dialogs and tools (troubleshoot, done) on top of the steps
         if not self.is_screen_installed(step):
-            self.install_screen(self._factories[step](), step)
+            self.install_screen(make_step_screen(step), step)
         if len(self.screen_stack) < 2:
             self.push_screen(step)  # the first step goes on top of the (empty) default screen
         else:

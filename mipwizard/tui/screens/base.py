@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from ..widgets.field import Field
+from ..widgets.key_hints import KeyHints
 from ..widgets.step_bar import StepBar
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class StepScreen(Screen[None]):
     STEP: ClassVar[str] = ""
     HELP_TOPIC: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next >"
+    HINTS: ClassVar[tuple[tuple[str, str], ...]] = (("Tab", "move"), ("Enter", "press"))
     BINDINGS: ClassVar = [
         Binding("f1", "app.help", "Help"),
         Binding("ctrl+p", "app.command_palette", "Commands"),
@@ -39,7 +41,7 @@ class StepScreen(Screen[None]):
             yield Button("< Back", id="back", compact=True, disabled=self.STEP == "Welcome")
             yield Static("", id="reason")
             yield Button(self.NEXT_LABEL, id="next", compact=True, variant="primary")
-        yield Footer()
+        yield KeyHints(self.HINTS)
 
     def compose_body(self) -> ComposeResult:
         yield from ()

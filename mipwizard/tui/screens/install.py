@@ -16,8 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
+from ..widgets.key_hints import KeyHints
 from ..widgets.live_log import LiveLog
 from ..widgets.step_bar import StepBar
 from .base import StepScreen
@@ -40,6 +41,7 @@ def format_seconds(seconds: float) -> str:
 class InstallScreen(StepScreen):
     STEP = "Install"
     HELP_TOPIC = "install"
+    HINTS = (("l", "full log"), ("Tab", "move"))
     BINDINGS = [Binding("l", "open_log", "Full log")]
 
     def __init__(self) -> None:
@@ -64,7 +66,7 @@ class InstallScreen(StepScreen):
             yield Button("Skip step", id="skip", compact=True, variant="warning")
             yield Static("", id="reason")
             yield Button("Full log", id="open-log", compact=True)
-        yield Footer()
+        yield KeyHints(self.HINTS)
 
     def on_mount(self) -> None:
         self.query_one("#retry").display = False
@@ -227,7 +229,7 @@ class DoneScreen(Screen[None]):
                              f"  mipwizard install --answers {saved}", id="replay")
             yield Static("Later, run `mipwizard` again to edit the profiles or troubleshoot.", classes="hint")
             yield Button("Quit", id="quit", variant="primary", compact=True)
-        yield Footer()
+        yield KeyHints((("q", "quit"), ("l", "full log")))
 
     def on_mount(self) -> None:
         self.query_one("#quit", Button).focus()

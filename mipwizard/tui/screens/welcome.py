@@ -35,15 +35,9 @@ class WelcomeScreen(StepScreen):
         with RadioSet(id="role"):
             for role in ROLES:
                 yield RadioButton(ROLE_LABELS[role], value=role == self.wizard.state.role, id=f"role-{role}")
-        with Vertical(id="existing", classes="notice"):
-            yield Static("", id="existing-text")
-            with Horizontal(classes="buttons"):
-                yield Button("Edit profiles", id="edit-profiles", compact=True)
-                yield Button("Troubleshoot", id="troubleshoot", compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#existing").display = False
         self.query_one("#role", RadioSet).focus()
         self.detect()
 
@@ -64,8 +58,18 @@ class WelcomeScreen(StepScreen):
         text = f"An existing MIP configuration was found: {where}"
         if found.get("profiles_dir"):
             text += "\nEdit its profiles, or troubleshoot the running MIP."
-        self.query_one("#existing-text", Static).update(text)
-        self.query_one("#existing").display = True
+        # Mounted only when found: the first frame stays small.
+        notice = Vertical(
+            Static(text, id="existing-text"),
+            Horizontal(
+                Button("Edit profiles", id="edit-profiles", compact=True),
+                Button("Troubleshoot", id="troubleshoot", compact=True),
+                classes="buttons",
+            ),
+            id="existing",
+            classes="notice",
+        )
+        self.query_one("#body").mount(notice)
 
     def select_role(self, role: str) -> None:
         button = self.query_one(f"#role-{role}", RadioButton)
