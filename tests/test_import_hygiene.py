@@ -29,7 +29,10 @@ def test_engine_and_cli_never_import_textual() -> None:
     modules = engine_modules()
     assert len(modules) > 10
     imports = "\n".join(f"import {name}" for name in modules)
-    code = f"{imports}\nimport sys\nleaked = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\nprint(leaked)"
+    code = (
+        f"{imports}\nimport sys\n"
+        "leaked = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\nprint(leaked)"
+    )
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", f"textual imported by the engine or CLI: {result.stdout}"
