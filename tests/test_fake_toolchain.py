@@ -639,3 +639,16 @@ def test_hung_call_exits_when_orphaned(fake_toolchain: FakeToolchain, tmp_path: 
         time.sleep(0.1)
     else:
         pytest.fail("the orphaned hung fake is still running")
+
+
+def test_label_selector_and_unknown_flags(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s()
+    exa, mip = _checkouts(fake_toolchain, tmp_path)
+    run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa))
+    run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "mip", str(mip))
+    r = run(fake_toolchain, "microk8s", "kubectl", "get", "pods", "-A", "-l", "app.kubernetes.io/instance=mip",
+            "-o", "json", "--request-timeout=5s")
+    names = [p["metadata"]["name"] for p in json.loads(r.stdout)["items"]]
+    assert len(names) == 7 and all(n.startswith("mip-") for n in names)
+    r = run(fake_toolchain, "microk8s", "kubectl", "get", "pods", "-A", "--field-selector", "status.phase=Running")
+    assert r.returncode == 1 and "fake: unsupported call" in r.stderr

@@ -14,11 +14,13 @@ if TYPE_CHECKING:
 
 REFUSED = "The connection to the server 127.0.0.1:16443 was refused - did you specify the right host or port?"
 
+# Flags whose meaning the fake ignores harmlessly (timeouts, sorting) are accepted; flags that
+# would change the answer and are not implemented (--field-selector, --watch…) are "unsupported".
 WITH_VALUE = {"-n", "--namespace", "-o", "--output", "-c", "--container", "--tail", "-l", "--selector",
-              "--since", "--timeout", "--field-selector", "--grace-period", "--sort-by"}
+              "--since", "--timeout", "--grace-period", "--sort-by", "--request-timeout", "--kubeconfig",
+              "--context"}
 BOOLEANS = {"-A", "--all-namespaces", "-f", "--follow", "--timestamps", "--overwrite", "-p", "--previous",
-            "--wait", "--no-headers", "--all-containers", "--prefix", "--ignore-not-found", "--force", "-w",
-            "--watch"}
+            "--wait", "--no-headers", "--prefix", "--ignore-not-found", "--force"}
 
 
 def main(ctx: Any, argv: list[str]) -> int:
@@ -57,7 +59,7 @@ def get(ctx: Any, args: Args, rest: list[str]) -> int:
     if kind == "node":
         return _get_nodes(ctx, names, output)
     if kind == "pod":
-        return _get_pods(ctx, names, output, None if all_ns else ns)
+        return _get_pods(ctx, names, output, None if all_ns else ns, args.get("-l", "--selector"))
     if kind == "event":
         pods = current_pods(ctx.state())
         items = [e for e in events_for(pods) if all_ns or e["metadata"]["namespace"] == ns]
@@ -118,8 +120,27 @@ def _find_pod(pods: list[dict], name: str, ns: str) -> dict | None:
     return next((p for p in pods if p["metadata"]["name"] == name and p["metadata"]["namespace"] == ns), None)
 
 
-def _get_pods(ctx: Any, names: list[str], output: str | None, ns: str | None) -> int:
-    pods = _pods_now(ctx)
+def _selected(pod: dict, selector: str | None) -> bool:
+    """``-l k=v,k2=v2`` / ``-l k`` / ``-l k!=v`` against the pod's labels."""
+    if not selector:
+        return True
+    labels = pod["metadata"].get("labels", {})
+    for term in selector.split(","):
+        if "!=" in term:
+            k, v = term.split("!=", 1)
+            if labels.get(k.strip()) == v.strip():
+                return False
+        elif "=" in term:
+            k, v = term.replace("==", "=").split("=", 1)
+            if labels.get(k.strip()) != v.strip():
+                return False
+        elif term.strip() not in labels:
+            return False
+    return True
+
+
+def _get_pods(ctx: Any, names: list[str], output: str | None, ns: str | None, selector: str | None = None) -> int:
+    pods = [p for p in _pods_now(ctx) if _selected(p, selector)]
     if ns is not None:
         pods = [p for p in pods if p["metadata"]["namespace"] == ns]
     for n in names:
