@@ -95,6 +95,8 @@ class TroubleshootScreen(Screen[None]):
             self.action_refresh()
 
     def action_refresh(self) -> None:
+        if not self.is_mounted:
+            return
         self._loading = True
         self._load()
 
@@ -122,6 +124,8 @@ class TroubleshootScreen(Screen[None]):
 
     def _show(self, snap: ClusterSnapshot) -> None:
         self.snapshot = snap
+        if not self.is_mounted:  # closed while the worker was reading
+            return
         cluster = self.query_one("#ts-cluster", Static)
         problems = self.query_one("#ts-problems", Static)
         table = self.query_one("#pods", DataTable)
@@ -269,4 +273,5 @@ class TroubleshootScreen(Screen[None]):
         return self.redactor.redact(text) if self.redactor is not None else text
 
     def _say(self, text: str) -> None:
-        self.query_one("#ts-status", Static).update(text)
+        if self.is_mounted:
+            self.query_one("#ts-status", Static).update(text)
