@@ -495,6 +495,13 @@ def test_non_root_user_needs_sudo(fake_toolchain: FakeToolchain) -> None:
     assert run(fake_toolchain, "sudo", "-n", "id", "-un").stdout == "root\n"
     r = run(fake_toolchain, "adduser", "--disabled-password", "--gecos", "", "mipadmin")
     assert r.returncode == 1 and "Only root" in r.stderr
+    # microk8s without sudo: the group counts only from the next login
+    assert run(fake_toolchain, "microk8s", "status").stdout.startswith("Insufficient permissions")
+    assert run(fake_toolchain, "sudo", "usermod", "-aG", "microk8s", "ubuntu").returncode == 0
+    r = run(fake_toolchain, "microk8s", "status")
+    assert r.returncode == 1 and "sudo usermod -a -G microk8s ubuntu" in r.stdout
+    fake_toolchain.relogin()
+    assert run(fake_toolchain, "microk8s", "status", "--wait-ready", "--timeout", "5").returncode == 0
 
 
 def test_stdin_is_recorded(fake_toolchain: FakeToolchain) -> None:

@@ -180,10 +180,18 @@ class FakeToolchain:
                     state["groups"][g]["members"].append(name)
 
     def set_current_user(self, name: str) -> None:
-        """Pretend the wizard runs as ``name`` (not root): snap/adduser/chown then need sudo."""
+        """Pretend the wizard runs as ``name`` (not root), logged in now: snap/adduser/chown need
+        sudo, and microk8s without sudo needs the 'microk8s' group in this login session."""
         self.add_user(name)
         with self._store.update() as state:
             state["current_user"] = name
+            state["session_groups"] = [g for g, info in state["groups"].items() if name in info["members"]]
+
+    def relogin(self) -> None:
+        """A new login session: group changes made since (usermod -aG) now apply, as after newgrp."""
+        with self._store.update() as state:
+            user = state["current_user"]
+            state["session_groups"] = [g for g, info in state["groups"].items() if user in info["members"]]
 
     def set_sudo_password(self, password: str | None) -> None:
         """None: passwordless sudo. Otherwise ``sudo -n`` fails and ``sudo -S`` checks stdin."""

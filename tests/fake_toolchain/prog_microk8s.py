@@ -107,7 +107,7 @@ def main(ctx: Any) -> int:
     if not args:
         return unsupported(ctx)
     verb, rest = args[0], args[1:]
-    if state["permission_denied"] and not ctx.via_sudo and verb != "inspect":
+    if _denied(state) and not ctx.via_sudo and verb != "inspect":
         out(permission_message(state["current_user"]))
         return 1
     if verb == "kubectl":
@@ -122,6 +122,15 @@ def main(ctx: Any) -> int:
     if handler is None:
         return unsupported(ctx)
     return int(handler(ctx, rest))
+
+
+def _denied(state: dict) -> bool:
+    """Forced by the test, or a non-root user whose login session lacks the 'microk8s' group
+    (usermod -aG only counts after a new login — the upstream "newgrp microk8s" trap)."""
+    if state["permission_denied"]:
+        return True
+    user = state["current_user"]
+    return user != "root" and "microk8s" not in state.get("session_groups", [])
 
 
 # --- status ---------------------------------------------------------------------------------------
