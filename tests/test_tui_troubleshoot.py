@@ -203,3 +203,23 @@ async def test_pod_log_container_choice(cluster: Any) -> None:
         await pilot.press("c")
         await until(pilot, lambda: logs_of(second))
         assert log_screen.container == second
+
+
+async def test_closing_while_loading_is_quiet(cluster: Any) -> None:
+    from textual.worker import WorkerState
+
+    errors: list[BaseException | None] = []
+    cluster.slow("microk8s", "kubectl", "get", "pods", seconds=1.0, times=1)
+    screen = make_screen(cluster)
+    app = Harness(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        watched = list(app.workers)
+        await until(
+            pilot,
+            lambda: all(w.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) for w in watched),
+            timeout=10,
+        )
+        errors += [w.error for w in watched if w.state is WorkerState.ERROR]
+    assert errors == []

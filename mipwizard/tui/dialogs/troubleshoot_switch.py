@@ -112,7 +112,7 @@ class SwitchProfileDialog(ModalScreen[bool]):
 
     def _show_plan(self, plan: SwitchPlan) -> None:
         self.plan = plan
-        if not self.is_mounted:
+        if not self.is_attached:
             return
         diff = plan.diff or "(no change in values — deploying re-applies them)"
         self.query_one("#diff", Static).update(f"Compared with {plan.compared_with}:\n\n{diff}")
@@ -167,6 +167,6 @@ class SwitchProfileDialog(ModalScreen[bool]):
         self.dismiss(self.deployed)
 
     def _say(self, text: str) -> None:
-        if not self.is_mounted:
+        if not self.is_attached:
             return
         self.query_one("#switch-status", Static).update(text)

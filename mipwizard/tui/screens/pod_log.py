@@ -210,7 +210,7 @@ class PodLogScreen(Screen[None]):
         self.app.call_from_thread(self._show_events, text or ["no recent events"])
 
     def _show_events(self, lines: list[str]) -> None:
-        if not self.is_mounted:
+        if not self.is_attached:
             return
         text = "\n".join(lines)
         if self.redactor is not None:
@@ -218,7 +218,7 @@ class PodLogScreen(Screen[None]):
         self.query_one("#events", Static).update("Events:\n" + text)
 
     def _status(self, extra: str = "") -> None:
-        if not self.is_mounted:
+        if not self.is_attached:
             return
         state = "PAUSED (space resumes)" if self.paused else "following"
         where = f"container {self.container}" if self.container else ""

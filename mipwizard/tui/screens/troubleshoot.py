@@ -95,8 +95,6 @@ class TroubleshootScreen(Screen[None]):
             self.action_refresh()
 
     def action_refresh(self) -> None:
-        if not self.is_mounted:
-            return
         self._loading = True
         self._load()
 
@@ -124,7 +122,7 @@ class TroubleshootScreen(Screen[None]):
 
     def _show(self, snap: ClusterSnapshot) -> None:
         self.snapshot = snap
-        if not self.is_mounted:  # closed while the worker was reading
+        if not self.is_attached:  # closed while the worker was reading
             return
         cluster = self.query_one("#ts-cluster", Static)
         problems = self.query_one("#ts-problems", Static)
@@ -248,7 +246,11 @@ class TroubleshootScreen(Screen[None]):
         else:
             message = self._mask(result.stderr.strip() or result.stdout.strip() or f"exit {result.exit_code}")
             self.app.call_from_thread(self.notify, message, title="Restart failed", severity="error")
-        self.app.call_from_thread(self.action_refresh)
+        self.app.call_from_thread(self._refresh_if_open)
+
+    def _refresh_if_open(self) -> None:
+        if self.is_attached:
+            self.action_refresh()
 
     def action_switch_profile(self) -> None:
         from ..dialogs.troubleshoot_switch import SwitchProfileDialog
@@ -273,5 +275,5 @@ class TroubleshootScreen(Screen[None]):
         return self.redactor.redact(text) if self.redactor is not None else text
 
     def _say(self, text: str) -> None:
-        if self.is_mounted:
+        if self.is_attached:
             self.query_one("#ts-status", Static).update(text)
