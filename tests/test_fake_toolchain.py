@@ -625,6 +625,7 @@ def test_manual_fake_machine_exports(tmp_path: Path) -> None:
         env[key] = value.strip("'")
     status = subprocess.run(["microk8s", "status", "--format", "short"], env=env, capture_output=True, text=True)
     assert "core/ingress: enabled" in status.stdout
+    assert FakeToolchain.attach(tmp_path / "box").calls() == [["microk8s", "status", "--format", "short"]]
 
 
 def test_hung_call_exits_when_orphaned(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:

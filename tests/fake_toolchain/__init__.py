@@ -59,6 +59,16 @@ class FakeToolchain:
         for name in PROGRAMS:
             write_wrapper(self.bin_dir, name)
 
+    @classmethod
+    def attach(cls, state_dir: Path) -> FakeToolchain:
+        """The fake machine already living in ``state_dir`` (e.g. made by another process), unchanged."""
+        self = cls.__new__(cls)
+        self.state_dir = Path(state_dir)
+        self.bin_dir = self.state_dir / "bin"
+        self._store = Store(self.state_dir)
+        self._store.read()  # fails loudly when there is no fake there
+        return self
+
     # --- environment and call log ------------------------------------------------------------------
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
