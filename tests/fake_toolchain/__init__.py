@@ -17,7 +17,17 @@ just as /snap/bin/microk8s appears on a real machine. Unsupported arguments exit
 Each call is logged to ``calls.jsonl`` (``calls()`` gives the argv lists, program basename first;
 a sudo call logs ``["sudo", …]`` and then the inner program logs its own call). Faults (``fail``,
 ``hang``, ``slow``) match an argv prefix of the inner program, so they apply with or without sudo.
-``microk8s status --wait-ready`` without ``--timeout`` hangs (the upstream trap), whatever the state.
+
+Upstream behaviours imitated on purpose: ``microk8s status --wait-ready`` without ``--timeout``
+hangs, whatever the state; a snap just installed by ``snap install`` is not ready until
+``status --wait-ready --timeout N``; ``snap install microk8s`` without ``--classic`` fails; helm
+``install`` twice fails; ``helm --wait`` fails when a release pod can never get Ready; node names
+are lowercase; ``chown user.group`` warns; ``usermod -G`` without ``-a`` replaces groups; a
+non-root user (``set_current_user``) needs sudo, or the microk8s group in the login session
+(``relogin()``); ``microk8s enable`` on a stopped cluster exits 0. A hung fake exits when orphaned.
+
+By hand (e.g. the TUI in tmux): ``eval "$(.venv/bin/python -m tests.fake_toolchain /tmp/box
+--microk8s)"`` — see ``__main__.py``. ``unsupported_calls()`` lists what the fake could not imitate.
 """
 
 from __future__ import annotations
