@@ -660,3 +660,18 @@ def test_label_selector_and_unknown_flags(fake_toolchain: FakeToolchain, tmp_pat
     assert len(names) == 7 and all(n.startswith("mip-") for n in names)
     r = run(fake_toolchain, "microk8s", "kubectl", "get", "pods", "-A", "--field-selector", "status.phase=Running")
     assert r.returncode == 1 and "fake: unsupported call" in r.stderr
+
+
+def test_schedule_by_labels(fake_toolchain: FakeToolchain, tmp_path: Path) -> None:
+    fake_toolchain.install_microk8s()
+    exa, _ = _checkouts(fake_toolchain, tmp_path)
+    run(fake_toolchain, "microk8s", "helm3", "upgrade", "--install", "exareme2", str(exa))
+    assert all(p["status"]["phase"] == "Running" for p in fake_toolchain.pods())  # off by default
+    fake_toolchain.set_schedule_by_labels()
+    pending = {p["metadata"]["name"].split("-")[1] for p in fake_toolchain.pods() if p["status"]["phase"] == "Pending"}
+    assert pending == {"controller", "globalnode", "localnode1"}
+    run(fake_toolchain, "microk8s", "kubectl", "label", "node", "mip-master", "master=true")
+    pending = {p["metadata"]["name"].split("-")[1] for p in fake_toolchain.pods() if p["status"]["phase"] == "Pending"}
+    assert pending == {"localnode1"}
+    events = json.loads(run(fake_toolchain, "microk8s", "kubectl", "get", "events", "-A", "-o", "json").stdout)
+    assert [e["reason"] for e in events["items"]] == ["FailedScheduling"]

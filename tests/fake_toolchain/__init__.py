@@ -258,6 +258,12 @@ class FakeToolchain:
         with self._store.update() as state:
             state["pod_scenario"] = {"name": name, "pod": pod}
 
+    def set_schedule_by_labels(self, enabled: bool = True) -> None:
+        """Opt-in: exareme2 pods need a node labelled master=true (controller, globalnode) or
+        worker=true (localnodes), else they stay Pending (FailedScheduling), as with the real chart."""
+        with self._store.update() as state:
+            state["schedule_by_labels"] = enabled
+
     def set_ready_after(self, n_get_pods_calls: int) -> None:
         """Release pods stay ContainerCreating for the next ``n`` ``kubectl get pods`` calls."""
         with self._store.update() as state:

@@ -87,12 +87,15 @@ def pod_specs(state: dict) -> list[dict]:
         ns = rel["namespace"]
         kind = rel.get("kind")
         if kind == "exareme2":
-            specs.append(_spec(ns, f"{name}-controller-deployment", ["controller"], master, name))
-            specs.append(_spec(ns, f"{name}-globalnode-deployment", EXAREME2_IMAGES["globalnode"], master, name))
+            specs.append(_spec(ns, f"{name}-controller-deployment", ["controller"], master, name,
+                               selector={"master": "true"}))
+            specs.append(_spec(ns, f"{name}-globalnode-deployment", EXAREME2_IMAGES["globalnode"], master, name,
+                               selector={"master": "true"}))
             for i in range(max(1, int(rel.get("localnodes") or 1))):
                 node = workers[i % len(workers)]
                 specs.append(
-                    _spec(ns, f"{name}-localnode{i + 1}-deployment", EXAREME2_IMAGES["localnode"], node, name)
+                    _spec(ns, f"{name}-localnode{i + 1}-deployment", EXAREME2_IMAGES["localnode"], node, name,
+                          selector={"worker": "true"})
                 )
         elif kind == "mip":
             for comp in MIP_COMPONENTS:
@@ -103,10 +106,21 @@ def pod_specs(state: dict) -> list[dict]:
 
 
 def _spec(
-    ns: str, base: str, containers: list[str], node: str, release: str | None, *, deployment: bool = True
+    ns: str,
+    base: str,
+    containers: list[str],
+    node: str,
+    release: str | None,
+    *,
+    deployment: bool = True,
+    selector: dict[str, str] | None = None,
 ) -> dict:
     return {"namespace": ns, "base": base, "containers": containers, "node": node, "release": release,
-            "deployment": deployment}
+            "deployment": deployment, "selector": selector or {}}
+
+
+def _schedulable(state: dict, selector: dict[str, str]) -> bool:
+    return any(all(n["labels"].get(k) == v for k, v in selector.items()) for n in state["nodes"].values())
 
 
 def _container_ready(name: str, pod: str, ns: str) -> dict:
@@ -249,14 +263,20 @@ def current_pods(state: dict, *, counted: bool = False) -> list[dict]:
         victims = set()
     calls = state["get_pods_calls"] if counted else state["get_pods_calls"] + 1
     warming = calls <= state["ready_after"]
+    by_labels = state.get("schedule_by_labels", False)
     pods = []
     for i, spec in enumerate(specs):
         how = "healthy"
-        if spec["release"] and warming:
+        if by_labels and spec["selector"] and not _schedulable(state, spec["selector"]):
+            how = "pending"
+        elif spec["release"] and warming:
             how = "creating"
         elif spec["base"] in victims and scenario != "healthy":
             how = scenario
-        pods.append(build_pod(state, spec, how, i))
+        pod = build_pod(state, spec, how, i)
+        if spec["selector"]:
+            pod["spec"]["nodeSelector"] = dict(spec["selector"])
+        pods.append(pod)
     return pods
 
 
