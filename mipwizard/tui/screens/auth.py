@@ -51,11 +51,7 @@ class AuthScreen(StepScreen):
             yield Field("Client secret", key="keycloak_client_secret", name="keycloak.client_secret",
                         value=s.keycloak_client_secret, check=v.check_secret, password=True)
             yield Checkbox("Show the secret", id="reveal-external", compact=True)
-            yield Static(
-                "The client must be registered for THIS MIP instance: its redirect URI is "
-                "https://<MACHINE_PUBLIC_FQDN>/*. A client made for another MIP will not log anyone in.",
-                classes="warning",
-            )
+            yield Static(self.client_warning(), id="client-warning", classes="warning")
         with Vertical(id="internal", classes="group"):
             yield Field("Realm", key="internal_realm", name="internal_keycloak.realm", value=s.internal_realm,
                         check=check_realm)
@@ -75,6 +71,17 @@ class AuthScreen(StepScreen):
             id="none-warning",
             classes="warning",
         )
+
+    def client_warning(self) -> str:
+        fqdn = self.wizard.state.machine_public_fqdn.strip() or "<MACHINE_PUBLIC_FQDN>"
+        return (
+            f"The client must be registered for THIS MIP instance: its redirect URI is https://{fqdn}/*. "
+            "A client made for another MIP will not log anyone in."
+        )
+
+    def on_screen_resume(self) -> None:
+        if self.query("#client-warning"):
+            self.query_one("#client-warning", Static).update(self.client_warning())
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -132,6 +132,9 @@ class InstallScreen(StepScreen):
             return
         self.failed_step = getattr(result, "failed_step", None) or self.failed_step
         message = getattr(result, "message", "") or "the install stopped"
+        title = dict(self.steps).get(self.failed_step or "", "")
+        if title:
+            self.query_one(LiveLog).feed([f"==> FAILED: {title}", f"    {message}"])
         self.query_one("#reason", Static).update(Text(f"Failed: {message}", style="bold red"))
         self.query_one("#retry").display = self.failed_step is not None
         self.query_one("#skip").display = self.failed_step is not None
@@ -140,7 +143,7 @@ class InstallScreen(StepScreen):
 
     # --- the checklist -------------------------------------------------------------------------------
     def render_checklist(self) -> None:
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")  # one line per step, long titles cut
         now = self.wizard.env.clock()
         for step_id, title in self.steps:
             state = self.outcome.get(step_id, "pending")

@@ -81,14 +81,14 @@ class ReviewScreen(StepScreen):
             self.refresh_next()
             return
         target.update(f"Profiles folder: {facts['target']}")
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")  # one line per file; F1 explains the states
         for name, state, describe in facts["files"]:
             style = {"new": "green", "changed": "yellow", "same": "dim"}[state]
-            text.append(f"  {state:<8}", style=style)
-            text.append(f"{name:<26}{describe}\n")
+            text.append(f"{state:<8}", style=style)
+            text.append(f"{name:<28}{describe}\n")
         for name, reason in facts["skipped"].items():
-            text.append("  skipped ", style="dim")
-            text.append(f"{name:<26}{reason}\n", style="dim")
+            text.append("skipped ", style="dim")
+            text.append(f"{name:<28}{reason}\n", style="dim")
         self.query_one("#files", Static).update(text)
         select = self.query_one("#active", Select)
         names = [name.lstrip(".") for name, _, _ in facts["files"]]

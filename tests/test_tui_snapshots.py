@@ -1,0 +1,199 @@
+"""SVG snapshots of every wizard screen at 80×24 and 120×40 (no clock, no host names, no secrets).
+
+Update after a deliberate UI change: ``pytest tests/test_tui_snapshots.py --snapshot-update``,
+then LOOK at the report / the svg files before committing them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, RadioButton
+
+from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+from tests.tui_fakes import ScriptedInstaller, fake_app
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_tui_snapshots"
+# Paths that show on screen must not depend on pytest's tmp folders.
+FIXED_STATE = Path(tempfile.gettempdir()) / "mipwizard-snapshot-state"
+NO_PROFILES = Path("/nonexistent/mip-deployment/kubernetes")
+
+
+async def settle(pilot: Any, condition: Callable[[], object] = lambda: True, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("the screen did not settle")
+        await pilot.pause(0.05)
+    await pilot.pause(0.2)
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+def on(step: str) -> Callable[[Any], bool]:
+    def ready(app: Any) -> bool:
+        screen = app.screen
+        return type(screen).__name__ == step and screen.is_mounted and bool(screen.children)
+
+    return ready
+
+
+async def fill(pilot: Any, selector: str, value: str) -> None:
+    pilot.app.screen.query_one(selector, Input).value = value
+    await pilot.pause()
+
+
+def goto(step: str, screen_class: str, then: Callable[[Any], Awaitable[None]] | None = None) -> Any:
+    async def run_before(pilot: Any) -> None:
+        pilot.app.goto(step)
+        await settle(pilot, lambda: on(screen_class)(pilot.app))
+        if then is not None:
+            await then(pilot)
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.fixture
+def fixed_state() -> Path:
+    shutil.rmtree(FIXED_STATE, ignore_errors=True)
+    FIXED_STATE.mkdir(parents=True)
+    yield FIXED_STATE
+    shutil.rmtree(FIXED_STATE, ignore_errors=True)
+
+
+@pytest.fixture
+def filled(answers_data: dict) -> dict:
+    data = dict(answers_data)
+    data["data_root"] = "/data"
+    return data
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_welcome(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot, lambda: on("WelcomeScreen")(pilot.app))
+
+    assert snap_compare(fake_app(tmp_path, profiles_dir=NO_PROFILES), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_preflight(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        screen = pilot.app.screen
+        await settle(pilot, lambda: len(screen.results) == 6 and not screen.running)
+        screen.query_one("#checks").move_cursor(row=4)
+
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Preflight", "PreflightScreen", then))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_network_proxied(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        await fill(pilot, "#input-machine_main_ip", "10.20.30.40")
+        await fill(pilot, "#input-machine_public_fqdn", "mip.example.org")
+        pilot.app.screen.query_one("#link-proxied", RadioButton).value = True
+        await fill(pilot, "#input-machine_private_fqdn_or_ip", "10.20.30.41")
+        pilot.app.screen.query_one("#input-machine_main_ip").focus()
+
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Network", "NetworkScreen", then))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_network_bad_ip(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        await fill(pilot, "#input-machine_main_ip", "10.20.30")
+        await fill(pilot, "#input-machine_public_fqdn", "https://mip.example.org")
+
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Network", "NetworkScreen", then))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_auth_external(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        await fill(pilot, "#input-keycloak_client_id", "mipfedqa")
+        await fill(pilot, "#input-keycloak_client_secret", EXTERNAL_SECRET)
+
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Auth", "AuthScreen", then))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_auth_internal_http(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        pilot.app.screen.query_one("#auth-internal_http", RadioButton).value = True
+        await pilot.pause()
+        await fill(pilot, "#input-internal_client_secret", INTERNAL_SECRET)
+
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Auth", "AuthScreen", then))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_data(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        await settle(pilot, lambda: "Only" in str(pilot.app.screen.query_one("#smpc-reason").render()))
+
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Data", "DataEngineScreen", then))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_review(snap_compare: Any, tmp_path: Path, filled: dict, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        await settle(pilot, lambda: pilot.app.screen.facts)
+
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES)
+    app.state.load_mapping(filled)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Review", "ReviewScreen", then))
+
+
+def _install_run_before(done: str) -> Any:
+    async def run_before(pilot: Any) -> None:
+        app = pilot.app
+        app.goto("Review")
+        await settle(pilot, lambda: on("ReviewScreen")(app) and app.screen.facts)
+        app.screen.query_one("#next").press()
+        await settle(pilot, lambda: on(done)(app) and (done != "InstallScreen" or app.screen.failed_step))
+        await settle(pilot, lambda: not app.screen.query("Toast"), timeout=15)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_install_failed_step(snap_compare: Any, tmp_path: Path, filled: dict, size: tuple[int, int]) -> None:
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES, installer=ScriptedInstaller(fail_at="checkouts"))
+    app.state.load_mapping(filled)
+    assert snap_compare(app, terminal_size=size, run_before=_install_run_before("InstallScreen"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_install_done(
+    snap_compare: Any, tmp_path: Path, filled: dict, fixed_state: Path, size: tuple[int, int]
+) -> None:
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES, state_dir=fixed_state)
+    app.state.load_mapping(filled)
+    assert snap_compare(app, terminal_size=size, run_before=_install_run_before("DoneScreen"))
+
+
+def test_no_secret_in_any_snapshot() -> None:
+    files = list(SNAPSHOTS.glob("*.svg")) if SNAPSHOTS.is_dir() else []
+    if not files:
+        pytest.skip("no snapshots written yet")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert EXTERNAL_SECRET not in text and INTERNAL_SECRET not in text, path
+        # Rich escapes characters in SVG text; check the secret's distinctive middle too.
+        assert "7f3a9c1e" not in text and "0c4e8d2a" not in text, path
