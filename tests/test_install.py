@@ -129,13 +129,10 @@ def test_full_install_runs_every_step_in_order_with_exact_argv(fake_toolchain, s
 def test_second_run_changes_nothing_and_is_fast(fake_toolchain, site, tmp_path: Path) -> None:
     assert run_install(site, tmp_path)[0].ok
     fake_toolchain.clear_calls()
-    start = time.monotonic()
-    result, events = run_install(site, tmp_path)
-    elapsed = time.monotonic() - start
+    result, events = run_install(site, tmp_path)  # its speed: benchmarks/bench_rerun.py
     assert result.ok
     assert outcomes(events) == dict.fromkeys(STEP_IDS, "already")
     assert mutating_calls(fake_toolchain) == []
-    assert elapsed < 3.0
 
 
 def test_already_installed_machine_is_recognised(fake_toolchain, site, tmp_path: Path) -> None:
@@ -200,11 +197,11 @@ def test_pods_wait_reports_crashloop_by_name_and_times_out(fake_toolchain, site,
     plan = build_plan(answers, InstallSettings(poll_seconds=0.2))
     seen: list = []
     engine = InstallEngine(plan, runner, Journal(tmp_path / "j.json"), on_event=seen.append)
-    start = time.monotonic()
     result = engine.run()
-    assert time.monotonic() - start < 30
-    assert result.failed_step == "pods-ready"
-    assert "CrashLoopBackOff" in result.message and "after 10 s" in result.message
+    assert result.failed_step == "pods-ready", result.message
+    assert "CrashLoopBackOff" in result.message and "after 10 s" in result.message, result.message
+    waited = next(e.seconds for e in seen if isinstance(e, StepFinished) and e.step_id == "pods-ready")
+    assert 10 <= waited < 40  # bounded by pods_ready_timeout (slack for a loaded machine)
     lines = [line for e in seen if isinstance(e, StepOutput) for line in e.lines]
     assert any("CrashLoopBackOff" in line for line in lines)
 

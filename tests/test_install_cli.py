@@ -103,10 +103,8 @@ def test_install_then_rerun(cli, fake_toolchain) -> None:
     assert "Open the MIP at https://mip.example.org/" in first.stdout
     assert "[12/12] pods-ready" in first.stdout
     fake_toolchain.clear_calls()
-    start = time.monotonic()
-    second = cli.run("--yes")
+    second = cli.run("--yes")  # its speed: benchmarks/bench_rerun.py
     assert second.returncode == 0
-    assert time.monotonic() - start < 3.0
     assert second.stdout.count("    already done (") == 12
     assert mutating_calls(fake_toolchain) == []
 
