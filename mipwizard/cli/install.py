@@ -91,11 +91,18 @@ def _print_plan(plan: list[Any], answers: Any, redactor: Any) -> None:
 
 def _run(plan: list[Any], answers: Any, redactor: Any, password: str | None, args: argparse.Namespace) -> int:
     from ..core import paths
+    from ..core.errors import UserError
     from ..core.install import InstallEngine, Journal, PlanFinished, StepFinished, StepOutput, StepStarted
     from ..core.logfile import LogFile
     from ..core.runner import ProcessRunner
 
-    log = LogFile(args.log_file or paths.install_log_path())
+    log_path = args.log_file or paths.install_log_path()
+    try:
+        log = LogFile(log_path)
+    except OSError as exc:
+        raise UserError(
+            f"{log_path}: cannot write the log file ({exc.strerror}) — run as root, or choose one with --log-file"
+        ) from None
     runner = ProcessRunner(redactor=redactor, log=log, sudo_password=password)
     journal = Journal(paths.journal_path())
     total = len(plan)
