@@ -236,7 +236,13 @@ def make_app(
     return WizardApp(env)
 
 
+MACHINE_ENV = "MIPWIZARD_MACHINE"  # a synthetic machine file: the wizard probes it instead of this machine
+
+
 def run_wizard(answers_file: str | None = None, profiles_dir: str | None = None) -> int:
-    app = make_app(answers_file, profiles_dir)
+    import os
+
+    machine = os.environ.get(MACHINE_ENV)
+    app = make_app(answers_file, profiles_dir, machine_file=Path(machine) if machine else None)
     code = app.run()
     return int(code or 0)

@@ -36,6 +36,8 @@ class WizardEnv:
     answers_file: Path | None = None  # a saved answers file to pre-fill from
     profiles_dir: Path | None = None  # where the profiles are (default <mip_deployment.path>/kubernetes)
     probe: Any = None  # mipwizard.core.preflight.Probe
+    # A synthetic machine description (tests/machines/*.json) instead of this machine: demos, tmux tests.
+    machine_file: Path | None = None
     clock: Callable[[], float] = time.monotonic
     show_elapsed: bool = True  # snapshot tests turn the ticking clock off
     # check_specs(role) -> [CheckSpec]; iter_checks(role, ignore) -> iterator of CheckResult
@@ -68,6 +70,13 @@ class WizardEnv:
         return self.answers_file or self.state_path() / "answers.yaml"
 
     # --- preflight -----------------------------------------------------------------------------
+    def machine_probe(self) -> Any:
+        if self.probe is None and self.machine_file is not None:
+            from ..core.preflight import FakeProbe
+
+            self.probe = FakeProbe.from_json(self.machine_file)
+        return self.probe
+
     def specs(self, role: str) -> list[Any]:
         if self.check_specs is not None:
             return self.check_specs(role)
@@ -83,14 +92,14 @@ class WizardEnv:
         from ..core.answers import Role
         from ..core.preflight import iter_checks
 
-        yield from iter_checks(Role(role), probe=self.probe, ignore=tuple(ignore))
+        yield from iter_checks(Role(role), probe=self.machine_probe(), ignore=tuple(ignore))
 
     def addresses(self) -> list[tuple[str, str]]:
         if self.interface_addresses is not None:
             return self.interface_addresses()
         from ..core.preflight import local_interface_addresses
 
-        return list(local_interface_addresses(probe=self.probe))
+        return list(local_interface_addresses(probe=self.machine_probe()))
 
     def count_smpc_players(self) -> int:
         if self.smpc_players is not None:

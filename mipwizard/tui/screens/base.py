@@ -22,11 +22,12 @@ class StepScreen(Screen[None]):
     STEP: ClassVar[str] = ""
     HELP_TOPIC: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next >"
-    HINTS: ClassVar[tuple[tuple[str, str], ...]] = (("Tab", "move"), ("Enter", "press"))
+    HINTS: ClassVar[tuple[tuple[str, str], ...]] = (("Tab", "move"), ("Enter", "press"), ("^N", "next"))
     BINDINGS: ClassVar = [
         Binding("f1", "app.help", "Help"),
         Binding("ctrl+p", "app.command_palette", "Commands"),
         Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("ctrl+n", "next", "Next", show=False),
     ]
 
     @property
@@ -80,6 +81,10 @@ class StepScreen(Screen[None]):
             event.stop()
             self.commit()
             self.wizard.go_back(self.STEP)
+
+    def action_next(self) -> None:
+        if self.query("#next"):  # the Install screen has none
+            self.go_next()
 
     def go_next(self) -> None:
         if self.blocker():

@@ -37,7 +37,7 @@ def _status(result: Any) -> str:
 class PreflightScreen(StepScreen):
     STEP = "Preflight"
     HELP_TOPIC = "preflight"
-    HINTS = (("↑↓", "select"), ("r", "re-run"), ("i", "ignore failure"), ("Tab", "move"))
+    HINTS = (("↑↓", "select"), ("r", "re-run"), ("i", "ignore failure"), ("^N", "next"))
     BINDINGS = [
         Binding("r", "rerun", "Re-run"),
         Binding("i", "ignore", "Ignore failure"),
