@@ -3,12 +3,15 @@
 Output arrives from the runner's reader thread in batches. ``feed`` (any thread) appends to a
 bounded pending buffer and posts at most one ``Flush`` message until the UI drains it, so a
 command printing a million lines costs a handful of messages and one ``write_lines`` per frame.
-Only the last ``max_lines`` are kept on screen; the full log is on disk.
+Only the last ``max_lines`` are kept on screen; the full log is on disk. Drains happen at most
+``DRAIN_HZ`` times a second: lines that would scroll out before anyone could read them are
+dropped from the pending buffer instead of being written, laid out and pruned.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 
@@ -16,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Log
 
 DEFAULT_MAX_LINES = 5000
+DRAIN_HZ = 10
 
 
 class LiveLog(Log):
@@ -34,6 +38,7 @@ class LiveLog(Log):
         self._pending: deque[str] = deque(maxlen=max_lines)
         self._lock = threading.Lock()
         self._flush_posted = False
+        self._last_drain = 0.0
         self.lines_seen = 0  # every line fed, including those scrolled out
 
     def feed(self, lines: Iterable[str]) -> None:
@@ -53,10 +58,15 @@ class LiveLog(Log):
             lines = list(self._pending)
             self._pending.clear()
             self._flush_posted = False
+        self._last_drain = time.monotonic()
         if lines:
             self.write_lines(lines)
         return len(lines)
 
     def on_live_log_flush(self, message: LiveLog.Flush) -> None:
         message.stop()
-        self.drain()
+        wait = self._last_drain + 1 / DRAIN_HZ - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, self.drain)  # no new Flush is posted until this drain runs
+        else:
+            self.drain()
