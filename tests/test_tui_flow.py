@@ -450,3 +450,17 @@ async def test_live_log_stays_bounded_and_responsive(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: log.lines and log.lines[-1] == "line 199-499")
         assert log.line_count <= 1000
         assert log.lines_seen == 100_000
+
+
+async def test_saved_answers_prefill_every_step(tmp_path: Path, answers: Any) -> None:
+    from mipwizard.core.answers import save_answers
+
+    save_answers(answers, tmp_path / "state" / "answers.yaml")
+    app = fake_app(tmp_path, profiles_dir=tmp_path / "no-profiles")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#existing-text"))
+        assert "Saved answers were found" in str(app.screen.query_one("#existing-text", Static).render())
+        app.screen.query_one("#review-answers", Button).press()
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
+        assert "problems" not in app.screen.facts
+        assert app.state.machine_public_fqdn == "mip.example.org" and app.state.federation == "mipfed1"

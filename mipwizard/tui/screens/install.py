@@ -228,8 +228,12 @@ class DoneScreen(Screen[None]):
             if url:
                 yield Static(Text.assemble("Open it at: ", (url, "bold underline")), id="url")
             if saved:
-                yield Static(f"Your answers are saved in {saved}.\nReplay this install with:\n"
-                             f"  mipwizard install --answers {saved}", id="replay")
+                text = f"Your answers are saved in {saved}.\nReplay this install with:\n" \
+                       f"  mipwizard install --answers {saved}"
+                state = getattr(self.app, "state", None)
+                if state is not None and state.secrets() and not state.save_secrets:
+                    text += "\n(the client secrets were left out: add them to the file before replaying)"
+                yield Static(text, id="replay")
             yield Static("Later, run `mipwizard` again to edit the profiles or troubleshoot.", classes="hint")
             yield Button("Quit", id="quit", variant="primary", compact=True)
         yield KeyHints((("q", "quit"), ("l", "full log")))

@@ -52,20 +52,19 @@ class WelcomeScreen(StepScreen):
         if found.get("mapping"):
             self.wizard.prefill(found["mapping"])
             self.select_role(self.wizard.state.role)
-        where = found.get("profiles_dir") or found.get("answers")
-        if not where:
-            return
-        text = f"An existing MIP configuration was found: {where}"
         if found.get("profiles_dir"):
-            text += "\nEdit its profiles, or troubleshoot the running MIP."
+            text = (f"An existing MIP configuration was found in {found['profiles_dir']}.\n"
+                    "Every step is pre-filled from it: edit its profiles, or troubleshoot the running MIP.")
+            first = Button("Edit profiles", id="edit-profiles", compact=True)
+        elif found.get("answers"):
+            text = f"Saved answers were found in {found['answers']}; every step is pre-filled from them."
+            first = Button("Review them", id="review-answers", compact=True)
+        else:
+            return
         # Mounted only when found: the first frame stays small.
         notice = Vertical(
             Static(text, id="existing-text"),
-            Horizontal(
-                Button("Edit profiles", id="edit-profiles", compact=True),
-                Button("Troubleshoot", id="troubleshoot", compact=True),
-                classes="buttons",
-            ),
+            Horizontal(first, Button("Troubleshoot", id="troubleshoot", compact=True), classes="buttons"),
             id="existing",
             classes="notice",
         )
@@ -84,6 +83,9 @@ class WelcomeScreen(StepScreen):
         if event.button.id == "edit-profiles":
             event.stop()
             self.wizard.goto("Network")
+        elif event.button.id == "review-answers":
+            event.stop()
+            self.wizard.goto("Review")
         elif event.button.id == "troubleshoot":
             event.stop()
             self.wizard.action_troubleshoot()
