@@ -8,11 +8,13 @@ from collections.abc import Iterable
 MASK = "***HIDDEN***"
 
 # Values of keys that are secret by name, in YAML (``KEY: value``), env (``KEY=value``) or JSON.
-_SECRET_KEY = r"[A-Za-z0-9_.-]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY)[A-Za-z0-9_.-]*"
+# The look-behind lets a match start only where a key name starts: without it every character of a
+# long word is a start, and a big log block takes quadratic time (a minute for 10 MB).
+_SECRET_KEY = r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*?(?:SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY)[A-Za-z0-9_.-]*"
 _KEY_VALUE = re.compile(
     rf"(?P<key>\"?{_SECRET_KEY}\"?\s*[:=]\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,}}]+)", re.IGNORECASE
 )
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<cred>[^/\s:@]+:[^/\s@]+)@", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://)(?P<cred>[^/\s:@]+:[^/\s@]+)@", re.IGNORECASE)
 # microk8s join tokens: IP:25000/<token>/<hash>
 _JOIN_TOKEN = re.compile(r"(?P<addr>:25000/)(?P<token>[0-9a-f]{16,})/(?P<hash>[0-9a-f]{6,})", re.IGNORECASE)
 
