@@ -145,7 +145,11 @@ class InstallScreen(StepScreen):
     def render_checklist(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")  # one line per step, long titles cut
         now = self.wizard.env.clock()
+        checklist = self.query_one("#checklist", Static)
+        narrow = 0 < checklist.size.width < 40  # at 80 columns the short step ids read better
         for step_id, title in self.steps:
+            if narrow:
+                title = step_id
             state = self.outcome.get(step_id, "pending")
             icon, style = ICONS.get(state, ICONS["pending"])
             text.append(icon, style=style)
@@ -155,7 +159,10 @@ class InstallScreen(StepScreen):
             elif step_id in self.seconds and self.wizard.env.show_elapsed:
                 text.append(f"  {format_seconds(self.seconds[step_id])}", style="dim")
             text.append("\n")
-        self.query_one("#checklist", Static).update(text)
+        checklist.update(text)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.render_checklist)
 
     # --- actions ---------------------------------------------------------------------------------
     def on_button_pressed(self, event: Button.Pressed) -> None:
