@@ -377,7 +377,7 @@ async def test_existing_installation_prefills_and_offers_edit(tmp_path: Path, an
     write_profiles(answers, profiles)
     app = fake_app(tmp_path, profiles_dir=profiles)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.screen.query("#existing-text"))
+        await wait_for(pilot, lambda: app.screen.query("#edit-profiles"))
         assert str(profiles) in str(app.screen.query_one("#existing-text", Static).render())
         app.screen.query_one("#edit-profiles", Button).press()
         await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
@@ -458,7 +458,7 @@ async def test_saved_answers_prefill_every_step(tmp_path: Path, answers: Any) ->
     save_answers(answers, tmp_path / "state" / "answers.yaml")
     app = fake_app(tmp_path, profiles_dir=tmp_path / "no-profiles")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.screen.query("#existing-text"))
+        await wait_for(pilot, lambda: app.screen.query("#review-answers"))
         assert "Saved answers were found" in str(app.screen.query_one("#existing-text", Static).render())
         app.screen.query_one("#review-answers", Button).press()
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
