@@ -103,8 +103,9 @@ def test_full_install_runs_every_step_in_order_with_exact_argv(fake_toolchain, s
         ["usermod", "-aG", "sudo,microk8s", "mipadmin"],
         ["microk8s", "status", "--wait-ready", "--timeout", "300"],
         ["microk8s", "enable", "dns", "helm3", "ingress"],
-        # (mkdir -p is the real one, on tmp_path: the fake toolchain has none)
-        ["chown", "-R", "mipadmin:mipadmin", f"{data}/mipfed1"],
+        # data folders: the same argv as mipwizard.core.data.create_pathology_folders (group from id -gn)
+        ["mkdir", "-p", f"{data}/mipfed1/dementia"],
+        ["chown", "mipadmin:mipadmin", f"{data}/mipfed1", f"{data}/mipfed1/dementia"],
         ["git", "clone", "https://github.com/madgik/Exareme2", str(exa)],
         ["chown", "-R", "mipadmin:mipadmin", str(exa)],
         ["git", "clone", "https://github.com/HBPMedical/mip-deployment", str(mip)],
@@ -256,12 +257,6 @@ def test_existing_folder_is_never_clobbered(fake_toolchain, site, tmp_path: Path
     result, _events = run_install(site, tmp_path)
     assert result.failed_step == "checkouts" and "is not a git checkout" in result.message
     assert (exa / "mine.txt").read_text() == "keep me"
-
-
-def test_worker_plan_is_the_worker_subset(site) -> None:
-    site["role"] = "worker"
-    plan = build_plan(answers_from_mapping(site))
-    assert [s.id for s in plan] == ["microk8s-snap", "admin-user", "microk8s-ready", "data-folders"]
 
 
 def test_secrets_never_reach_log_journal_or_events(fake_toolchain, site, tmp_path: Path) -> None:

@@ -11,8 +11,11 @@ from ._common import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, error, pain
 
 DESCRIPTION = """\
 Install microk8s, the admin user, the data folders, Exareme2 and the MIP from an answers file,
-showing every command's output live. Each step first checks whether it is already done, so a
-re-run changes nothing that is in place and resumes where a failed or killed run stopped.
+showing every command's output live. With role: worker it installs microk8s and the admin user,
+joins the master's cluster with join_command (from `mipwizard node join-command` on the master),
+makes the data folders and prints the `mipwizard node label` command to run on the master.
+Each step first checks whether it is already done, so a re-run changes nothing that is in
+place and resumes where a failed or killed run stopped.
 
 --from STEP runs STEP (even if its check says done) and the steps after it; --only STEP runs
 just that step. Without --yes it asks once before changing the system; with no terminal to ask
@@ -21,7 +24,8 @@ and the log file are printed), 2 usage, 130 interrupted (the running command is 
 
 STEP_IDS = (
     "microk8s-snap admin-user microk8s-ready addons data-folders checkouts exareme2-values "
-    "node-labels exareme2-chart mip-profiles mip-chart pods-ready"
+    "node-labels exareme2-chart mip-profiles mip-chart pods-ready; a worker: microk8s-snap admin-user "
+    "microk8s-ready join data-folders"
 )
 
 

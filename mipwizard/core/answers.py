@@ -102,6 +102,10 @@ class Answers(_Strict):
     mip_deployment: MipDeploymentSettings = Field(default_factory=MipDeploymentSettings)
     smpc_player: bool = False  # label this machine smpc_player=true
     pods_ready_timeout: int = Field(default=600, ge=10, le=7200)  # seconds
+    # Worker role only: the `microk8s join <ip>:25000/<token>/<hash> --worker` line printed by
+    # `mipwizard node join-command` on the master. The token lets a machine join the cluster,
+    # so it is treated as a secret (redacted everywhere, left out of answers saved without secrets).
+    join_command: str | None = None
 
     @field_validator("active_profile")
     @classmethod
@@ -128,6 +132,23 @@ class Answers(_Strict):
             )
         return value
 
+    @field_validator("join_command")
+    @classmethod
+    def _join_command(cls, value: str | None) -> str | None:
+        from .federation import parse_join_command
+
+        if value is None or not value.strip():
+            return None
+        try:
+            join = parse_join_command(value)
+        except UserError:
+            # Never echo the value: it holds the token.
+            raise ValueError(
+                "is not a join command — paste the line `microk8s join <ip>:25000/<token>/<hash> --worker` "
+                "printed by `mipwizard node join-command` on the master"
+            ) from None
+        return join.worker_command  # one canonical form: a worker always joins with --worker
+
     @field_validator("data_root")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -142,6 +163,11 @@ class Answers(_Strict):
         if problem:
             key, message = problem
             raise ValueError(f"{key}: {message} (needed by the active profile {self.active_profile!r})")
+        if self.join_command is not None and self.role is not Role.WORKER:
+            raise ValueError(
+                f"join_command: only a worker joins a cluster, this machine's role is {self.role.value!r} — "
+                "remove join_command, or set role: worker"
+            )
         if self.exareme2.smpc and self.role is Role.LOCAL:
             raise ValueError(
                 "exareme2.smpc: SMPC needs a federation with at least 3 smpc_player nodes — "
@@ -155,11 +181,19 @@ class Answers(_Strict):
         if not include_secrets:
             data["keycloak"]["client_secret"] = ""
             data["internal_keycloak"]["client_secret"] = ""
+            data.pop("join_command", None)
         return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
     def secrets(self) -> list[str]:
         """Every secret value in these answers, for redaction."""
-        return [s for s in (self.keycloak.client_secret, self.internal_keycloak.client_secret) if s]
+        found = [self.keycloak.client_secret, self.internal_keycloak.client_secret]
+        if self.join_command:
+            from .federation import parse_join_command
+
+            # The token is the secret part (the address and certificate hash are not): masked alone,
+            # wherever it shows up, the rest of a join line stays readable.
+            found.append(parse_join_command(self.join_command).token)
+        return [s for s in found if s]
 
 
 def missing_for_profile(answers: Answers, name: str) -> tuple[str, str] | None:
@@ -257,6 +291,8 @@ def _secret_values(data: dict[Any, Any]) -> list[str]:
         block = data.get(section)
         if isinstance(block, dict) and isinstance(block.get("client_secret"), str):
             found.append(block["client_secret"])
+    if isinstance(data.get("join_command"), str):
+        found.append(data["join_command"].strip())
     return [s for s in found if s]
 
 

@@ -106,17 +106,20 @@ def request_join_command(ttl_seconds: int = DEFAULT_TTL_SECONDS, *, run: Run = _
     return parse_join_command(result.stdout, ttl_seconds=ttl_seconds)
 
 
-def join_cluster(join_command: JoinCommand, runner: Any, *, worker: bool = True, timeout: float = 600) -> Any:
+def join_cluster(
+    join_command: JoinCommand, runner: Any, *, worker: bool = True, timeout: float = 600, **options: Any
+) -> Any:
     """Run ``microk8s join … --worker`` on this node through the install runner.
 
     ``runner`` is a ``mipwizard.core.runner.ProcessRunner`` (returns its RunResult); typed loosely
     so this module does not depend on the install engine. The token is added to the runner's
     redactor first: it grants cluster membership until it expires, so it stays out of logs.
+    ``options`` go to ``runner.run`` (e.g. ``on_lines``, ``cancel``).
     """
     redactor = getattr(runner, "redactor", None)
     if redactor is not None:
         redactor.add(join_command.token)
-    return runner.run(join_command.argv(worker=worker), privileged=True, timeout=timeout)
+    return runner.run(join_command.argv(worker=worker), privileged=True, timeout=timeout, **options)
 
 
 def explain_join_failure(output: str) -> str:

@@ -9,7 +9,7 @@ Usage (the ``fake_toolchain`` fixture puts it first on PATH for the test)::
         ...run mipwizard (subprocess: env=fake_toolchain.env(), or in-process: PATH is patched)...
         assert ["microk8s", "enable", "helm3", "ingress"] in fake_toolchain.calls()
 
-Programs (``bin_dir``): snap, sudo, id, getent, adduser, usermod, chown, stat, git, hostname, and
+Programs (``bin_dir``): snap, sudo, id, getent, adduser, usermod, chown, stat, mkdir, git, hostname, and
 ``microk8s`` once the snap is installed (``snap install microk8s --classic`` or ``install_microk8s``),
 just as /snap/bin/microk8s appears on a real machine. Unsupported arguments exit 1 with
 "fake: unsupported call" on stderr, so gaps show up at once.
@@ -24,7 +24,11 @@ hangs, whatever the state; a snap just installed by ``snap install`` is not read
 ``install`` twice fails; ``helm --wait`` fails when a release pod can never get Ready; node names
 are lowercase; ``chown user.group`` warns; ``usermod -G`` without ``-a`` replaces groups; a
 non-root user (``set_current_user``) needs sudo, or the microk8s group in the login session
-(``relogin()``); ``microk8s enable`` on a stopped cluster exits 0. A hung fake exits when orphaned.
+(``relogin()``); ``microk8s enable`` on a stopped cluster exits 0; ``microk8s join --worker``
+creates ``$SNAP_DATA/var/lock/clustered.lock`` (``snap_data``, under the state dir; ``env()`` exports
+it as MIPWIZARD_MICROK8S_SNAP_DATA) and ``microk8s status`` on such a node only says it is "acting
+as a node in a cluster". The fake ``mkdir`` really creates folders, but only under the temp dir.
+A hung fake exits when orphaned.
 
 By hand (e.g. the TUI in tmux): ``eval "$(.venv/bin/python -m tests.fake_toolchain /tmp/box
 --microk8s)"`` — see ``__main__.py``. ``unsupported_calls()`` lists what the fake could not imitate.
@@ -43,7 +47,8 @@ from typing import Any
 
 from ._state import STATE_ENV, Store, default_state, set_program_present, write_wrapper
 
-PROGRAMS = ("snap", "sudo", "id", "getent", "adduser", "usermod", "chown", "stat", "git", "hostname")
+PROGRAMS = ("snap", "sudo", "id", "getent", "adduser", "usermod", "chown", "stat", "mkdir", "git", "hostname")
+SNAP_DATA_ENV = "MIPWIZARD_MICROK8S_SNAP_DATA"  # read by mipwizard.core.install.plan
 SCENARIOS = ("healthy", "crashloop", "pending", "imagepull")
 PACKAGE_DIR = Path(__file__).resolve().parent
 SNAP_BIN_DIRS = ("/snap/bin", "/var/lib/snapd/snap/bin")
@@ -64,6 +69,7 @@ class FakeToolchain:
             user = "root" if os.geteuid() == 0 else "tester"
         state = default_state(hostname, user, os.getuid())
         state["bin_dir"] = str(self.bin_dir)
+        state["snap_data"] = str(self.snap_data)
         self._store.write(state)
         Path(self._store.calls_path).write_text("")
         for name in PROGRAMS:
@@ -79,6 +85,15 @@ class FakeToolchain:
         self._store.read()  # fails loudly when there is no fake there
         return self
 
+    @property
+    def snap_data(self) -> Path:
+        """The fake microk8s' $SNAP_DATA (/var/snap/microk8s/current on a real machine)."""
+        return self.state_dir / "snap-data"
+
+    @property
+    def clustered_lock(self) -> Path:
+        return self.snap_data / "var" / "lock" / "clustered.lock"
+
     # --- environment and call log ------------------------------------------------------------------
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -89,6 +104,7 @@ class FakeToolchain:
         parts = [p for p in path.split(os.pathsep) if p and p != str(self.bin_dir) and p not in SNAP_BIN_DIRS]
         env["PATH"] = os.pathsep.join([str(self.bin_dir), *parts])
         env[STATE_ENV] = str(self.state_dir)
+        env[SNAP_DATA_ENV] = str(self.snap_data)
         # The venv's own interpreter starts in ~10 ms; `python3` may be a slow pyenv shim.
         env.setdefault("MIPWIZARD_FAKE_PYTHON", sys.executable)
         env.pop("MIPWIZARD_FAKE_AS_ROOT", None)
@@ -239,6 +255,15 @@ class FakeToolchain:
             node["ready"] = ready
             node["worker_only"] = True
             state["nodes"][name] = node
+
+    def mark_joined(self, master: str = "192.168.1.1") -> None:
+        """As after ``microk8s join <master>:25000/… --worker`` on this machine (microk8s installed)."""
+        if self._store.read()["microk8s"] is None:
+            raise RuntimeError("install_microk8s() first")
+        with self._store.update() as state:
+            state["joined"] = {"host": master, "port": "25000", "token": "", "worker": True}
+        self.clustered_lock.parent.mkdir(parents=True, exist_ok=True)
+        self.clustered_lock.touch()
 
     def set_node_ready(self, name: str, ready: bool) -> None:
         with self._store.update() as state:
@@ -415,4 +440,4 @@ def load_calls(state_dir: Path) -> list[list[str]]:
     return [json.loads(line)["argv"] for line in (Path(state_dir) / "calls.jsonl").read_text().splitlines() if line]
 
 
-__all__ = ["SCENARIOS", "FakeToolchain", "load_calls", "set_program_present"]
+__all__ = ["SCENARIOS", "SNAP_DATA_ENV", "FakeToolchain", "load_calls", "set_program_present"]

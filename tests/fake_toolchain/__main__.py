@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sudo_password:
         fake.set_sudo_password(args.sudo_password)
     env = fake.env()
-    for key in ("PATH", "MIPWIZARD_FAKE_STATE", "MIPWIZARD_FAKE_PYTHON"):
+    for key in ("PATH", "MIPWIZARD_FAKE_STATE", "MIPWIZARD_FAKE_PYTHON", "MIPWIZARD_MICROK8S_SNAP_DATA"):
         print(f"export {key}={shlex.quote(env[key])}")
     print(f"# fake machine in {args.state_dir}: calls are logged to {args.state_dir / 'calls.jsonl'}", file=sys.stderr)
     return 0

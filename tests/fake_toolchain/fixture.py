@@ -14,7 +14,7 @@ def fake_toolchain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeToolc
     """A fresh fake Ubuntu machine under ``tmp_path/"fake"``, first on PATH for this test."""
     fake = FakeToolchain(tmp_path / "fake")
     env = fake.env()
-    for key in ("PATH", "MIPWIZARD_FAKE_STATE", "MIPWIZARD_FAKE_PYTHON"):
+    for key in ("PATH", "MIPWIZARD_FAKE_STATE", "MIPWIZARD_FAKE_PYTHON", "MIPWIZARD_MICROK8S_SNAP_DATA"):
         monkeypatch.setenv(key, env[key])
     monkeypatch.delenv("MIPWIZARD_FAKE_AS_ROOT", raising=False)
     return fake

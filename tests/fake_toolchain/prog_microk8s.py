@@ -137,6 +137,12 @@ def _denied(state: dict) -> bool:
 
 
 def status(ctx: Any, rest: list[str]) -> int:
+    lock = clustered_lock(ctx.state())
+    if lock and os.path.exists(lock):
+        # microk8s-status.wrapper checks this before parsing any argument (even --wait-ready)
+        out("This MicroK8s deployment is acting as a node in a cluster.")
+        out("Please use the control plane node.")
+        return 0
     fmt = "pretty"
     wait_ready = False
     timeout = 0
@@ -398,7 +404,17 @@ def join(ctx: Any, rest: list[str]) -> int:
         out("Successfully joined the cluster.")
     with ctx.store.update() as state:
         state["joined"] = {"host": m["host"], "port": m["port"], "token": m["token"], "worker": worker}
+        lock = clustered_lock(state)
+    if worker and lock:
+        # upstream join.py mark_worker_node(): the wrappers test this file from now on
+        os.makedirs(os.path.dirname(lock), exist_ok=True)
+        open(lock, "a").close()
     return 0
+
+
+def clustered_lock(state: dict) -> str | None:
+    snap_data = state.get("snap_data")
+    return os.path.join(snap_data, "var", "lock", "clustered.lock") if snap_data else None
 
 
 # --- inspect --------------------------------------------------------------------------------------

@@ -454,6 +454,68 @@ def cmd_stat(ctx: Any) -> int:
     return code
 
 
+def _inside_temp(ctx: Any, path: str) -> bool:
+    """Tests never touch the real system: the fake creates folders only under the temp dir
+    (or next to its own state dir)."""
+    import tempfile
+
+    real = os.path.realpath(path)
+    roots = [os.path.realpath(tempfile.gettempdir()), os.path.realpath(os.path.dirname(ctx.store.dir))]
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots if r != os.sep)
+
+
+def cmd_mkdir(ctx: Any) -> int:
+    """``mkdir [-p] [-m MODE] DIR…``: really creates the folders (only under the temp dir)."""
+    parents = False
+    mode = 0o777
+    paths: list[str] = []
+    args = list(ctx.args)
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-p", "--parents"):
+            parents = True
+        elif a in ("-m", "--mode"):
+            i += 1
+            try:
+                mode = int(args[i], 8)
+            except (IndexError, ValueError):
+                return unsupported(ctx)
+        elif a == "--":
+            paths += args[i + 1 :]
+            break
+        elif a.startswith("-"):
+            return unsupported(ctx)
+        else:
+            paths.append(a)
+        i += 1
+    if not paths:
+        err("mkdir: missing operand")
+        err("Try 'mkdir --help' for more information.")
+        return 1
+    code = 0
+    for p in paths:
+        if not _inside_temp(ctx, p):
+            err(f"fake: mkdir refuses '{p}': outside the temporary folder (tests never touch the real system)")
+            code = 1
+            continue
+        try:
+            if parents:
+                os.makedirs(p, mode=mode, exist_ok=True)
+            else:
+                os.mkdir(p, mode)
+        except FileExistsError:
+            err(f"mkdir: cannot create directory '{p}': File exists")
+            code = 1
+        except FileNotFoundError:
+            err(f"mkdir: cannot create directory '{p}': No such file or directory")
+            code = 1
+        except NotADirectoryError:
+            err(f"mkdir: cannot create directory '{p}': Not a directory")
+            code = 1
+    return code
+
+
 def cmd_hostname(ctx: Any) -> int:
     state = ctx.state()
     if not ctx.args or ctx.args in (["-s"], ["--short"], ["-f"], ["--fqdn"]):
@@ -472,5 +534,6 @@ HANDLERS = {
     "usermod": cmd_usermod,
     "chown": cmd_chown,
     "stat": cmd_stat,
+    "mkdir": cmd_mkdir,
     "hostname": cmd_hostname,
 }

@@ -45,6 +45,28 @@ def missing_pathologies(root: Path, federation: str, wanted: Sequence[str]) -> l
     return [name for name in wanted if not (base / name).is_dir()]
 
 
+def pathology_folders(root: Path, federation: str, pathologies: Sequence[str]) -> list[Path]:
+    """``root/federation/<name>`` for each pathology; UserError for a name that is not a plain folder name."""
+    _check_name(federation, "federation")
+    for name in pathologies:
+        _check_name(name, "pathology")
+    base = Path(root) / federation
+    return [base / name for name in pathologies]
+
+
+def folder_commands(root: Path, federation: str, pathologies: Sequence[str], owner_spec: str) -> list[list[str]]:
+    """The argv lists that create the pathology folders and give them (and the federation
+    folder, not its contents) to ``owner_spec`` ("user:group"). Shared by the install plan."""
+    folders = pathology_folders(root, federation, pathologies)
+    if not folders:
+        return []
+    base = Path(root) / federation
+    return [
+        ["mkdir", "-p", *map(str, folders)],
+        ["chown", owner_spec, str(base), *map(str, folders)],
+    ]
+
+
 def create_pathology_folders(
     root: Path,
     federation: str,
@@ -54,22 +76,16 @@ def create_pathology_folders(
     group: str | None = None,
     run: Run = _run,
 ) -> list[Path]:
-    """Create ``root/federation/<name>`` for each pathology, owned by ``owner:group``.
+    """Create ``root/federation/<name>`` for each pathology, owned by ``owner:group``
+    (default group: the owner's primary group, ``id -gn``).
 
     Returns the folders that now exist. Raises UserError naming the failed command.
     """
-    _check_name(federation, "federation")
-    for name in pathologies:
-        _check_name(name, "pathology")
-    if not pathologies:
+    folders = pathology_folders(root, federation, pathologies)
+    if not folders:
         return []
     owner_spec = f"{owner}:{group or primary_group(owner)}"
-    base = Path(root) / federation
-    folders = [base / name for name in pathologies]
-    for argv in (
-        ["mkdir", "-p", *map(str, folders)],
-        ["chown", owner_spec, str(base), *map(str, folders)],
-    ):
+    for argv in folder_commands(root, federation, pathologies, owner_spec):
         result = run(argv)
         if not result.ok:
             detail = (result.stderr or result.stdout).strip().splitlines()

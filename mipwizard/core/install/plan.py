@@ -2,14 +2,16 @@
 
 Each step has a probe ("is this already done?") and the exact argv it runs. Corrections to the
 guide that matter: ``--classic`` for the snap, ``--timeout`` for ``status --wait-ready``,
-``upgrade --install`` (``install`` twice fails), ``chown user:group`` (the dot form is
-deprecated), lowercase node names, and readiness read from container statuses.
+``upgrade --install`` (``install`` twice fails), ``chown user:group`` with the user's primary
+group (the dot form is deprecated), lowercase node names, and readiness read from container
+statuses. A federation worker runs only: snap, admin user, ready, ``microk8s join``, data folders.
 """
 
 from __future__ import annotations
 
+import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -25,6 +27,15 @@ ADDONS = ("dns", "helm3", "ingress")
 OVERLAY_NAME = "values.mipwizard.yaml"
 # Keys of the Exareme2 chart the overlay sets; a values.yaml with none of them has a new layout.
 SEED_ERA_KEYS = ("db.credentials_location", "db.storage_location", "db.csvs_location", "controller.cleanup_file_folder")
+# microk8s' $SNAP_DATA; `microk8s join --worker` creates var/lock/clustered.lock there, and the
+# microk8s wrappers (status, …) test that file to know the node is a worker in a cluster.
+SNAP_DATA = Path("/var/snap/microk8s/current")
+SNAP_DATA_ENV = "MIPWIZARD_MICROK8S_SNAP_DATA"  # tests point it at the fake machine's folder
+CLUSTERED_LOCK = Path("var/lock/clustered.lock")
+
+
+def default_snap_data() -> Path:
+    return Path(os.environ.get(SNAP_DATA_ENV) or SNAP_DATA)
 
 
 @dataclass
@@ -34,6 +45,11 @@ class InstallSettings:
     query_timeout: float = 60.0
     poll_seconds: float = 5.0  # between pod readiness checks
     node_name: str | None = None  # default: this machine's lowercase hostname
+    microk8s_snap_data: Path = field(default_factory=default_snap_data)
+
+    @property
+    def clustered_lock(self) -> Path:
+        return self.microk8s_snap_data / CLUSTERED_LOCK
 
 
 def build_plan(answers: Answers, settings: InstallSettings | None = None) -> list[Step]:
@@ -44,14 +60,13 @@ def build_plan(answers: Answers, settings: InstallSettings | None = None) -> lis
         _microk8s_ready(answers, settings),
     ]
     if answers.role is Role.WORKER:
-        # A worker needs microk8s, the admin user and the data folders; joining the master is
-        # `mipwizard node join` (the master's `mipwizard node join-command` prints the command).
-        last = _data_folders(answers, settings)
-        last.done_message = (
-            "this worker is ready to join: on the master run `mipwizard node join-command`, "
-            "then run the printed command here"
+        # No addons, charts or labels on a worker: the master labels it once it has joined.
+        node = settings.node_name or local_node_name()
+        plan = [*steps, _join(answers, settings), _data_folders(answers, settings)]
+        plan[-1].done_message = "this worker joined the cluster — now, on the master, run: " + label_command(
+            answers, node
         )
-        return [*steps, last]
+        return plan
     node = settings.node_name or local_node_name()
     plan = [
         *steps,
@@ -76,6 +91,11 @@ def install_url(answers: Answers) -> str:
     return f"{scheme}://{answers.machine_public_fqdn}/"
 
 
+def label_command(answers: Answers, node: str) -> str:
+    """What the master runs to label this worker (node names are lowercase hostnames)."""
+    return f"mipwizard node label {node.lower()} --worker" + (" --smpc-player" if answers.smpc_player else "")
+
+
 def local_node_name() -> str:
     """Kubernetes names a microk8s node after the lowercase hostname."""
     from ..system import capture
@@ -91,8 +111,38 @@ def local_node_name() -> str:
 # --- shared helpers ------------------------------------------------------------------------------
 
 
-def _owner(answers: Answers) -> str:
+def _fresh_owner(answers: Answers) -> str:
+    """The owner on a fresh machine, for --dry-run: adduser gives a new user a group of its name."""
     return f"{answers.admin_user}:{answers.admin_user}"
+
+
+def _owner(ctx: StepContext, answers: Answers, settings: InstallSettings) -> str | None:
+    """``user:group`` with the admin user's primary group (``id -gn``), or None without the user."""
+    from ..data.folders import primary_group
+
+    key = f"owner:{answers.admin_user}"
+    if key not in ctx.cache:
+        try:
+            group = primary_group(answers.admin_user, run=lambda argv: ctx.query(argv, timeout=settings.query_timeout))
+        except UserError:
+            return None  # not cached: the admin-user step may create the user later in this run
+        ctx.cache[key] = f"{answers.admin_user}:{group}"
+    owner: str = ctx.cache[key]
+    return owner
+
+
+def _need_owner(ctx: StepContext, answers: Answers, settings: InstallSettings) -> str:
+    owner = _owner(ctx, answers, settings)
+    if owner is None:
+        raise StepFailed(
+            f"the admin user {answers.admin_user} does not exist (`id -gn {answers.admin_user}` failed) — "
+            "run `mipwizard install --from admin-user` to create it"
+        )
+    return owner
+
+
+def _clustered(settings: InstallSettings) -> bool:
+    return settings.clustered_lock.exists()
 
 
 def _microk8s_status(ctx: StepContext, settings: InstallSettings) -> readers.Microk8sStatus:
@@ -103,8 +153,8 @@ def _microk8s_status(ctx: StepContext, settings: InstallSettings) -> readers.Mic
     return status
 
 
-def _owners_ok(ctx: StepContext, paths: list[Path], owner: str, settings: InstallSettings) -> bool:
-    if not all(p.is_dir() for p in paths):
+def _owners_ok(ctx: StepContext, paths: list[Path], owner: str | None, settings: InstallSettings) -> bool:
+    if owner is None or not all(p.is_dir() for p in paths):
         return False
     result = ctx.query(["stat", "-c", "%U:%G", *map(str, paths)], timeout=settings.query_timeout)
     return result.ok and all(line.strip() == owner for line in result.stdout.splitlines() if line.strip())
@@ -197,6 +247,9 @@ def _microk8s_ready(answers: Answers, s: InstallSettings) -> Step:
     )
 
     def probe(ctx: StepContext) -> Probe:
+        if answers.role is Role.WORKER and _clustered(s):
+            # A joined worker's `microk8s status` only says "acting as a node in a cluster".
+            return Probe(True, "this node has joined a cluster (its status is read on the master)")
         return Probe(_microk8s_status(ctx, s).running, "microk8s is running")
 
     def action(ctx: StepContext) -> None:
@@ -238,23 +291,78 @@ def _addons(answers: Answers, s: InstallSettings) -> Step:
 
 
 def _data_folders(answers: Answers, s: InstallSettings) -> Step:
+    from ..data.folders import folder_commands, pathology_folders
+
     federation_dir = answers.data_root / answers.federation
-    folders = [federation_dir / p for p in answers.pathologies]
-    owner = _owner(answers)
-    mkdir = Command(("mkdir", "-p", *map(str, folders)), timeout=s.query_timeout)
-    chown = Command(("chown", "-R", owner, str(federation_dir)), timeout=s.command_timeout)
+    folders = pathology_folders(answers.data_root, answers.federation, answers.pathologies)
+
+    def commands(owner: str) -> list[Command]:
+        argvs = folder_commands(answers.data_root, answers.federation, answers.pathologies, owner)
+        return [Command(tuple(argv), timeout=s.command_timeout) for argv in argvs]
+
+    def probe(ctx: StepContext) -> Probe:
+        owner = _owner(ctx, answers, s)
+        return Probe(_owners_ok(ctx, [federation_dir, *folders], owner, s), f"owned by {owner}")
+
+    def action(ctx: StepContext) -> str:
+        owner = _need_owner(ctx, answers, s)
+        for command in commands(owner):
+            ctx.run(command)
+        return f"{len(folders)} folder(s) under {federation_dir}, owned by {owner}"
+
     return Step(
         "data-folders",
-        f"Data folders {federation_dir}/<pathology> owned by {owner}",
-        check=f"the folders exist and stat -c %U:%G shows {owner}",
-        commands=[mkdir, chown],
-        fingerprint=fingerprint(str(federation_dir), answers.pathologies, owner),
-        probe=lambda ctx: Probe(_owners_ok(ctx, [federation_dir, *folders], owner, s), f"owned by {owner}"),
+        f"Data folders {federation_dir}/<pathology> owned by {answers.admin_user} and its group",
+        check=f"the folders exist and stat -c %U:%G shows {answers.admin_user}:<its group, id -gn>",
+        commands=commands(_fresh_owner(answers)),
+        fingerprint=fingerprint(str(federation_dir), answers.pathologies, answers.admin_user),
+        probe=probe,
+        action=action,
+    )
+
+
+def _join(answers: Answers, s: InstallSettings) -> Step:
+    from ..federation import explain_join_failure, join_cluster, parse_join_command
+
+    join = parse_join_command(answers.join_command) if answers.join_command else None
+    shown = join.argv() if join else ["microk8s", "join", "<join_command from the answers>", "--worker"]
+    how = (
+        "on the master run `mipwizard node join-command` (it runs `microk8s add-node`), put the printed "
+        "`microk8s join … --worker` line in join_command in the answers, then run the install again"
+    )
+
+    def probe(ctx: StepContext) -> Probe:
+        return Probe(_clustered(s), "this node has already joined a cluster")
+
+    def action(ctx: StepContext) -> str:
+        if join is None:
+            raise StepFailed(f"join_command is not set in the answers — {how}")
+        ctx.say(f"joining the cluster at {join.address} as a worker")
+        result = join_cluster(join, ctx.runner, timeout=s.command_timeout, on_lines=ctx.on_lines, cancel=ctx.cancel)
+        if not result.ok:
+            output = "\n".join(result.tail).lower()
+            unreachable = any(w in output for w in ("timed out", "connection refused", "unreachable"))
+            extra = f" (if the master cannot be reached: {explain_join_failure(output)})" if unreachable else ""
+            raise StepFailed(
+                f"`{ctx.redactor.redact(join.command())}` {result.describe()} — a failed join uses up the "
+                f"token, so a new one is needed: {how}{extra}",
+                tail=result.tail,
+            )
+        return f"joined the cluster at {join.address}"
+
+    return Step(
+        "join",
+        "Join the cluster as a worker (microk8s join … --worker)"
+        + ("" if join else " — join_command is not set: get it on the master with `mipwizard node join-command`"),
+        check=f"{s.clustered_lock} exists (microk8s creates it when a worker joins)",
+        commands=[Command(tuple(shown), timeout=s.command_timeout)],
+        probe=probe,
+        action=action,
     )
 
 
 def _checkouts(answers: Answers, s: InstallSettings) -> Step:
-    owner = _owner(answers)
+    fresh_owner = _fresh_owner(answers)
     repos = [
         ("exareme2", answers.exareme2.repo_url, answers.exareme2.path),
         ("mip_deployment", answers.mip_deployment.repo_url, answers.mip_deployment.path),
@@ -263,7 +371,7 @@ def _checkouts(answers: Answers, s: InstallSettings) -> Step:
     for _key, url, path in repos:
         commands += [
             Command(("git", "clone", url, str(path)), timeout=s.command_timeout),
-            Command(("chown", "-R", owner, str(path)), timeout=s.command_timeout),
+            Command(("chown", "-R", fresh_owner, str(path)), timeout=s.command_timeout),
         ]
 
     def is_checkout(ctx: StepContext, path: Path) -> bool:
@@ -275,10 +383,11 @@ def _checkouts(answers: Answers, s: InstallSettings) -> Step:
 
     def probe(ctx: StepContext) -> Probe:
         paths = [p for _k, _u, p in repos]
-        ok = all(is_checkout(ctx, p) for p in paths) and _owners_ok(ctx, paths, owner, s)
+        ok = all(is_checkout(ctx, p) for p in paths) and _owners_ok(ctx, paths, _owner(ctx, answers, s), s)
         return Probe(ok, "both checkouts exist")
 
     def action(ctx: StepContext) -> str:
+        owner = _need_owner(ctx, answers, s)
         notes = []
         for key, url, path in repos:
             if is_checkout(ctx, path):
@@ -298,9 +407,9 @@ def _checkouts(answers: Answers, s: InstallSettings) -> Step:
     return Step(
         "checkouts",
         "Exareme2 and mip-deployment checkouts (an existing checkout is reused)",
-        check="git -C DIR rev-parse --show-toplevel is DIR, owner " + owner,
+        check=f"git -C DIR rev-parse --show-toplevel is DIR, owner {answers.admin_user}:<its group, id -gn>",
         commands=commands,
-        fingerprint=fingerprint([(u, str(p)) for _k, u, p in repos], owner),
+        fingerprint=fingerprint([(u, str(p)) for _k, u, p in repos], answers.admin_user),
         probe=probe,
         action=action,
     )
