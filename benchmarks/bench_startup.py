@@ -95,6 +95,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as state:
         # The wizard must not read this machine's real state or installation while measured.
         env = {**os.environ, "MIPWIZARD_STATE_DIR": state, "MIPWIZARD_LOG_DIR": state}
+        # A user's install has its bytecode cached: let the warm-up write any missing .pyc.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         for code in codes.values():  # warm the OS file cache and .pyc files once
             sample(code, env)
         frames: dict[str, list[float]] = {name: [] for name in codes}
