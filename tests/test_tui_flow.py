@@ -464,3 +464,19 @@ async def test_saved_answers_prefill_every_step(tmp_path: Path, answers: Any) ->
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
         assert "problems" not in app.screen.facts
         assert app.state.machine_public_fqdn == "mip.example.org" and app.state.federation == "mipfed1"
+
+
+async def test_sudo_password_is_asked_when_not_root(tmp_path: Path, answers_data: dict) -> None:
+    app = fake_app(tmp_path, needs_password=lambda: True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.load_mapping(answers_mapping(answers_data, tmp_path))
+        app.goto("Review")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
+        next_button(app).press()
+        await wait_for(pilot, lambda: screen_name(app) == "SudoPasswordDialog")
+        password = app.screen.query_one("#password", Input)
+        assert password.password  # masked
+        await pilot.press(*"hunter2", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "DoneScreen")
+        assert app.env.sudo_password == "hunter2"
+        assert app.redact("sudo said hunter2") == "sudo said ***HIDDEN***"

@@ -119,6 +119,7 @@ def fake_app(
         "smpc_players": lambda: 0,
         "installer": installer or ScriptedInstaller(),
         "plan": lambda answers: list(FAKE_PLAN),
+        "needs_password": lambda: False,
     }
     if machine:
         fields["probe"] = FakeProbe.from_json(MACHINES / f"{machine}.json")

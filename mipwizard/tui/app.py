@@ -197,7 +197,9 @@ class WizardApp(App[int]):
         self.state.dirty = False
 
     def redact(self, text: str) -> str:
-        for secret in self.state.secrets():
+        for secret in [*self.state.secrets(), self.env.sudo_password or ""]:
+            if not secret:
+                continue
             text = text.replace(secret, "***HIDDEN***")
         return text
 

@@ -48,6 +48,9 @@ class WizardEnv:
     # plan(answers) -> [Step(id, title)]; installer(answers, on_event) -> InstallHandle
     plan: Callable[[Any], list[Any]] | None = None
     install_settings: Any = None  # mipwizard.core.install.InstallSettings (tests shorten the polls)
+    # needs_password() -> True when not root and sudo asks for a password (default: `sudo -n true` fails)
+    needs_password: Callable[[], bool] | None = None
+    sudo_password: str | None = field(default=None, repr=False)  # asked by the UI, memory only
     installer: Callable[[Any, EventCallback], InstallHandle] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -112,6 +115,18 @@ class WizardEnv:
             return 0
 
     # --- install -------------------------------------------------------------------------------
+    def sudo_needs_password(self) -> bool:
+        if self.needs_password is not None:
+            return self.needs_password()
+        from ..core.system import capture, is_root
+
+        if is_root():
+            return False
+        try:
+            return not capture(["sudo", "-n", "true"], timeout=10).ok
+        except Exception:  # no sudo at all: the install's own checks say so
+            return False
+
     def install_plan(self, answers: Any) -> list[Any]:
         if self.plan is not None:
             return self.plan(answers)
@@ -136,7 +151,7 @@ def _real_installer(env: WizardEnv, answers: Any, on_event: EventCallback) -> In
 
         log = LogFile(env.log_path())
         try:
-            runner = ProcessRunner(redactor=Redactor(answers.secrets()), log=log)
+            runner = ProcessRunner(redactor=Redactor(answers.secrets()), log=log, sudo_password=env.sudo_password)
             journal = Journal(env.state_path() / "install-journal.json")
             engine = InstallEngine(env.install_plan(answers), runner, journal, on_event=on_event)
             return engine.run(from_step=from_step, cancel=cancel)

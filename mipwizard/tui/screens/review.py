@@ -122,6 +122,26 @@ class ReviewScreen(StepScreen):
             self.wizard.answers = self.facts["answers"]
             self.wizard.profiles_dir = self.facts["target"]
 
+    def go_next(self) -> None:
+        """Before the install: ask for the sudo password when we are not root and sudo wants one."""
+        if self.blocker():
+            return
+        self.commit()
+        env = self.wizard.env
+        if env.sudo_password is None and env.sudo_needs_password():
+            import getpass
+
+            from ..dialogs.password import SudoPasswordDialog
+
+            def entered(password: str | None) -> None:
+                if password:
+                    env.sudo_password = password
+                    self.wizard.go_next(self.STEP)
+
+            self.app.push_screen(SudoPasswordDialog(getpass.getuser()), entered)
+            return
+        self.wizard.go_next(self.STEP)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "write-only":
             event.stop()
