@@ -480,3 +480,29 @@ async def test_sudo_password_is_asked_when_not_root(tmp_path: Path, answers_data
         await wait_for(pilot, lambda: screen_name(app) == "DoneScreen")
         assert app.env.sudo_password == "hunter2"
         assert app.redact("sudo said hunter2") == "sudo said ***HIDDEN***"
+
+
+@pytest.mark.parametrize(
+    ("action", "screen_class"),
+    [("troubleshoot", "TroubleshootScreen"), ("data", "DataScreen"), ("nodes", "NodesScreen")],
+)
+async def test_tools_open_from_the_palette_actions(
+    tmp_path: Path, fake_toolchain: Any, monkeypatch: pytest.MonkeyPatch, action: str, screen_class: str
+) -> None:
+    from mipwizard.tui.commands import module_available
+
+    module = {"troubleshoot": "troubleshoot", "data": "data", "nodes": "nodes"}[action]
+    if not module_available(f"mipwizard.tui.screens.{module}"):
+        pytest.skip(f"the {module} screen is not written yet")
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
+    app = fake_app(tmp_path)
+    app.state.data_root = str(tmp_path / "data")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "WelcomeScreen")
+        getattr(app, f"action_{action}")()
+        await wait_for(pilot, lambda: type(app.screen).__name__ == screen_class)
+        await app.workers.wait_for_complete()  # let the tool finish its first look before leaving
+        await pilot.pause()
+        app.goto("Network")  # a jump closes the tool and lands on the step
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")

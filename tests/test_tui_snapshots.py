@@ -197,3 +197,14 @@ def test_no_secret_in_any_snapshot() -> None:
         assert EXTERNAL_SECRET not in text and INTERNAL_SECRET not in text, path
         # Rich escapes characters in SVG text; check the secret's distinctive middle too.
         assert "7f3a9c1e" not in text and "0c4e8d2a" not in text, path
+
+
+@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24")])
+def test_network_light_theme(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        await fill(pilot, "#input-machine_main_ip", "10.20.30")
+        await fill(pilot, "#input-machine_public_fqdn", "mip.example.org")
+
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES)
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=size, run_before=goto("Network", "NetworkScreen", then))
