@@ -506,3 +506,61 @@ async def test_tools_open_from_the_palette_actions(
         await pilot.pause()
         app.goto("Network")  # a jump closes the tool and lands on the step
         await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+
+
+async def test_an_engine_crash_is_shown_as_a_failure_with_retry(tmp_path: Path, answers_data: dict) -> None:
+    from mipwizard.tui.env import InstallHandle
+
+    calls: list[str | None] = []
+
+    def crashing(answers: Any, on_event: Any) -> InstallHandle:
+        def run(*, from_step: str | None, cancel: Any) -> Any:
+            calls.append(from_step)
+            raise RuntimeError(f"journal unreadable near {EXTERNAL_SECRET}")
+
+        return InstallHandle(run)
+
+    app = fake_app(tmp_path, installer=crashing)
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.load_mapping(answers_mapping(answers_data, tmp_path))
+        app.goto("Review")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
+        await press_next(pilot, "InstallScreen")
+        install: Any = app.screen
+        await wait_for(pilot, lambda: install.query_one("#retry").display)
+        text = reason(app)
+        assert "RuntimeError" in text and EXTERNAL_SECRET not in text
+        assert app.is_running and not app.install_running
+
+
+async def test_quit_during_install_cancels_it(tmp_path: Path, answers_data: dict) -> None:
+    import threading
+
+    from mipwizard.tui.env import InstallHandle
+
+    started = threading.Event()
+    cancelled = threading.Event()
+
+    def slow(answers: Any, on_event: Any) -> InstallHandle:
+        def run(*, from_step: str | None, cancel: threading.Event) -> Any:
+            started.set()
+            if cancel.wait(10):
+                cancelled.set()
+            from mipwizard.core.install import InstallResult
+
+            return InstallResult(False, None, "cancelled")
+
+        return InstallHandle(run)
+
+    app = fake_app(tmp_path, installer=slow)
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.load_mapping(answers_mapping(answers_data, tmp_path))
+        app.goto("Review")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
+        await press_next(pilot, "InstallScreen")
+        await wait_for(pilot, started.is_set)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        assert "still running" in str(app.screen.message)  # type: ignore[attr-defined]
+        app.screen.query_one("#yes", Button).press()
+        await wait_for(pilot, cancelled.is_set)

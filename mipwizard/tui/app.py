@@ -119,9 +119,17 @@ class WizardApp(App[int]):
 
         def decided(yes: bool | None) -> None:
             if yes:
+                self.cancel_install()
                 self.exit(0)
 
         self.push_screen(ConfirmDialog("Quit mipwizard?", message, yes="Quit"), decided)
+
+    def cancel_install(self) -> None:
+        """Ask a running install to stop: the runner kills the command's process group."""
+        if self.is_screen_installed("Install"):
+            cancel = getattr(self.get_screen("Install"), "cancel", None)
+            if cancel is not None:
+                cancel.set()
 
     def action_open_log(self) -> None:
         from .dialogs.log_view import LogViewDialog

@@ -8,6 +8,7 @@ runner's thread; the other events are marshalled to the UI thread.
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 from typing import Any
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Static
+from textual.worker import Worker, WorkerState
 
 from ..widgets.key_hints import KeyHints
 from ..widgets.live_log import LiveLog
@@ -120,6 +122,15 @@ class InstallScreen(StepScreen):
             if event.outcome == "failed":
                 self.failed_step = event.step_id
         self.render_checklist()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The engine raised instead of returning a result: show it as a failed run (Retry works)."""
+        if event.worker.group != "install" or event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        message = self.wizard.redact(f"mipwizard error: {error.__class__.__name__}: {error}")
+        self.finished(SimpleNamespace(ok=False, failed_step=self.current or (self.steps[0][0] if self.steps else None),
+                                      message=message))
 
     def finished(self, result: Any) -> None:
         self.result = result
