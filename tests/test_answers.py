@@ -27,7 +27,11 @@ def problems_for(data: dict) -> str:
         ("machine_public_fqdn", "mip.example.org/path", "has a path"),
         ("machine_public_fqdn", "my host.org", "contains spaces"),
         ("machine_public_fqdn", "mip.example.org:443", "has a port"),
-        ("machine_private_fqdn_or_ip", "under_score.example", "machine_private_fqdn_or_ip: 'under_score.example' is not a valid"),
+        (
+            "machine_private_fqdn_or_ip",
+            "under_score.example",
+            "machine_private_fqdn_or_ip: 'under_score.example' is not a valid",
+        ),
         ("federation", "../etc", "federation: '../etc' is not safe as a folder name"),
         ("active_profile", "direct.oops", "active_profile: 'direct.oops' is not a MIP profile"),
         ("datacatalogue_host", "", "datacatalogue_host: is empty"),

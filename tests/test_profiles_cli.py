@@ -36,8 +36,14 @@ def test_version_and_help() -> None:
     from mipwizard import __version__
 
     assert __version__ in run("--version").stdout
-    for args in (["--help"], ["profiles", "--help"], ["profiles", "write", "--help"],
-                 ["profiles", "show", "--help"], ["profiles", "diff", "--help"], ["profiles", "lint", "--help"]):
+    for args in (
+        ["--help"],
+        ["profiles", "--help"],
+        ["profiles", "write", "--help"],
+        ["profiles", "show", "--help"],
+        ["profiles", "diff", "--help"],
+        ["profiles", "lint", "--help"],
+    ):
         result = run(*args)
         assert result.returncode == 0, args
         assert "usage:" in result.stdout
@@ -101,8 +107,10 @@ def test_bad_answers_exit_1_and_leave_folder_unchanged(
         answers_data[key] = value
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(answers_data))
-    for command in (["profiles", "write", "--answers", str(bad), "--out", str(out), "--yes"],
-                    ["profiles", "diff", "--answers", str(bad), str(out)]):
+    for command in (
+        ["profiles", "write", "--answers", str(bad), "--out", str(out), "--yes"],
+        ["profiles", "diff", "--answers", str(bad), str(out)],
+    ):
         result = run(*command)
         assert result.returncode == 1
         assert message in result.stderr
@@ -159,11 +167,23 @@ def test_lint_written_folder_is_clean(answers, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace("SSL_REQUIRED: external", "SSL_REQUIRED: none"), ".direct:keycloak.SSL_REQUIRED: is 'none'"),
-        (lambda t: t.replace("EXTERNAL_IP: 10.20.30.40", "EXTERNAL_IP: 10.20.30"), ".direct:EXTERNAL_IP: '10.20.30' is not"),
+        (
+            lambda t: t.replace("SSL_REQUIRED: external", "SSL_REQUIRED: none"),
+            ".direct:keycloak.SSL_REQUIRED: is 'none'",
+        ),
+        (
+            lambda t: t.replace("EXTERNAL_IP: 10.20.30.40", "EXTERNAL_IP: 10.20.30"),
+            ".direct:EXTERNAL_IP: '10.20.30' is not",
+        ),
         (lambda t: t.replace("mip:\n", "mip: [\n"), ".direct: line "),
-        (lambda t: t.replace(f"CLIENT_SECRET: {EXTERNAL_SECRET}", "CLIENT_SECRET: ''"), ".direct:keycloak.CLIENT_SECRET: is empty"),
-        (lambda t: t.replace("PUBLIC_PROTOCOL: https", "PUBLIC_PROTOCOL: http"), ".direct:mip.PUBLIC_PROTOCOL: is 'http'"),
+        (
+            lambda t: t.replace(f"CLIENT_SECRET: {EXTERNAL_SECRET}", "CLIENT_SECRET: ''"),
+            ".direct:keycloak.CLIENT_SECRET: is empty",
+        ),
+        (
+            lambda t: t.replace("PUBLIC_PROTOCOL: https", "PUBLIC_PROTOCOL: http"),
+            ".direct:mip.PUBLIC_PROTOCOL: is 'http'",
+        ),
     ],
 )
 def test_lint_finds_hand_edits(answers, tmp_path: Path, edit, expected: str) -> None:

@@ -127,9 +127,7 @@ class Answers(_Strict):
         import re
 
         if not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", value):
-            raise ValueError(
-                f"{value!r} is not a valid Linux user name — use lowercase letters, digits, '-' or '_'"
-            )
+            raise ValueError(f"{value!r} is not a valid Linux user name — use lowercase letters, digits, '-' or '_'")
         return value
 
     @field_validator("join_command")
@@ -303,7 +301,9 @@ def load_answers(path: Path) -> Answers:
     except FileNotFoundError:
         raise UserError(f"{path}: no such answers file — check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read it ({exc.__class__.__name__}) — check its permissions and encoding") from None
+        raise UserError(
+            f"{path}: cannot read it ({exc.__class__.__name__}) — check its permissions and encoding"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -74,7 +74,11 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
     for key, value in walk_scalars(data):
         if isinstance(value, str) and v.find_placeholder(value):
             placeholders.add(key)
-            add(key, f"{value!r} is an unfilled placeholder", "fill it in, or write the profiles with `mipwizard profiles write`")
+            add(
+                key,
+                f"{value!r} is an unfilled placeholder",
+                "fill it in, or write the profiles with `mipwizard profiles write`",
+            )
 
     def check(key: str, validator: Any, fix: str) -> str | None:
         value = dig(data, key)
@@ -94,20 +98,28 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
         url = dig(data, "engines.exareme2.URL")
         host = f"[{ip}]" if ":" in ip else ip
         if "engines.exareme2.URL" not in placeholders and url != f"http://{host}:30000":
-            add("engines.exareme2.URL", f"is {url!r}, not the engine on this machine",
-                f"set it to http://{host}:30000")
-    check("mip.PUBLIC_HOST", v.check_host_or_ip,
-          "set it to the public FQDN (direct) or the address the proxy uses (proxied)")
+            add("engines.exareme2.URL", f"is {url!r}, not the engine on this machine", f"set it to http://{host}:30000")
+    check(
+        "mip.PUBLIC_HOST",
+        v.check_host_or_ip,
+        "set it to the public FQDN (direct) or the address the proxy uses (proxied)",
+    )
     check("datacatalogue.HOST", v.check_hostname, "set it to datacatalogue.mip.ebrains.eu or your own catalogue")
 
     for key, expected in expected_fixed_values(kind).items():
         actual = dig(data, key)
         if actual != expected:
-            add(key, f"is {actual!r} but a .{kind.name} profile needs {expected!r}",
-                f"set it to {expected} (or pick the profile that matches what you want)")
+            add(
+                key,
+                f"is {actual!r} but a .{kind.name} profile needs {expected!r}",
+                f"set it to {expected} (or pick the profile that matches what you want)",
+            )
 
     kc_url = check("keycloak.URL", v.check_hostname, "set it to the Keycloak host, e.g. iam.ebrains.eu")
-    hosts: list[tuple[str, object]] = [("keycloak.URL", kc_url), ("datacatalogue.HOST", dig(data, "datacatalogue.HOST"))]
+    hosts: list[tuple[str, object]] = [
+        ("keycloak.URL", kc_url),
+        ("datacatalogue.HOST", dig(data, "datacatalogue.HOST")),
+    ]
     for key, named_host in hosts:
         if isinstance(named_host, str):
             for known in KNOWN_HOSTS:
@@ -117,10 +129,17 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
         secret = dig(data, "keycloak.CLIENT_SECRET")
         if "keycloak.CLIENT_SECRET" not in placeholders:
             if secret is None or str(secret).strip() == "":
-                add("keycloak.CLIENT_SECRET", "is empty", "paste the client secret from Keycloak (Clients → Credentials)")
+                add(
+                    "keycloak.CLIENT_SECRET",
+                    "is empty",
+                    "paste the client secret from Keycloak (Clients → Credentials)",
+                )
             elif str(secret) in PUBLISHED_SECRETS:
-                add("keycloak.CLIENT_SECRET", f"is {PUBLISHED_SECRETS[str(secret)]}, published upstream",
-                    "generate a new secret in Keycloak and use it here")
+                add(
+                    "keycloak.CLIENT_SECRET",
+                    f"is {PUBLISHED_SECRETS[str(secret)]}, published upstream",
+                    "generate a new secret in Keycloak and use it here",
+                )
     if chart_keys is not None:
         # Only whole sections are judged: a template may read a leaf key that values.yaml omits,
         # but a section values.yaml lacks entirely (upstream's `datacatalogue`) is never read.
@@ -151,6 +170,12 @@ def lint_directory(directory: Path, chart_values: Path | None = None) -> list[Li
             found = True
             problems.extend(lint_file(path, kind, chart_keys))
     if not found:
-        problems.append(LintProblem(str(directory), "", "has no profile files (.direct, .proxied, …)",
-                                    "point at the chart folder, e.g. /opt/mip-deployment/kubernetes"))
+        problems.append(
+            LintProblem(
+                str(directory),
+                "",
+                "has no profile files (.direct, .proxied, …)",
+                "point at the chart folder, e.g. /opt/mip-deployment/kubernetes",
+            )
+        )
     return problems

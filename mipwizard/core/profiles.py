@@ -32,7 +32,11 @@ def _template(kind: ProfileKind) -> Template:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(f"profile template {path} is missing ({exc.strerror}) — reinstall mipwizard") from None
-    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("# mipwizard") and not line.startswith("# Rendered"))
+    body = "".join(
+        line
+        for line in text.splitlines(keepends=True)
+        if not line.startswith("# mipwizard") and not line.startswith("# Rendered")
+    )
     return Template(body)
 
 
@@ -43,10 +47,9 @@ def _exareme2_url(ip: str) -> str:
 
 def template_values(answers: Answers, kind: ProfileKind) -> dict[str, str]:
     """The raw (unquoted) value of each ``${field}`` for one profile."""
-    if kind.link is Link.PROXIED:
-        public_host = answers.machine_private_fqdn_or_ip or ""
-    else:
-        public_host = answers.machine_public_fqdn
+    # Direct: users reach this machine by its public name; proxied: the proxy reaches it privately.
+    direct = kind.link is Link.DIRECT
+    public_host = answers.machine_public_fqdn if direct else (answers.machine_private_fqdn_or_ip or "")
     if kind.uses_internal_keycloak:
         kc_url = answers.machine_public_fqdn  # the embedded Keycloak is served on the public FQDN
         kc = answers.internal_keycloak

@@ -14,7 +14,9 @@ _SECRET_KEY = r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*?(?:SECRET|PASSWORD|PASSWD|TOK
 _KEY_VALUE = re.compile(
     rf"(?P<key>\"?{_SECRET_KEY}\"?\s*[:=]\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,}}]+)", re.IGNORECASE
 )
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://)(?P<cred>[^/\s:@]+:[^/\s@]+)@", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://)(?P<cred>[^/\s:@]+:[^/\s@]+)@", re.IGNORECASE
+)
 # microk8s join tokens: IP:25000/<token>/<hash>
 _JOIN_TOKEN = re.compile(r"(?P<addr>:25000/)(?P<token>[0-9a-f]{16,})/(?P<hash>[0-9a-f]{6,})", re.IGNORECASE)
 
@@ -27,9 +29,7 @@ class Redactor:
         # skipped: masking every "1" in a log would make it unreadable and protect nothing.
         self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
         self._patterns = patterns
-        self._literal = (
-            re.compile("|".join(re.escape(s) for s in self._secrets)) if self._secrets else None
-        )
+        self._literal = re.compile("|".join(re.escape(s) for s in self._secrets)) if self._secrets else None
 
     def add(self, *secrets: str) -> None:
         self.__init__([*self._secrets, *secrets], patterns=self._patterns)  # type: ignore[misc]
