@@ -564,3 +564,27 @@ async def test_quit_during_install_cancels_it(tmp_path: Path, answers_data: dict
         assert "still running" in str(app.screen.message)  # type: ignore[attr-defined]
         app.screen.query_one("#yes", Button).press()
         await wait_for(pilot, cancelled.is_set)
+
+
+async def test_write_profiles_only_for_an_existing_chart_folder(tmp_path: Path, answers: Any) -> None:
+    profiles = tmp_path / "kubernetes"
+    write_profiles(answers, profiles)
+    (profiles / ".direct").unlink()
+    app = fake_app(tmp_path, profiles_dir=profiles)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#edit-profiles"))
+        app.goto("Review")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
+        button = app.screen.query_one("#write-only", Button)
+        assert button.display
+        files = str(app.screen.query_one("#files", Static).render())
+        assert "new     .direct " in files and "same    .proxied " in files
+        button.press()
+        await wait_for(pilot, lambda: (profiles / ".direct").exists())
+        assert stat.S_IMODE((profiles / ".direct").stat().st_mode) == 0o600
+    fresh = fake_app(tmp_path, profiles_dir=tmp_path / "not-yet")
+    async with fresh.run_test(size=SIZE) as pilot:
+        fresh.state.load_mapping(answers.model_dump(mode="json"))
+        fresh.goto("Review")
+        await wait_for(pilot, lambda: screen_name(fresh) == "ReviewScreen" and fresh.screen.facts)
+        assert not fresh.screen.query_one("#write-only", Button).display

@@ -37,6 +37,8 @@ def review_facts(mapping: dict[str, Any], profiles_dir: Path | None) -> dict[str
         "files": files,
         "skipped": dict(rendered.skipped),
         "diffs": diffs,
+        # Writing into a folder that does not exist yet would make the install's clone fail there.
+        "target_exists": target.is_dir(),
     }
 
 
@@ -81,6 +83,7 @@ class ReviewScreen(StepScreen):
             self.refresh_next()
             return
         target.update(f"Profiles folder: {facts['target']}")
+        self.query_one("#write-only").display = bool(facts.get("target_exists"))
         text = Text(no_wrap=True, overflow="ellipsis")  # one line per file; F1 explains the states
         for name, state, describe in facts["files"]:
             style = {"new": "green", "changed": "yellow", "same": "dim"}[state]
@@ -89,6 +92,7 @@ class ReviewScreen(StepScreen):
         for name, reason in facts["skipped"].items():
             text.append("skipped ", style="dim")
             text.append(f"{name:<28}{reason}\n", style="dim")
+        text.rstrip()
         self.query_one("#files", Static).update(text)
         select = self.query_one("#active", Select)
         names = [name.lstrip(".") for name, _, _ in facts["files"]]
@@ -151,7 +155,7 @@ class ReviewScreen(StepScreen):
 
     def write_only(self) -> None:
         """Edit an existing installation's profiles without running the install."""
-        if self.blocker():
+        if self.blocker() or not self.facts.get("target_exists"):
             return
         self.commit()
         try:
