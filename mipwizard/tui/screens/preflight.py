@@ -53,9 +53,11 @@ class PreflightScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("Checking that this machine can run the MIP…", id="preflight-status")
         table: DataTable[Any] = DataTable(id="checks", cursor_type="row", zebra_stripes=False)
+        # The result column fills the screen; longer results are cut here and shown whole below.
+        summary_width = max(20, self.app.size.width - 6 - 18 - 12)
         table.add_column("", key="badge", width=6)
-        table.add_column("Check", key="title", width=24)
-        table.add_column("Result", key="summary")
+        table.add_column("Check", key="title", width=18)
+        table.add_column("Result", key="summary", width=summary_width)
         yield table
         yield Static("", id="details", classes="details")
         with Horizontal(classes="buttons"):
@@ -97,10 +99,10 @@ class PreflightScreen(StepScreen):
     def _add(self, result: Any) -> None:
         self.results[result.id] = result
         table = self.query_one("#checks", DataTable)
-        row = (badge(_status(result)), result.title, result.summary)
+        row = (badge(_status(result)), result.title, Text(result.summary, no_wrap=True, overflow="ellipsis"))
         if result.id in table.rows:
             for column, value in zip(("badge", "title", "summary"), row, strict=False):
-                table.update_cell(result.id, column, value, update_width=True)
+                table.update_cell(result.id, column, value)
         else:
             table.add_row(*row, key=result.id)
         self._show_details()
