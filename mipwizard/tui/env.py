@@ -27,7 +27,7 @@ class InstallHandle:
         return self._run(from_step=from_step, cancel=cancel)
 
 
-@dataclass
+@dataclass(eq=False)  # a holder: no generated __eq__, faster import
 class WizardEnv:
     """Where state lives and how the machine is probed and installed. ``None`` → the real thing."""
 

@@ -33,7 +33,7 @@ def split_profile(name: str) -> tuple[str, str]:
     return link, "external"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # plain holders: fewer generated methods, faster import
 class WizardState:
     role: str = "local"
     machine_main_ip: str = ""

@@ -33,6 +33,9 @@ def check_client_id(value: str) -> str:
 
 
 class AuthScreen(StepScreen):
+    DEFAULT_CSS = """
+    Checkbox { margin: 0 0 1 0; }
+    """
     STEP = "Auth"
     HELP_TOPIC = "auth"
 

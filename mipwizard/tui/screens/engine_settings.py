@@ -44,6 +44,10 @@ def check_localnodes(value: str) -> int:
 
 
 class DataEngineScreen(StepScreen):
+    DEFAULT_CSS = """
+    .switch-row { height: auto; }
+    .switch-row Label { padding: 1 1; }
+    """
     STEP = "Data"
     HELP_TOPIC = "data"
 

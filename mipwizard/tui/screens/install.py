@@ -41,6 +41,14 @@ def format_seconds(seconds: float) -> str:
 
 
 class InstallScreen(StepScreen):
+    DEFAULT_CSS = """
+    #install-body { height: 1fr; }
+    #checklist {
+        text-wrap: nowrap; text-overflow: ellipsis; width: 34%; min-width: 31; max-width: 48; height: 1fr;
+        padding: 0 1; border: round $primary-darken-2;
+    }
+    #live-log { width: 1fr; }
+    """
     STEP = "Install"
     HELP_TOPIC = "install"
     HINTS = (("l", "full log"), ("Tab", "move"))
@@ -231,6 +239,11 @@ class InstallScreen(StepScreen):
 class DoneScreen(Screen[None]):
     """The install finished: where the MIP is, and how to replay this install headless."""
 
+    DEFAULT_CSS = """
+    #done { padding: 1 2; }
+    #done .title { text-style: bold; color: $success; margin-bottom: 1; }
+    #done Static { margin-bottom: 1; }
+    """
     BINDINGS = [Binding("q", "app.quit", "Quit"), Binding("l", "app.open_log", "Full log")]
 
     def __init__(self, result: Any) -> None:

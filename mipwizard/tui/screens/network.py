@@ -36,6 +36,10 @@ def check_private(value: str) -> str:
 
 
 class NetworkScreen(StepScreen):
+    DEFAULT_CSS = """
+    Select { width: 1fr; max-width: 72; margin-bottom: 1; }
+    .diagram { margin-top: 1; color: $text; }
+    """
     STEP = "Network"
     HELP_TOPIC = "network"
 

@@ -35,6 +35,10 @@ def _status(result: Any) -> str:
 
 
 class PreflightScreen(StepScreen):
+    DEFAULT_CSS = """
+    #checks { height: auto; max-height: 14; }
+    .details { height: auto; min-height: 2; margin-top: 1; }
+    """
     STEP = "Preflight"
     HELP_TOPIC = "preflight"
     HINTS = (("↑↓", "select"), ("r", "re-run"), ("i", "ignore failure"), ("^N", "next"))

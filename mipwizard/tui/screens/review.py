@@ -43,6 +43,12 @@ def review_facts(mapping: dict[str, Any], profiles_dir: Path | None) -> dict[str
 
 
 class ReviewScreen(StepScreen):
+    DEFAULT_CSS = """
+    Select { width: 1fr; max-width: 72; margin-bottom: 1; }
+    Checkbox { margin: 0 0 1 0; }
+    #files { text-wrap: nowrap; text-overflow: ellipsis; }
+    .diff { margin-top: 1; }
+    """
     STEP = "Review"
     HELP_TOPIC = "review"
     NEXT_LABEL = "Install >"

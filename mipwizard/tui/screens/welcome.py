@@ -39,7 +39,7 @@ class WelcomeScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#role", RadioSet).focus()
-        self.detect()
+        self.call_after_refresh(self.detect)  # after the first frame: it reads disk and may load pydantic
 
     @work(thread=True, exclusive=True, group="detect", exit_on_error=False)
     def detect(self) -> None:
