@@ -62,3 +62,15 @@ def answers_file(tmp_path: Path, answers_data: dict) -> Path:
     path.write_text(yaml.safe_dump(answers_data, sort_keys=False))
     path.chmod(0o600)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may read or write the real /var/lib/mipwizard or /var/log/mipwizard (we run as root).
+
+    Tests that need particular folders set these variables again; subprocesses inherit them.
+    """
+    base = tmp_path_factory.mktemp("mipwizard-dirs")
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(base / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(base / "log"))
+    monkeypatch.setenv("MIPWIZARD_MICROK8S_SNAP_DATA", str(base / "snap-data"))
