@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.widgets import DataTable, Static
+from textual.worker import WorkerState
 
 from mipwizard.tui.screens.data import ConfirmDialog, DataScreen, FolderNameDialog
 from tests.conftest import SHARED_DATA
@@ -156,3 +157,98 @@ async def test_nodes_screen_without_microk8s(fake_toolchain) -> None:
         assert "snap install microk8s --classic" in text_of(app.screen, "#nodes-status")
         await pilot.press("w")  # nothing selected: a notice, no crash
         await pilot.press("escape")
+
+
+async def close_while_working(app: App[None], pilot, screen_type: type, late_seconds: float = 1.2) -> None:
+    """Escape while the screen's worker is still busy; the late result must be dropped quietly.
+
+    A cancelled thread worker counts as finished at once while its thread still runs: wait
+    ``late_seconds`` so the slow call returns and hands its result to the UI before the app ends.
+    """
+    await pilot.pause(0.2)
+    assert isinstance(app.screen, screen_type)
+    busy = [w for w in app.workers if w.is_running]
+    assert busy, "the worker should still be running"
+    await pilot.press("escape")
+    await pilot.pause()
+    assert not isinstance(app.screen, screen_type)
+    await app.workers.wait_for_complete()
+    await pilot.pause(late_seconds)  # the worker's call back into the UI runs now (and must not raise)
+    # Closing the screen cancels its workers (CancelledError is that, not a failure).
+    assert [repr(w.error) for w in busy if w.state is WorkerState.ERROR] == []
+
+
+async def test_data_screen_closed_while_checking(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    from mipwizard.tui.screens import data as data_module
+
+    real = data_module.check_data_root
+
+    def slow_check(*args, **kwargs):
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(data_module, "check_data_root", slow_check)
+    failures: list[BaseException] = []
+    real_show = DataScreen._show_report
+
+    def show_report(self, report):  # the late result must not reach the closed screen's widgets
+        try:
+            real_show(self, report)
+        except BaseException as exc:  # the cancelled worker would swallow it otherwise
+            failures.append(exc)
+            raise
+
+    monkeypatch.setattr(DataScreen, "_show_report", show_report)
+    root = tmp_path / "data"
+    (root / "mipfed1" / "tbi").mkdir(parents=True)
+    app = Host(lambda: DataScreen(root, "mipfed1", "mipadmin"))
+    async with app.run_test(size=SIZE) as pilot:
+        await close_while_working(app, pilot, DataScreen)
+    assert failures == []
+
+
+async def test_nodes_screen_closed_while_reading(fake_toolchain) -> None:
+    from mipwizard.tui.screens.nodes import NodesScreen
+
+    fake_toolchain.install_microk8s()
+    fake_toolchain.slow("microk8s", "kubectl", "get", "nodes", seconds=1.0)
+    app = Host(NodesScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await close_while_working(app, pilot, NodesScreen)
+
+
+async def test_nodes_screen_closed_while_asking_for_a_join_token(fake_toolchain) -> None:
+    from mipwizard.tui.screens.nodes import NodesScreen
+
+    fake_toolchain.install_microk8s()
+    fake_toolchain.slow("microk8s", "add-node", seconds=1.0)
+    app = Host(NodesScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        await close_while_working(app, pilot, NodesScreen)
+
+
+async def test_late_result_handed_to_a_closed_screen_is_dropped(tmp_path: Path) -> None:
+    """The hand-off every tool screen's worker uses: after close, neither NoMatches nor NoActiveApp."""
+    import asyncio
+
+    from mipwizard.core.data import check_data_root
+    from mipwizard.tui.screens.tool_workers import call_if_shown
+
+    root = tmp_path / "data"
+    (root / "mipfed1").mkdir(parents=True)
+    app = Host(lambda: DataScreen(root, "mipfed1", "mipadmin"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DataScreen)
+        report = check_data_root(root, "mipfed1")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not screen.is_attached
+        await asyncio.to_thread(call_if_shown, screen, screen._show_report, report)
+        await pilot.pause()
+        assert screen.report is not report  # dropped, not shown

@@ -223,3 +223,72 @@ async def test_closing_while_loading_is_quiet(cluster: Any) -> None:
         )
         errors += [w.error for w in watched if w.state is WorkerState.ERROR]
     assert errors == []
+
+
+def log_children(pod: str) -> list[Any]:
+    """Our `kubectl logs -f POD` child processes still alive."""
+    import psutil
+
+    alive = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            line = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if "logs" in line and "-f" in line and pod in line and child.status() != psutil.STATUS_ZOMBIE:
+            alive.append(child)
+    return alive
+
+
+async def test_closing_the_pod_log_kills_kubectl_logs(cluster: Any) -> None:
+    name, ns = pod_named(cluster, "frontend")
+    cluster.set_log_lines(name, ["first line"])
+    cluster.hang("microk8s", "kubectl", "logs")  # like a quiet followed log: prints, then waits forever
+    screen = make_screen(cluster)
+    app = Harness(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_pod(pilot, screen, name, ns)
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(pilot.app.screen, PodLogScreen))
+        log_screen = pilot.app.screen
+        assert isinstance(log_screen, PodLogScreen)
+        await until(pilot, lambda: "first line" in log_screen.query_one(LiveLog).lines)
+        assert log_children(name), "the followed log should be running"
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen is screen)
+        assert log_screen._cancel.is_set()
+        await until(pilot, lambda: not log_children(name), timeout=10)
+        await until(pilot, lambda: not [w for w in app.workers if w.group == "pod-log" and w.is_running])
+        assert not [w for w in app.workers if w.error is not None]
+
+
+async def test_closing_the_pod_log_while_events_load_is_quiet(cluster: Any) -> None:
+    name, ns = pod_named(cluster, "frontend")
+    cluster.slow("microk8s", "kubectl", "get", "events", seconds=1.0)
+    cluster.slow("microk8s", "kubectl", "logs", seconds=1.0)
+    screen = make_screen(cluster)
+    app = Harness(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select_pod(pilot, screen, name, ns)
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(pilot.app.screen, PodLogScreen))
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await until(pilot, lambda: pilot.app.screen is screen)
+        await until(pilot, lambda: not [w for w in app.workers if w.group.startswith("pod-") and w.is_running])
+        assert not [w for w in app.workers if w.error is not None]
+        assert not log_children(name)
+
+
+async def test_refresh_keeps_the_selected_pod_and_focus(cluster: Any) -> None:
+    name, ns = pod_named(cluster, "gateway-db")
+    screen = make_screen(cluster)
+    async with Harness(screen).run_test(size=(80, 24)) as pilot:
+        await select_pod(pilot, screen, name, ns)
+        table = screen.query_one("#pods", DataTable)
+        loads = screen.snapshot
+        await pilot.press("r")
+        await until(pilot, lambda: screen.snapshot is not loads)
+        await pilot.pause()
+        assert table.has_focus
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == f"{ns}/{name}"

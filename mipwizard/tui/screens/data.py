@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from ...core.data import DataReport, PathologyReport, check_data_root, create_pathology_folders
 from ...core.errors import UserError
 from ...core.validators import check_folder_name
+from .tool_workers import call_if_shown, call_in_ui
 
 MAX_SHOWN_PROBLEMS = 200  # per pathology on screen; the CLI has the full report
 
@@ -174,7 +175,7 @@ class DataScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="data-check")
     def _check(self) -> None:
         report = check_data_root(self.data_root, self.federation)
-        self.app.call_from_thread(self._show_report, report)
+        call_if_shown(self, self._show_report, report)
 
     def _missing(self) -> list[str]:
         found = {p.name for p in self.report.pathologies} if self.report else set()
@@ -265,11 +266,11 @@ class DataScreen(Screen[None]):
         try:
             created = create_pathology_folders(self.data_root, self.federation, names, self.admin_user)
         except UserError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            call_in_ui(self.app, self.app.notify, str(exc), severity="error", timeout=10)
             return
         listed = ", ".join(str(p) for p in created)
-        self.app.call_from_thread(self.notify, f"Created {listed}")
-        self.app.call_from_thread(self.action_recheck)
+        call_in_ui(self.app, self.app.notify, f"Created {listed}")  # worth knowing even if closed meanwhile
+        call_if_shown(self, self.action_recheck)
 
     # ------------------------------------------------------------------ misc
 

@@ -24,6 +24,7 @@ from ...core.federation import (
     smpc_players,
 )
 from .data import ConfirmDialog
+from .tool_workers import call_if_shown, call_in_ui
 
 
 class NodesScreen(Screen[None]):
@@ -83,9 +84,9 @@ class NodesScreen(Screen[None]):
         try:
             nodes = list_nodes()
         except UserError as exc:
-            self.app.call_from_thread(self._status, str(exc))
+            call_if_shown(self, self._status, str(exc))
             return
-        self.app.call_from_thread(self._show_nodes, nodes)
+        call_if_shown(self, self._show_nodes, nodes)
 
     def _show_nodes(self, nodes: list[NodeInfo]) -> None:
         self.nodes = nodes
@@ -145,10 +146,10 @@ class NodesScreen(Screen[None]):
                 nodes=self.nodes,
             )
         except UserError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            call_in_ui(self.app, self.app.notify, str(exc), severity="error", timeout=10)
             return
-        self.app.call_from_thread(self.notify, f"{name}: {' '.join(labels)}")
-        self.app.call_from_thread(self.action_refresh_nodes)
+        call_in_ui(self.app, self.app.notify, f"{name}: {' '.join(labels)}")
+        call_if_shown(self, self.action_refresh_nodes)
 
     # ------------------------------------------------------------------ join command
 
@@ -163,9 +164,9 @@ class NodesScreen(Screen[None]):
         try:
             join = request_join_command(self.ttl_seconds)
         except UserError as exc:
-            self.app.call_from_thread(self.query_one("#join", Static).update, str(exc))
+            call_if_shown(self, self._show_join_text, str(exc))
             return
-        self.app.call_from_thread(self._show_join, join)
+        call_if_shown(self, self._show_join, join)
 
     def _show_join(self, join: JoinCommand) -> None:
         self.join = join
@@ -178,7 +179,10 @@ class NodesScreen(Screen[None]):
         if join.alternatives:
             lines += ["", "If it cannot reach that address, one of:", *join.alternative_worker_commands]
         lines += ["", "(In a shell on this machine, `mipwizard node join-command` prints a fresh one.)"]
-        self.query_one("#join", Static).update("\n".join(lines))
+        self._show_join_text("\n".join(lines))
+
+    def _show_join_text(self, text: str) -> None:
+        self.query_one("#join", Static).update(text)
 
     def action_copy_join(self) -> None:
         if self.join is None:

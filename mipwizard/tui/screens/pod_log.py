@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static
 
 from ..widgets.live_log import DEFAULT_MAX_LINES, LiveLog
+from .tool_workers import call_if_shown
 
 if TYPE_CHECKING:
     from ...core.cluster.queries import ClusterQueries
@@ -72,6 +73,7 @@ class PodLogScreen(Screen[None]):
         self._query = ""
         self._match = -1
         self.streamed = 0  # lines received (tests and the status line)
+        self.children_started = 0  # `kubectl logs -f` runs started (tests)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pod-head"):
@@ -113,13 +115,16 @@ class PodLogScreen(Screen[None]):
             self.pod, self.namespace, container=container or None, follow=True, tail=TAIL_LINES
         )
         runner = ProcessRunner(redactor=self.redactor or Redactor(), batch_lines=50_000, batch_seconds=0.1)
-        result = runner.run(argv, on_lines=self._arrived, cancel=cancel)
+        self.children_started += 1
+        result = runner.run(argv, on_lines=lambda lines: self._arrived(lines, cancel), cancel=cancel)
         if not cancel.is_set():
             end = "log ended" if result.ok else f"kubectl logs {result.describe()}"
-            self.app.call_from_thread(self._status, end)
+            call_if_shown(self, self._status, end)
 
-    def _arrived(self, lines: list[str]) -> None:
+    def _arrived(self, lines: list[str], cancel: threading.Event) -> None:
         """Runner's reader thread: to the widget, or held (bounded) while paused."""
+        if cancel.is_set():  # an old container's stream, or the screen is closing
+            return
         self.streamed += len(lines)
         with self._lock:
             if self.paused:
@@ -204,10 +209,10 @@ class PodLogScreen(Screen[None]):
             pod = Pod.model_validate({"metadata": {"name": self.pod, "namespace": self.namespace}})
             events = pod_events(pod, self.queries.events())
         except (ReaderError, ClusterUnreachable) as exc:
-            self.app.call_from_thread(self._show_events, [f"(events unavailable: {exc})"])
+            call_if_shown(self, self._show_events, [f"(events unavailable: {exc})"])
             return
         text = [f"{e.when[11:19] or '--:--:--'} {e.type[:7]:7} {e.reason}: {e.message[:150]}" for e in events[-5:]]
-        self.app.call_from_thread(self._show_events, text or ["no recent events"])
+        call_if_shown(self, self._show_events, text or ["no recent events"])
 
     def _show_events(self, lines: list[str]) -> None:
         if not self.is_attached:

@@ -18,12 +18,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from .tool_workers import call_if_shown, call_in_ui
+
 if TYPE_CHECKING:
     from ...core.cluster.health import PodHealth
     from ...core.cluster.queries import ClusterQueries, ClusterSnapshot
     from ...core.redact import Redactor
 
 REFRESH_SECONDS = 5.0
+
+
+def clock_text() -> str:
+    """When the shown facts were read (snapshot tests replace it with a fixed text)."""
+    return time.strftime("%H:%M:%S")
 
 
 class TroubleshootScreen(Screen[None]):
@@ -104,7 +111,7 @@ class TroubleshootScreen(Screen[None]):
             if self.redactor is None:
                 self._find_sources()
             snap = self.queries.snapshot()
-            self.app.call_from_thread(self._show, snap)
+            call_if_shown(self, self._show, snap)
         finally:
             self._loading = False
 
@@ -127,7 +134,7 @@ class TroubleshootScreen(Screen[None]):
         cluster = self.query_one("#ts-cluster", Static)
         problems = self.query_one("#ts-problems", Static)
         table = self.query_one("#pods", DataTable)
-        stamp = time.strftime("%H:%M:%S")
+        stamp = clock_text()
         if snap.unreachable is not None:
             cluster.update(f"Cluster unreachable: {snap.unreachable.message}")
             problems.remove_class("ok")
@@ -166,6 +173,7 @@ class TroubleshootScreen(Screen[None]):
 
     def _fill_table(self, table: DataTable[Any], snap: ClusterSnapshot) -> None:
         selected = self._selected_key()
+        scroll_x, scroll_y = table.scroll_x, table.scroll_y  # a refresh must not move the user's view
         table.clear()
         self._health = {}
         for health in snap.pod_health:
@@ -174,7 +182,8 @@ class TroubleshootScreen(Screen[None]):
             table.add_row(pod.namespace, pod.name, health.ready_text, str(pod.restarts), state, key=health.key)
             self._health[health.key] = health
         if selected in self._health:
-            table.move_cursor(row=table.get_row_index(selected))
+            table.move_cursor(row=table.get_row_index(selected), scroll=False)
+        self.call_after_refresh(table.scroll_to, scroll_x, scroll_y, animate=False)
 
     def _selected_key(self) -> str | None:
         table = self.query_one("#pods", DataTable)
@@ -239,18 +248,14 @@ class TroubleshootScreen(Screen[None]):
         try:
             result = self.queries.delete_pod(name, namespace)
         except ClusterUnreachable as exc:
-            self.app.call_from_thread(self.notify, exc.unreachable.message, severity="error")
+            call_in_ui(self.app, self.app.notify, exc.unreachable.message, severity="error")
             return
         if result.ok:
-            self.app.call_from_thread(self.notify, f"Pod {name} deleted; a new one is starting.")
+            call_in_ui(self.app, self.app.notify, f"Pod {name} deleted; a new one is starting.")
         else:
             message = self._mask(result.stderr.strip() or result.stdout.strip() or f"exit {result.exit_code}")
-            self.app.call_from_thread(self.notify, message, title="Restart failed", severity="error")
-        self.app.call_from_thread(self._refresh_if_open)
-
-    def _refresh_if_open(self) -> None:
-        if self.is_attached:
-            self.action_refresh()
+            call_in_ui(self.app, self.app.notify, message, title="Restart failed", severity="error")
+        call_if_shown(self, self.action_refresh)
 
     def action_switch_profile(self) -> None:
         from ..dialogs.troubleshoot_switch import SwitchProfileDialog
