@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import csv
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .metadata import DATASET, SUBJECT_ID, VISIT_ID, Metadata, Variable
 from .report import FileReport
+
+# A numeric column: (index in the row, name, minimum, maximum).
+NumericColumn = tuple[int, str, "float | None", "float | None"]
 
 if TYPE_CHECKING:
     from _csv import Reader as _reader
@@ -119,8 +123,8 @@ def _check_rows(reader: _reader, header: list[str], metadata: Metadata, report: 
     known = metadata.variables
     width = len(header)
     enums: list[tuple[int, str, frozenset[str], str]] = []
-    ints: list[tuple[int, str, float | None, float | None]] = []
-    reals: list[tuple[int, str, float | None, float | None]] = []
+    ints: list[NumericColumn] = []
+    reals: list[NumericColumn] = []
     required: list[tuple[int, str]] = []
     required_codes = {DATASET}
     if metadata.longitudinal:
@@ -145,6 +149,13 @@ def _check_rows(reader: _reader, header: list[str], metadata: Metadata, report: 
         elif variable.sql_type == "real":
             reals.append((index, name, variable.minimum, variable.maximum))
 
+    # INT and REAL cells: how to parse, the rule broken, and the fix's wording.
+    numeric: list[
+        tuple[Callable[[str], float], str, str, tuple[str, str], list[tuple[int, str, float | None, float | None]]]
+    ] = [
+        (int, "value-not-integer", "a whole number", ("INT", "42"), ints),
+        (float, "value-not-numeric", "a number", ("REAL", "1.5"), reals),
+    ]
     add = report.add
     datasets = report.datasets
     rows = 0
@@ -180,50 +191,29 @@ def _check_rows(reader: _reader, header: list[str], metadata: Metadata, report: 
                         row=reader.line_num,
                         column=name,
                     )
-            for index, name, low, high in ints:
-                value = row[index]
-                if not value:
-                    continue
-                try:
-                    number: float = int(value)
-                except ValueError:
-                    add(
-                        "value-not-integer",
-                        f"{_show(value)} is not a whole number ({name} is INT) — "
-                        "write e.g. 42, or leave the cell empty for a missing value",
-                        row=reader.line_num,
-                        column=name,
-                    )
-                    continue
-                if (low is not None and number < low) or (high is not None and number > high):
-                    add(
-                        "value-out-of-range",
-                        f"{value} is out of range for {name}: it must be {_range_text(low, high)}",
-                        row=reader.line_num,
-                        column=name,
-                    )
-            for index, name, low, high in reals:
-                value = row[index]
-                if not value:
-                    continue
-                try:
-                    number = float(value)
-                except ValueError:
-                    add(
-                        "value-not-numeric",
-                        f"{_show(value)} is not a number ({name} is REAL) — "
-                        "write e.g. 1.5, or leave the cell empty for a missing value",
-                        row=reader.line_num,
-                        column=name,
-                    )
-                    continue
-                if (low is not None and number < low) or (high is not None and number > high):
-                    add(
-                        "value-out-of-range",
-                        f"{value} is out of range for {name}: it must be {_range_text(low, high)}",
-                        row=reader.line_num,
-                        column=name,
-                    )
+            for parse, rule, kind, example, columns in numeric:
+                for index, name, low, high in columns:
+                    value = row[index]
+                    if not value:
+                        continue
+                    try:
+                        number: float = parse(value)
+                    except ValueError:
+                        add(
+                            rule,
+                            f"{_show(value)} is not {kind} ({name} is {example[0]}) — "
+                            f"write e.g. {example[1]}, or leave the cell empty for a missing value",
+                            row=reader.line_num,
+                            column=name,
+                        )
+                        continue
+                    if (low is not None and number < low) or (high is not None and number > high):
+                        add(
+                            "value-out-of-range",
+                            f"{value} is out of range for {name}: it must be {_range_text(low, high)}",
+                            row=reader.line_num,
+                            column=name,
+                        )
             if visit_key is not None and len(visits) < MAX_VISITS:
                 pair = (row[visit_key[0]], row[visit_key[1]])
                 if pair in visits:
