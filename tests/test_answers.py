@@ -122,3 +122,32 @@ def test_bad_files(tmp_path: Path, content: str, expected: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no such answers file"):
         load_answers(tmp_path / "nope.yaml")
+
+
+# --- a worker has no addresses of its own --------------------------------------------------------
+
+WORKER_JOIN = "microk8s join 192.168.1.230:25000/5f0c2a9e7d1b4c3a8e6f2d0b9a7c5e1f/e3b0c44298fc1c14 --worker"
+
+
+@pytest.mark.parametrize("key", ["machine_main_ip", "machine_public_fqdn"])
+@pytest.mark.parametrize("role", ["local", "master"])
+def test_addresses_are_required_for_local_and_master(answers_data: dict, key: str, role: str) -> None:
+    data = {k: v for k, v in answers_data.items() if k != key}
+    data["role"] = role
+    text = problems_for(data)
+    assert key in text and "is required" in text and role in text
+
+
+def test_a_worker_needs_no_addresses_and_renders_no_profile(answers_data: dict, tmp_path: Path) -> None:
+    from mipwizard.core.profiles import render_all
+
+    data = {k: v for k, v in answers_data.items() if k not in ("machine_main_ip", "machine_public_fqdn")}
+    data.update(role="worker", join_command=WORKER_JOIN, machine_main_ip="")
+    answers = answers_from_mapping(data)
+    assert answers.machine_main_ip is None and answers.machine_public_fqdn is None
+    with pytest.raises(UserError, match="worker uses the master's profiles"):
+        render_all(answers)
+    path = tmp_path / "answers.yaml"
+    save_answers(answers, path, include_secrets=False)
+    again = load_answers(path)  # round-trips with the addresses unset (null)
+    assert again.role.value == "worker" and again.machine_main_ip is None and again.join_command is None

@@ -588,3 +588,145 @@ async def test_write_profiles_only_for_an_existing_chart_folder(tmp_path: Path, 
         fresh.goto("Review")
         await wait_for(pilot, lambda: screen_name(fresh) == "ReviewScreen" and fresh.screen.facts)
         assert not fresh.screen.query_one("#write-only", Button).display
+
+
+# --- the worker role ---------------------------------------------------------------------------
+
+JOIN_TOKEN = "5f0c2a9e7d1b4c3a8e6f2d0b9a7c5e1f"
+JOIN_LINE = f"microk8s join 192.168.1.230:25000/{JOIN_TOKEN}/e3b0c44298fc1c14 --worker"
+
+
+def step_bar_text(app: WizardApp) -> str:
+    from mipwizard.tui.widgets.step_bar import StepBar
+
+    return str(app.screen.query_one(StepBar).render())
+
+
+async def walk_worker_to_join(pilot: Any) -> None:
+    app = pilot.app
+    await choose(pilot, "role-worker")
+    assert "Join" in step_bar_text(app) and "Network" not in step_bar_text(app)
+    await press_next(pilot, "PreflightScreen")
+    screen: Any = app.screen
+    await wait_for(pilot, lambda: screen.results and not screen.running, timeout=30)
+    await press_next(pilot, "JoinScreen")
+
+
+async def test_worker_walk_joins_and_shows_the_label_command(
+    tmp_path: Path, fake_toolchain: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
+    app = fake_app(tmp_path, machine="perfect-master", plan=None,
+                   install_settings=InstallSettings(poll_seconds=0.05, node_name="Hospital-W1"))
+    app.env.installer = None  # the real engine on the fake toolchain
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_worker_to_join(pilot)
+        assert app.screen.query_one("#input-join_command", Input).password  # masked as typed
+        await type_text(pilot, "#input-join_command", JOIN_LINE)
+        shown = str(app.screen.query_one("#join-shown", Static).render())
+        assert "192.168.1.230:25000/********/e3b0c44298fc1c14 --worker" in shown and JOIN_TOKEN not in shown
+        await press_next(pilot, "DataEngineScreen")
+        assert not app.screen.query("#field-localnodes") and not app.screen.query("#smpc")  # set on the master
+        await type_text(pilot, "#input-federation", "mipfed1")
+        await type_text(pilot, "#input-data_root", str(tmp_path / "data"))
+        await press_next(pilot, "ReviewScreen")
+        review: Any = app.screen
+        await wait_for(pilot, lambda: review.facts)
+        assert "problems" not in review.facts, review.facts.get("problems")
+        summary = str(review.query_one("#target", Static).render())
+        assert "Join the cluster as a worker" in summary and "mipwizard node label hospital-w1 --worker" in summary
+        assert not review.query_one("#active").display and not review.query_one("#diff").display  # no profiles
+        assert JOIN_TOKEN not in summary
+        await press_next(pilot, "InstallScreen")
+        install: Any = app.screen
+        assert [step for step, _ in install.steps] == ["microk8s-snap", "admin-user", "microk8s-ready", "join",
+                                                      "data-folders"]
+        await wait_for(pilot, lambda: screen_name(app) == "DoneScreen", timeout=60)
+        label = str(app.screen.query_one("#label", Static).render())
+        assert "mipwizard node label hospital-w1 --worker" in label
+        assert JOIN_TOKEN not in "\n".join(install.query_one(LiveLog).lines)
+    assert fake_toolchain.calls_of("microk8s", "join")  # it really joined (on the fake)
+    assert (tmp_path / "data" / "mipfed1" / "dementia").is_dir()
+    assert not (tmp_path / "opt").exists()  # a worker writes no profile and clones nothing
+    saved = (tmp_path / "state" / "answers.yaml").read_text()
+    assert "role: worker" in saved and JOIN_TOKEN not in saved  # saved without secrets
+    for log in (tmp_path / "logs").rglob("*"):
+        if log.is_file():
+            assert JOIN_TOKEN not in log.read_text(errors="replace"), log
+
+
+async def test_bad_join_command_blocks_next_with_the_engine_message(tmp_path: Path) -> None:
+    from mipwizard.core.answers import check_join_command
+
+    app = fake_app(tmp_path, machine="perfect-master")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_worker_to_join(pilot)
+        assert next_button(app).disabled and "join_command: is empty" in reason(app)
+        await type_text(pilot, "#input-join_command", "microk8s join 192.168.1.230/oops")
+        assert next_button(app).disabled
+        with pytest.raises(ValueError) as engine:
+            check_join_command("microk8s join 192.168.1.230/oops")
+        assert reason(app) == f"join_command: {engine.value}"
+        assert "oops" not in reason(app)  # the pasted text (a token) is never echoed
+        await type_text(pilot, "#input-join_command", JOIN_LINE)
+        await press_next(pilot, "DataEngineScreen")
+        # Back from Data goes to Join, not to Network
+        app.screen.query_one("#back", Button).press()
+        await wait_for(pilot, lambda: screen_name(app) == "JoinScreen")
+
+
+async def test_changing_the_role_back_restores_the_master_steps(tmp_path: Path) -> None:
+    app = fake_app(tmp_path, machine="perfect-master")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_worker_to_join(pilot)
+        app.goto("Welcome")
+        await wait_for(pilot, lambda: screen_name(app) == "WelcomeScreen")
+        await choose(pilot, "role-master")
+        assert "Network" in step_bar_text(app) and "Join" not in step_bar_text(app)
+        await press_next(pilot, "PreflightScreen")
+        screen: Any = app.screen
+        await wait_for(pilot, lambda: screen.results and not screen.running, timeout=30)
+        await press_next(pilot, "NetworkScreen")
+        assert "Network" in step_bar_text(app)
+
+
+# --- sudo refuses the password -------------------------------------------------------------------
+
+
+async def test_wrong_sudo_password_retry_asks_again(
+    tmp_path: Path, fake_toolchain: Any, answers_data: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
+    fake_toolchain.set_current_user("alice")
+    fake_toolchain.set_sudo_password("right-horse-battery")
+    monkeypatch.setattr("mipwizard.core.runner.is_root", lambda: False)  # the runner goes through the fake sudo
+    app = fake_app(tmp_path, plan=None, install_settings=InstallSettings(poll_seconds=0.05),
+                   needs_password=lambda: True)
+    app.env.installer = None
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.load_mapping(answers_mapping(answers_data, tmp_path))
+        app.goto("Review")
+        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
+        next_button(app).press()
+        await wait_for(pilot, lambda: screen_name(app) == "SudoPasswordDialog")
+        await pilot.press(*"wrong-pass-1", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "InstallScreen")
+        install: Any = app.screen
+        retry = install.query_one("#retry", Button)
+        await wait_for(pilot, lambda: retry.display and not install.running, timeout=60)
+        assert install.sudo_rejected and "sudo refused the password" in reason(app)
+        retry.press()
+        await wait_for(pilot, lambda: screen_name(app) == "SudoPasswordDialog")
+        assert "refused" in str(app.screen.query_one("#prompt", Static).render())
+        assert app.screen.query_one("#password", Input).password  # masked
+        await pilot.press(*"right-horse-battery", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "DoneScreen", timeout=60)
+        assert app.env.sudo_password == "right-horse-battery"
+        lines = "\n".join(install.query_one(LiveLog).lines)
+    for secret in ("wrong-pass-1", "right-horse-battery"):
+        assert secret not in lines
+        for log in (tmp_path / "logs").rglob("*"):
+            if log.is_file():
+                assert secret not in log.read_text(errors="replace"), log

@@ -84,8 +84,9 @@ class MipDeploymentSettings(_Strict):
 
 class Answers(_Strict):
     role: Role = Role.LOCAL
-    machine_main_ip: IpAddress
-    machine_public_fqdn: Hostname
+    # Required for local and master (checked below); a worker renders no profile and may leave them out.
+    machine_main_ip: IpAddress | None = None
+    machine_public_fqdn: Hostname | None = None
     machine_private_fqdn_or_ip: HostOrIp | None = None
     active_profile: str = "direct"
     keycloak: ExternalKeycloak = Field(default_factory=ExternalKeycloak)
@@ -130,22 +131,17 @@ class Answers(_Strict):
             raise ValueError(f"{value!r} is not a valid Linux user name — use lowercase letters, digits, '-' or '_'")
         return value
 
+    @field_validator("machine_main_ip", "machine_public_fqdn", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("join_command")
     @classmethod
     def _join_command(cls, value: str | None) -> str | None:
-        from .federation import parse_join_command
-
         if value is None or not value.strip():
             return None
-        try:
-            join = parse_join_command(value)
-        except UserError:
-            # Never echo the value: it holds the token.
-            raise ValueError(
-                "is not a join command — paste the line `microk8s join <ip>:25000/<token>/<hash> --worker` "
-                "printed by `mipwizard node join-command` on the master"
-            ) from None
-        return join.worker_command  # one canonical form: a worker always joins with --worker
+        return check_join_command(value)
 
     @field_validator("data_root")
     @classmethod
@@ -157,7 +153,14 @@ class Answers(_Strict):
     @model_validator(mode="after")
     def _needed_by_active_profile(self) -> Answers:
         """The active profile must be complete; other profiles are skipped with a reason instead."""
-        problem = missing_for_profile(self, self.active_profile)
+        if self.role is not Role.WORKER:
+            for key, example in (("machine_main_ip", "10.20.30.40"), ("machine_public_fqdn", "mip.hospital.org")):
+                if getattr(self, key) is None:
+                    raise ValueError(
+                        f"{key}: is required for role {self.role.value!r} — set it, e.g. {key}: {example}"
+                    )
+        # A worker writes no profile: the master's profiles hold the addresses and the Keycloak client.
+        problem = None if self.role is Role.WORKER else missing_for_profile(self, self.active_profile)
         if problem:
             key, message = problem
             raise ValueError(f"{key}: {message} (needed by the active profile {self.active_profile!r})")
@@ -192,6 +195,26 @@ class Answers(_Strict):
             # wherever it shows up, the rest of a join line stays readable.
             found.append(parse_join_command(self.join_command).token)
         return [s for s in found if s]
+
+
+def check_join_command(value: str) -> str:
+    """The canonical ``microk8s join … --worker`` line, or ValueError (never echoing the token)."""
+    from .federation import parse_join_command
+
+    if not value.strip():
+        raise ValueError(
+            "is empty — paste the line `microk8s join <ip>:25000/<token>/<hash> --worker` "
+            "printed by `mipwizard node join-command` on the master"
+        )
+    try:
+        join = parse_join_command(value)
+    except UserError:
+        # Never echo the value: it holds the token.
+        raise ValueError(
+            "is not a join command — paste the line `microk8s join <ip>:25000/<token>/<hash> --worker` "
+            "printed by `mipwizard node join-command` on the master"
+        ) from None
+    return join.worker_command  # one canonical form: a worker always joins with --worker
 
 
 def missing_for_profile(answers: Answers, name: str) -> tuple[str, str] | None:

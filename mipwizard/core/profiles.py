@@ -45,21 +45,32 @@ def _exareme2_url(ip: str) -> str:
     return f"http://{host}:30000"
 
 
+def machine_addresses(answers: Answers) -> tuple[str, str]:
+    """(MACHINE_MAIN_IP, MACHINE_PUBLIC_FQDN); a worker has none and renders no profile."""
+    if answers.machine_main_ip is None or answers.machine_public_fqdn is None:
+        raise UserError(
+            f"no profiles for role {answers.role.value!r}: a worker uses the master's profiles — "
+            "set role to local or master (with machine_main_ip and machine_public_fqdn) to write profiles"
+        )
+    return answers.machine_main_ip, answers.machine_public_fqdn
+
+
 def template_values(answers: Answers, kind: ProfileKind) -> dict[str, str]:
     """The raw (unquoted) value of each ``${field}`` for one profile."""
+    main_ip, public_fqdn = machine_addresses(answers)
     # Direct: users reach this machine by its public name; proxied: the proxy reaches it privately.
     direct = kind.link is Link.DIRECT
-    public_host = answers.machine_public_fqdn if direct else (answers.machine_private_fqdn_or_ip or "")
+    public_host = public_fqdn if direct else (answers.machine_private_fqdn_or_ip or "")
     if kind.uses_internal_keycloak:
-        kc_url = answers.machine_public_fqdn  # the embedded Keycloak is served on the public FQDN
+        kc_url = public_fqdn  # the embedded Keycloak is served on the public FQDN
         kc = answers.internal_keycloak
         realm, client_id, secret = kc.realm, kc.client_id, kc.client_secret
     else:
         kc_url = answers.keycloak.url
         realm, client_id, secret = answers.keycloak.realm, answers.keycloak.client_id, answers.keycloak.client_secret
     return {
-        "machine_main_ip": answers.machine_main_ip,
-        "exareme2_url": _exareme2_url(answers.machine_main_ip),
+        "machine_main_ip": main_ip,
+        "exareme2_url": _exareme2_url(main_ip),
         "public_host": public_host,
         "datacatalogue_host": answers.datacatalogue_host,
         "keycloak_url": kc_url,

@@ -18,7 +18,7 @@ from textual.worker import WorkerState
 from ..resources import ASSETS_DIR
 from .env import WizardEnv
 from .state import WizardState
-from .widgets.step_bar import STEPS
+from .widgets.step_bar import steps_for
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -30,6 +30,7 @@ STEP_SCREENS = {
     "Preflight": ("preflight", "PreflightScreen"),
     "Network": ("network", "NetworkScreen"),
     "Auth": ("auth", "AuthScreen"),
+    "Join": ("join", "JoinScreen"),
     "Data": ("engine_settings", "DataEngineScreen"),
     "Review": ("review", "ReviewScreen"),
     "Install": ("install", "InstallScreen"),
@@ -64,6 +65,7 @@ class WizardApp(App[int]):
         self.profiles_dir: Path | None = env.profiles_dir
         self.install_running = False
         self.saved_answers: Path | None = None
+        self.past_passwords: list[str] = []  # sudo passwords replaced after a refusal: still masked
 
     def on_mount(self) -> None:
         self.goto("Welcome")
@@ -87,15 +89,33 @@ class WizardApp(App[int]):
         else:
             self.switch_screen(step)
 
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """The steps of the chosen role (a worker pastes a join command instead of Network and Auth)."""
+        return steps_for(self.state.role)
+
     def go_next(self, step: str) -> None:
-        index = STEPS.index(step)
-        if index + 1 < len(STEPS):
-            self.goto(STEPS[index + 1])
+        steps = self.steps
+        index = steps.index(step) if step in steps else 0
+        if index + 1 < len(steps):
+            self.goto(steps[index + 1])
 
     def go_back(self, step: str) -> None:
-        index = STEPS.index(step)
+        steps = self.steps
+        index = steps.index(step) if step in steps else 1
         if index > 0:
-            self.goto(STEPS[index - 1])
+            self.goto(steps[index - 1])
+
+    def role_changed(self) -> None:
+        """The steps (and what they ask) depend on the role: later steps are rebuilt when next shown."""
+        for step in STEP_SCREENS:
+            if step == "Welcome" or not self.is_screen_installed(step):
+                continue
+            if step == "Install" and self.install_running:
+                continue
+            if self.screen is self.get_screen(step):
+                continue
+            self.uninstall_screen(step)
 
     # --- actions (keys and the command palette) ----------------------------------------------------
     def action_help(self) -> None:
@@ -205,7 +225,7 @@ class WizardApp(App[int]):
         self.state.dirty = False
 
     def redact(self, text: str) -> str:
-        for secret in [*self.state.secrets(), self.env.sudo_password or ""]:
+        for secret in [*self.state.secrets(), self.env.sudo_password or "", *self.past_passwords]:
             if not secret:
                 continue
             text = text.replace(secret, "***HIDDEN***")

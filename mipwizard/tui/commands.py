@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .widgets.step_bar import STEPS
-
 if TYPE_CHECKING:
     from .app import WizardApp
 
@@ -38,7 +36,7 @@ class WizardCommands(Provider):
         for title, help_text, module, action in optional:
             if module_available(f"mipwizard.tui.screens.{module}"):
                 found.append((title, help_text, action))
-        for step in STEPS[:-1]:  # Install only starts from Review
+        for step in app.steps[:-1]:  # Install only starts from Review
             found.append((f"Go to {step}", f"Jump to the {step} step", partial(app.goto, step)))
         return found
 

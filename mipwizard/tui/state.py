@@ -55,6 +55,7 @@ class WizardState:
     smpc: bool = False
     active_profile: str = ""  # "" → follows link + auth
     save_secrets: bool = False
+    join_command: str = ""  # worker only; holds a one-time token: a secret
     # Answers the wizard does not ask (install settings, datacatalogue): kept as loaded.
     extra: dict[str, Any] = field(default_factory=dict)
     dirty: bool = False
@@ -94,6 +95,13 @@ class WizardState:
             pathologies=self.pathology_list(),
             data_root=self.data_root.strip(),
         )
+        if self.role == "worker":
+            # A worker renders no profile: no addresses or login of its own, the join command instead.
+            for key in ("machine_main_ip", "machine_public_fqdn", "machine_private_fqdn_or_ip"):
+                data.pop(key)
+            data["join_command"] = self.join_command.strip() or None
+            return data
+        data.pop("join_command", None)
         exareme2 = dict(data.get("exareme2") or {})
         exareme2["localnodes"] = int(self.localnodes) if self.localnodes.strip().isdigit() else self.localnodes
         exareme2["smpc"] = self.smpc
@@ -119,16 +127,30 @@ class WizardState:
         self.federation = str(data.get("federation") or self.federation)
         self.pathologies = ", ".join(data.get("pathologies") or [self.pathologies])
         self.data_root = str(data.get("data_root") or self.data_root)
+        self.join_command = str(data.get("join_command") or "")
         self.localnodes = str(exareme2.get("localnodes") or self.localnodes)
         self.smpc = bool(exareme2.get("smpc", False))
         if data.get("active_profile"):
             self.link, self.auth = split_profile(str(data["active_profile"]))
         asked = {
             "role", "machine_main_ip", "machine_public_fqdn", "machine_private_fqdn_or_ip", "active_profile",
-            "keycloak", "internal_keycloak", "federation", "pathologies", "data_root",
+            "keycloak", "internal_keycloak", "federation", "pathologies", "data_root", "join_command",
         }
         self.extra = {k: v for k, v in data.items() if k not in asked}
         self.dirty = False
 
     def secrets(self) -> list[str]:
-        return [s for s in (self.keycloak_client_secret, self.internal_client_secret) if s]
+        found = [self.keycloak_client_secret, self.internal_client_secret]
+        if self.join_command.strip():
+            found += [self.join_command.strip(), *join_tokens(self.join_command)]
+        return [s for s in found if s]
+
+
+def join_tokens(text: str) -> list[str]:
+    """The token parts of ``<ip>:25000/<token>/<hash>`` in ``text`` (typed or half-typed): masked everywhere."""
+    tokens = []
+    for word in text.split():
+        parts = word.split("/")
+        if len(parts) >= 2 and ":" in parts[0] and parts[1]:
+            tokens.append(parts[1])
+    return tokens

@@ -88,6 +88,8 @@ def local_interface_addresses(probe: Probe | None = None) -> list[tuple[str, str
 def check_main_ip(ctx: Context) -> Outcome:
     if ctx.answers is None:
         return Outcome(Status.SKIP, "no answers yet (give --answers to check MACHINE_MAIN_IP)")
+    if ctx.answers.machine_main_ip is None:  # a worker has no MACHINE_MAIN_IP of its own
+        return Outcome(Status.SKIP, "no machine_main_ip in the answers (a worker needs none)")
     wanted = str(ipaddress.ip_address(ctx.answers.machine_main_ip))
     pairs = local_interface_addresses(ctx.probe)
     measured = {"machine_main_ip": wanted, "addresses": [a for _, a in pairs]}
@@ -102,7 +104,7 @@ def check_main_ip(ctx: Context) -> Outcome:
 
 
 def check_fqdn(ctx: Context) -> Outcome:
-    if ctx.answers is not None:
+    if ctx.answers is not None and ctx.answers.machine_public_fqdn is not None:
         name, what = ctx.answers.machine_public_fqdn, "MACHINE_PUBLIC_FQDN"
     else:
         name, what = ctx.probe.hostname(), "the host name"

@@ -23,16 +23,21 @@ class SudoPasswordDialog(ModalScreen["str | None"]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, user: str) -> None:
+    def __init__(self, user: str, *, retry: bool = False) -> None:
         super().__init__()
         self.user = user
+        self.retry = retry  # sudo refused the previous password
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(
-                f"The install runs some commands with sudo. Enter the sudo password of {self.user} "
-                "(kept in memory for this run only, never written or shown)."
-            )
+            if self.retry:
+                yield Static(f"sudo refused the password of {self.user}. Enter it again "
+                             "(kept in memory for this run only, never written or shown).", id="prompt")
+            else:
+                yield Static(
+                    f"The install runs some commands with sudo. Enter the sudo password of {self.user} "
+                    "(kept in memory for this run only, never written or shown).", id="prompt"
+                )
             yield Input(password=True, id="password", compact=True)
             with Horizontal():
                 yield Button("Cancel", id="cancel", compact=True)

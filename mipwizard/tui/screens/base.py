@@ -35,7 +35,7 @@ class StepScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield StepBar(self.STEP)
+        yield StepBar(self.STEP, self.wizard.steps)
         with VerticalScroll(id="body"):
             yield from self.compose_body()
         with Horizontal(id="nav"):

@@ -196,7 +196,7 @@ class DataScreen(Screen[None]):
                 key=pathology.name,
             )
         for name in self._missing():
-            table.add_row(name, "-", "-", "-", "missing: press c", key=name)
+            table.add_row(name, "-", "-", "-", "no folder (c)", key=name)
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self._show_problems(table.cursor_row)

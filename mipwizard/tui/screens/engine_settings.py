@@ -63,6 +63,10 @@ class DataEngineScreen(StepScreen):
                     value=s.pathologies, check=check_pathologies)
         yield Field("Data root", key="data_root", name="data_root", value=s.data_root, check=check_data_root,
                     hint="CSV data go in <data root>/<federation>/<pathology>")
+        if s.role == "worker":  # Exareme2 and SMPC are set on the master
+            yield Static("Exareme2 and SMPC are set on the master; this worker only holds the data folders.",
+                         classes="hint")
+            return
         yield Field("Exareme2 local (worker) nodes", key="localnodes", name="exareme2.localnodes",
                     value=s.localnodes, check=check_localnodes)
         with Horizontal(classes="switch-row"):
@@ -76,7 +80,8 @@ class DataEngineScreen(StepScreen):
 
     def _ready(self) -> None:
         self.query_one("#input-federation").focus()
-        self.update_smpc()
+        if self.query("#smpc"):
+            self.update_smpc()
 
     def on_screen_resume(self) -> None:
         if self.query("#smpc"):  # resumed before the first compose: on_mount handles it

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from ..widgets.key_hints import KeyHints
 from ..widgets.live_log import LiveLog
-from ..widgets.step_bar import StepBar
+from ..widgets.step_bar import STEPS, StepBar
 from .base import StepScreen
 
 ICONS = {
@@ -63,11 +63,12 @@ class InstallScreen(StepScreen):
         self.current: str | None = None
         self.failed_step: str | None = None
         self.result: Any = None
+        self.sudo_rejected = False  # the failed step's sudo refused the password: Retry asks again
         self.cancel = threading.Event()
         self.running = False
 
     def compose(self) -> ComposeResult:
-        yield StepBar(self.STEP)
+        yield StepBar(self.STEP, self.wizard.steps)
         with Horizontal(id="install-body"):
             yield Static("", id="checklist")
             yield LiveLog(id="live-log")
@@ -154,6 +155,9 @@ class InstallScreen(StepScreen):
         title = dict(self.steps).get(self.failed_step or "", "")
         if title:
             self.query_one(LiveLog).feed([f"==> FAILED: {title}", f"    {message}"])
+        self.sudo_rejected = sudo_refused(message, list(self.query_one(LiveLog).lines)[-40:])
+        if self.sudo_rejected:
+            message = "sudo refused the password — Retry asks for it again"
         self.query_one("#reason", Static).update(Text(f"Failed: {message}", style="bold red"))
         self.query_one("#retry").display = self.failed_step is not None
         self.query_one("#skip").display = self.failed_step is not None
@@ -194,9 +198,32 @@ class InstallScreen(StepScreen):
             self.action_open_log()
 
     def action_retry(self) -> None:
-        if self.failed_step and not self.running:
-            self.query_one(LiveLog).feed([f"==> retrying from {self.failed_step}"])
+        if not self.failed_step or self.running:
+            return
+        if self.sudo_rejected:
+            self.ask_password_then_retry()
+            return
+        self.query_one(LiveLog).feed([f"==> retrying from {self.failed_step}"])
+        self.start(self.failed_step)
+
+    def ask_password_then_retry(self) -> None:
+        import getpass
+
+        from ..dialogs.password import SudoPasswordDialog
+
+        env = self.wizard.env
+
+        def entered(password: str | None) -> None:
+            if not password or not self.failed_step:
+                return  # cancelled: stay on the failure, Retry asks again
+            if env.sudo_password:
+                self.wizard.past_passwords.append(env.sudo_password)  # still masked if it shows up later
+            env.sudo_password = password
+            self.sudo_rejected = False
+            self.query_one(LiveLog).feed([f"==> retrying from {self.failed_step} with the new sudo password"])
             self.start(self.failed_step)
+
+        self.app.push_screen(SudoPasswordDialog(getpass.getuser(), retry=True), entered)
 
     def action_skip(self) -> None:
         if not self.failed_step or self.running:
@@ -236,6 +263,18 @@ class InstallScreen(StepScreen):
         return None
 
 
+SUDO_REFUSED = ("incorrect password", "a password is required", "no password was provided")
+
+
+def sudo_refused(message: str, lines: list[str]) -> bool:
+    """True when sudo itself rejected the password (its messages, in the failure or the last output)."""
+    for text in (message, *lines):
+        low = text.lower()
+        if "sudo" in low and any(mark in low for mark in SUDO_REFUSED):
+            return True
+    return False
+
+
 class DoneScreen(Screen[None]):
     """The install finished: where the MIP is, and how to replay this install headless."""
 
@@ -251,21 +290,33 @@ class DoneScreen(Screen[None]):
         self.result = result
 
     def compose(self) -> ComposeResult:
-        yield StepBar("Install")
+        yield StepBar("Install", getattr(self.app, "steps", None) or STEPS)
         url = getattr(self.result, "url", None) or ""
         saved = getattr(self.app, "saved_answers", None)
+        state = getattr(self.app, "state", None)
+        worker = state is not None and state.role == "worker"
         with Vertical(id="done"):
-            yield Static("The MIP is installed and running.", classes="title")
+            if worker:
+                yield Static("This worker has joined the cluster.", classes="title")
+                message = str(getattr(self.result, "message", "") or "")
+                _, found, command = message.partition("run: ")
+                if found:
+                    yield Static(Text.assemble("Now, on the master, run:\n  ", (command.strip(), "bold")),
+                                 id="label")
+            else:
+                yield Static("The MIP is installed and running.", classes="title")
             if url:
                 yield Static(Text.assemble("Open it at: ", (url, "bold underline")), id="url")
             if saved:
                 text = f"Your answers are saved in {saved}.\nReplay this install with:\n" \
                        f"  mipwizard install --answers {saved}"
-                state = getattr(self.app, "state", None)
-                if state is not None and state.secrets() and not state.save_secrets:
+                if state is not None and worker and state.join_command.strip() and not state.save_secrets:
+                    text += "\n(the join command was left out: a token works once, get a new one on the master)"
+                elif state is not None and state.secrets() and not state.save_secrets:
                     text += "\n(the client secrets were left out: add them to the file before replaying)"
                 yield Static(text, id="replay")
-            yield Static("Later, run `mipwizard` again to edit the profiles or troubleshoot.", classes="hint")
+            if not worker:
+                yield Static("Later, run `mipwizard` again to edit the profiles or troubleshoot.", classes="hint")
             yield Button("Quit", id="quit", variant="primary", compact=True)
         yield KeyHints((("q", "quit"), ("l", "full log")))
 

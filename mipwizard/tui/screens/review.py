@@ -42,6 +42,43 @@ def review_facts(mapping: dict[str, Any], profiles_dir: Path | None) -> dict[str
     }
 
 
+def worker_facts(mapping: dict[str, Any], plan: Any) -> dict[str, Any]:
+    """A worker writes no profile: validate the answers and list what the install will do."""
+    from ...core.answers import answers_from_mapping
+    from ...core.errors import UserError
+
+    try:
+        answers = answers_from_mapping(mapping, source="your answers")
+    except UserError as exc:
+        return {"problems": exc.problems or [str(exc)]}
+    steps = plan(answers)
+    return {
+        "answers": answers,
+        "target": None,
+        "steps": [step.title for step in steps],
+        "after": getattr(steps[-1], "done_message", "") if steps else "",
+        "folders": [str(answers.data_root / answers.federation / p) for p in answers.pathologies],
+    }
+
+
+def worker_summary(facts: dict[str, Any]) -> Text:
+    text = Text()
+    text.append("This machine joins the federation's cluster as a worker. No profile is written here:\n"
+                "the master's profiles hold the addresses and the login.\n\n")
+    text.append("The install will:\n", style="bold")
+    for n, title in enumerate(facts["steps"], 1):
+        title = title.split(" — ")[0]  # the long "not set" notes are the Join step's business
+        text.append(f"  {n}. {title}\n")
+    text.append("\nData folders: ", style="bold")
+    text.append(", ".join(facts["folders"]) + "\n")
+    after = str(facts.get("after") or "")
+    if after:
+        text.append("\nAfterwards, ", style="bold")
+        text.append(after.removeprefix("this worker joined the cluster — now, ") + "\n")
+    text.rstrip()
+    return text
+
+
 class ReviewScreen(StepScreen):
     DEFAULT_CSS = """
     Select { width: 1fr; max-width: 72; margin-bottom: 1; }
@@ -77,6 +114,10 @@ class ReviewScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def recheck(self) -> None:
+        if self.wizard.state.role == "worker":
+            facts = worker_facts(self.wizard.state.to_mapping(), self.wizard.env.install_plan)
+            self.app.call_from_thread(self.show, facts)
+            return
         facts = review_facts(self.wizard.state.to_mapping(), self.wizard.profiles_dir)
         self.app.call_from_thread(self.show, facts)
 
@@ -87,6 +128,9 @@ class ReviewScreen(StepScreen):
             target.update(Text("Fix these answers first (use Back):\n" + "\n".join(facts["problems"]), style="bold"))
             self.query_one("#files", Static).update("")
             self.refresh_next()
+            return
+        if "steps" in facts:
+            self.show_worker(facts)
             return
         target.update(f"Profiles folder: {facts['target']}")
         self.query_one("#write-only").display = bool(facts.get("target_exists"))
@@ -107,6 +151,14 @@ class ReviewScreen(StepScreen):
         if chosen in names:
             select.value = chosen
         self.query_one("#diff", Static).update(colour_diff("".join(facts["diffs"].values()) or "No changes on disk."))
+        self.refresh_next()
+
+    def show_worker(self, facts: dict[str, Any]) -> None:
+        for selector in ("#files", ".question", "#active", "#save-secrets", "#write-only", "#diff"):
+            for widget in self.query(selector):
+                widget.display = False
+        self.wizard.state.save_secrets = False  # a join token works once: no use keeping it
+        self.query_one("#target", Static).update(worker_summary(facts))
         self.refresh_next()
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -130,7 +182,8 @@ class ReviewScreen(StepScreen):
     def commit(self) -> None:
         if "answers" in self.facts:
             self.wizard.answers = self.facts["answers"]
-            self.wizard.profiles_dir = self.facts["target"]
+            if self.facts["target"] is not None:  # a worker has no profiles folder
+                self.wizard.profiles_dir = self.facts["target"]
 
     def go_next(self) -> None:
         """Before the install: ask for the sudo password when we are not root and sudo wants one."""

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -67,6 +67,7 @@ class TroubleshootScreen(Screen[None]):
         self.snapshot: ClusterSnapshot | None = None
         self.redactor: Redactor | None = None
         self._health: dict[str, PodHealth] = {}
+        self._pod_width = 0
         self._loading = False
 
     @property
@@ -87,14 +88,30 @@ class TroubleshootScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#pods", DataTable)
-        table.add_column("Namespace", key="ns", width=11)
-        table.add_column("Pod", key="pod", width=32)
-        table.add_column("Ready", key="ready", width=5)
-        table.add_column("Rst", key="restarts", width=3)
-        table.add_column("Health", key="state")
+        if not table.columns:  # a Resize may have added them already
+            self._add_columns(table, self.size.width or self.app.size.width)
         table.focus()
         self.action_refresh()
         self.set_interval(self.refresh_seconds, self._tick)
+
+    def _add_columns(self, table: DataTable[Any], width: int) -> None:
+        # Pod names are long (hash suffixes): give them what the other columns leave, so the
+        # Health column stays visible at 80 columns and whole names show on wider terminals.
+        self._pod_width = max(32, width - 48)
+        table.add_column("Namespace", key="ns", width=11)
+        table.add_column("Pod", key="pod", width=self._pod_width)
+        table.add_column("Ready", key="ready", width=5)
+        table.add_column("Rst", key="restarts", width=3)
+        table.add_column("Health", key="state")
+
+    def on_resize(self, event: events.Resize) -> None:
+        table = self.query_one("#pods", DataTable)
+        if max(32, event.size.width - 48) == self._pod_width:
+            return
+        table.clear(columns=True)
+        self._add_columns(table, event.size.width)
+        if self.snapshot is not None and self.snapshot.unreachable is None:
+            self._fill_table(table, self.snapshot)
 
     # --- refreshing ------------------------------------------------------------------------------
     def _tick(self) -> None:

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, RadioButton, RadioSet, Static
 
 from ..state import ROLES
+from ..widgets.step_bar import StepBar
 from .base import StepScreen
 
 ROLE_LABELS = {
@@ -52,6 +53,8 @@ class WelcomeScreen(StepScreen):
         if found.get("mapping"):
             self.wizard.prefill(found["mapping"])
             self.select_role(self.wizard.state.role)
+            self.wizard.role_changed()
+            self.query_one(StepBar).update(StepBar.build(self.STEP, self.wizard.steps))
         if found.get("profiles_dir"):
             text = (f"An existing MIP configuration was found in {found['profiles_dir']}.\n"
                     "Every step is pre-filled from it: edit its profiles, or troubleshoot the running MIP.")
@@ -77,7 +80,11 @@ class WelcomeScreen(StepScreen):
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         role = (event.pressed.id or "role-local").removeprefix("role-")
+        if role == self.wizard.state.role:
+            return
         self.wizard.state.set("role", role)
+        self.wizard.role_changed()
+        self.query_one(StepBar).update(StepBar.build(self.STEP, self.wizard.steps))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "edit-profiles":
