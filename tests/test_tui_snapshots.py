@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input, RadioButton
 
+from mipwizard.core.install import InstallResult, InstallSettings
 from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
 from tests.tui_fakes import ScriptedInstaller, fake_app
 
@@ -197,6 +198,7 @@ def test_no_secret_in_any_snapshot() -> None:
         assert EXTERNAL_SECRET not in text and INTERNAL_SECRET not in text, path
         # Rich escapes characters in SVG text; check the secret's distinctive middle too.
         assert "7f3a9c1e" not in text and "0c4e8d2a" not in text, path
+        assert JOIN_TOKEN not in text and JOIN_TOKEN[8:20] not in text, path
 
 
 @pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24")])
@@ -208,3 +210,54 @@ def test_network_light_theme(snap_compare: Any, tmp_path: Path, size: tuple[int,
     app = fake_app(tmp_path, profiles_dir=NO_PROFILES)
     app.theme = "textual-light"
     assert snap_compare(app, terminal_size=size, run_before=goto("Network", "NetworkScreen", then))
+
+
+# --- the worker role ---------------------------------------------------------------------------
+
+JOIN_TOKEN = "5f0c2a9e7d1b4c3a8e6f2d0b9a7c5e1f"
+JOIN_LINE = f"microk8s join 192.168.1.230:25000/{JOIN_TOKEN}/e3b0c44298fc1c14 --worker"
+WORKER_DONE = InstallResult(
+    True, None, "this worker joined the cluster — now, on the master, run: mipwizard node label hospital-w1 --worker"
+)
+
+
+def worker_app(tmp_path: Path, filled: dict, **fields: Any) -> Any:
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES, plan=None,
+                   install_settings=InstallSettings(node_name="hospital-w1"), **fields)
+    app.state.load_mapping({**filled, "role": "worker", "join_command": JOIN_LINE})
+    return app
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_worker_join(snap_compare: Any, tmp_path: Path, filled: dict, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        await settle(pilot, lambda: "Will run" in str(pilot.app.screen.query_one("#join-shown").render()))
+
+    app = worker_app(tmp_path, filled)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Join", "JoinScreen", then))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_worker_join_bad(snap_compare: Any, tmp_path: Path, filled: dict, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        await fill(pilot, "#input-join_command", "microk8s join 192.168.1.230/oops")
+
+    app = worker_app(tmp_path, filled)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Join", "JoinScreen", then))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_worker_review(snap_compare: Any, tmp_path: Path, filled: dict, size: tuple[int, int]) -> None:
+    async def then(pilot: Any) -> None:
+        await settle(pilot, lambda: pilot.app.screen.facts)
+
+    app = worker_app(tmp_path, filled)
+    assert snap_compare(app, terminal_size=size, run_before=goto("Review", "ReviewScreen", then))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_worker_done(
+    snap_compare: Any, tmp_path: Path, filled: dict, fixed_state: Path, size: tuple[int, int]
+) -> None:
+    app = worker_app(tmp_path, filled, state_dir=fixed_state, installer=ScriptedInstaller(done=WORKER_DONE))
+    assert snap_compare(app, terminal_size=size, run_before=_install_run_before("DoneScreen"))

@@ -58,7 +58,11 @@ FAKE_PLAN = [
 class ScriptedInstaller:
     """Emits the events a real run would; ``fail_at`` fails that step ``fail_times`` times."""
 
-    def __init__(self, fail_at: str | None = None, fail_times: int = 1, lines_per_step: int = 3) -> None:
+    def __init__(
+        self, fail_at: str | None = None, fail_times: int = 1, lines_per_step: int = 3,
+        done: InstallResult | None = None,
+    ) -> None:
+        self.done = done  # the successful run's result (default: a MIP at https://mip.example.org/)
         self.fail_at = fail_at
         self.fail_times = fail_times
         self.lines_per_step = lines_per_step
@@ -83,7 +87,7 @@ class ScriptedInstaller:
                     on_event(PlanFinished(result))
                     return result
                 on_event(StepFinished(step.id, "done", 1.0, "done"))
-            result = InstallResult(True, None, "the MIP is installed", url="https://mip.example.org/")
+            result = self.done or InstallResult(True, None, "the MIP is installed", url="https://mip.example.org/")
             on_event(PlanFinished(result))
             return result
 

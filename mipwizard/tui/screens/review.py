@@ -63,7 +63,7 @@ def worker_facts(mapping: dict[str, Any], plan: Any) -> dict[str, Any]:
 
 def worker_summary(facts: dict[str, Any]) -> Text:
     text = Text()
-    text.append("This machine joins the federation's cluster as a worker. No profile is written here:\n"
+    text.append("This machine joins the federation's cluster as a worker. It writes no profile: "
                 "the master's profiles hold the addresses and the login.\n\n")
     text.append("The install will:\n", style="bold")
     for n, title in enumerate(facts["steps"], 1):
