@@ -59,7 +59,7 @@ async def test_data_screen_lists_pathologies_and_problems(tmp_path: Path) -> Non
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [r[0] for r in rows] == ["epilepsy", "tbi", "mri"]
         assert rows[1][1:] == ["dummy_tbi", "1", "99", "1 error"]
-        assert rows[2][4] == "missing: press c"
+        assert rows[2][4] == "no folder (c)"
         await pilot.press("down")
         problems = text_of(screen, "#problems-text")
         assert "tbi/dummy_tbi.csv:" in problems and "value-not-in-enumeration" in problems

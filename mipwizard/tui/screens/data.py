@@ -162,7 +162,12 @@ class DataScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#pathologies", DataTable)
-        table.add_columns("Pathology", "Datasets", "CSV", "Rows", "Result")
+        # Fixed widths: the Result column stays visible at 80 columns, long dataset lists are cut.
+        table.add_column("Pathology", width=14)
+        table.add_column("Datasets", width=max(16, (self.size.width or self.app.size.width) - 50))
+        table.add_column("CSV", width=3)
+        table.add_column("Rows", width=7)
+        table.add_column("Result", width=14)
         table.focus()
         self.action_recheck()
 

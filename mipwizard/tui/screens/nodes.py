@@ -106,7 +106,7 @@ class NodesScreen(Screen[None]):
                 f"SMPC needs {SMPC_MIN_PLAYERS} smpc_player nodes, this cluster has {len(players)} "
                 "— select a node and press s to label it worker + smpc_player."
             )
-        self._status(f"{len(nodes)} nodes. w labels the selected node worker, s worker + smpc_player.")
+        self._show_selection()
 
     def _selected(self) -> NodeInfo | None:
         table = self.query_one("#nodes", DataTable)
@@ -201,7 +201,13 @@ class NodesScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#nodes")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        """One status text whichever comes first, the table fill or its highlight message."""
         node = self._selected()
-        if node is not None:
-            labels = ", ".join(f"{k}={v}" for k, v in sorted(node.labels.items()) if "/" not in k) or "no MIP labels"
-            self._status(f"{node.name}: {labels}")
+        if node is None:
+            self._status(f"{len(self.nodes)} nodes. w labels the selected node worker, s worker + smpc_player.")
+            return
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(node.labels.items()) if "/" not in k) or "no MIP labels"
+        self._status(f"{node.name}: {labels}")
