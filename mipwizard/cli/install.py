@@ -79,7 +79,9 @@ def _install(args: argparse.Namespace) -> int:
 
 
 def _print_plan(plan: list[Any], answers: Any, redactor: Any) -> None:
-    print(f"Install plan for {answers.machine_public_fqdn} (role {answers.role.value}): {len(plan)} steps.")
+    # A worker has no public name of its own: it is known by its host name once it joins.
+    machine = answers.machine_public_fqdn or "this worker"
+    print(f"Install plan for {machine} (role {answers.role.value}): {len(plan)} steps.")
     print("Nothing is changed (--dry-run). A step whose check finds it done is skipped;")
     print("commands marked $ run with sudo when mipwizard is not root.")
     for number, step in enumerate(plan, 1):
