@@ -6,6 +6,7 @@ The log streams through the shared ``ProcessRunner`` (batched, redacted) into th
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from typing import TYPE_CHECKING
@@ -45,6 +46,7 @@ class PodLogScreen(Screen[None]):
         Binding("n", "next_match", "Next match"),
         Binding("c", "next_container", "Container"),
         Binding("e", "load_events", "Events", show=False),
+        Binding("r", "follow_again", "Follow again", show=False),
     ]
 
     def __init__(
@@ -74,6 +76,7 @@ class PodLogScreen(Screen[None]):
         self._match = -1
         self.streamed = 0  # lines received (tests and the status line)
         self.children_started = 0  # `kubectl logs -f` runs started (tests)
+        self.ended = False  # the followed log finished (the container stopped)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pod-head"):
@@ -103,6 +106,7 @@ class PodLogScreen(Screen[None]):
         self.query_one(LiveLog).clear()
         with self._lock:
             self._held.clear()
+        self.ended = False
         self._status()
         self._stream(self.container, self._cancel)
 
@@ -118,7 +122,8 @@ class PodLogScreen(Screen[None]):
         self.children_started += 1
         result = runner.run(argv, on_lines=lambda lines: self._arrived(lines, cancel), cancel=cancel)
         if not cancel.is_set():
-            end = "log ended" if result.ok else f"kubectl logs {result.describe()}"
+            end = "log ended (container stopped; r: follow again)" if result.ok else f"kubectl logs {result.describe()}"
+            self.ended = True
             call_if_shown(self, self._status, end)
 
     def _arrived(self, lines: list[str], cancel: threading.Event) -> None:
@@ -141,6 +146,10 @@ class PodLogScreen(Screen[None]):
             return
         self._cancel.set()
         self.app.pop_screen()
+
+    def action_follow_again(self) -> None:
+        self._start()
+        self.action_load_events()
 
     def action_pause(self) -> None:
         with self._lock:
@@ -211,7 +220,7 @@ class PodLogScreen(Screen[None]):
         except (ReaderError, ClusterUnreachable) as exc:
             call_if_shown(self, self._show_events, [f"(events unavailable: {exc})"])
             return
-        text = [f"{e.when[11:19] or '--:--:--'} {e.type[:7]:7} {e.reason}: {e.message[:150]}" for e in events[-5:]]
+        text = [f"{e.when[11:19] or '--:--:--'} {e.type[:7]:7} {e.reason}: {_short(e.message)}" for e in events[-5:]]
         call_if_shown(self, self._show_events, text or ["no recent events"])
 
     def _show_events(self, lines: list[str]) -> None:
@@ -225,7 +234,12 @@ class PodLogScreen(Screen[None]):
     def _status(self, extra: str = "") -> None:
         if not self.is_attached:
             return
-        state = "PAUSED (space resumes)" if self.paused else "following"
+        state = "PAUSED (space resumes)" if self.paused else "" if self.ended else "following"
         where = f"container {self.container}" if self.container else ""
         parts = [p for p in (state, where, extra) if p]
         self.query_one("#log-status", Static).update(" · ".join(parts))
+
+
+def _short(message: str) -> str:
+    """An event message without the pod's own long name (this screen is about that pod)."""
+    return re.sub(r" in pod \S+$", "", message)[:150]
