@@ -362,6 +362,9 @@ async def test_palette_commands_and_jumps(tmp_path: Path, monkeypatch: pytest.Mo
         jump = dict((t, cb) for t, _, cb in provider.commands())["Go to Auth"]
         jump()
         await wait_for(pilot, lambda: screen_name(app) == "AuthScreen")
+        app.state.role = "worker"  # no MIP chart on a worker, so no profile to switch
+        assert "Switch profile" not in [t for t, _, _ in provider.commands()]
+        app.state.role = "local"
         hits = [hit async for hit in provider.search("open log")]
         assert hits and "Open log" in str(hits[0].text)
         await pilot.press("ctrl+p")  # the real palette, with our provider registered

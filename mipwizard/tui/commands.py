@@ -23,8 +23,10 @@ def module_available(name: str) -> bool:
 class WizardCommands(Provider):
     def commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app: WizardApp = self.app  # type: ignore[assignment]
-        found: list[tuple[str, str, Callable[[], object]]] = [
-            ("Switch profile", "Choose the active profile (Review step)", app.action_switch_profile),
+        found: list[tuple[str, str, Callable[[], object]]] = []
+        if app.state.role != "worker":  # a worker runs no MIP chart, so it has no profile to choose
+            found.append(("Switch profile", "Choose the active profile (Review step)", app.action_switch_profile))
+        found += [
             ("Open log", "The full install log on disk", app.action_open_log),
             ("Re-run preflight", "Check this machine again", app.action_rerun_preflight),
         ]
