@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,30 @@ def _private_state_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(base / "state"))
     monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(base / "log"))
     monkeypatch.setenv("MIPWIZARD_MICROK8S_SNAP_DATA", str(base / "snap-data"))
+
+
+def install_fake_cluster(fake: Any, answers_data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make ``fake`` a fully installed MIP: our profiles in ``fake.chart``, answers in ``fake.answers``.
+
+    The wizard's state and logs go to ``tmp_path/state`` and ``tmp_path/logs``; the answers file
+    is saved where the wizard keeps it (``state/answers.yaml``).
+    """
+    import yaml
+
+    from mipwizard.core.answers import answers_from_mapping
+    from mipwizard.core.profiles import write_profiles
+
+    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
+    answers_data.update(
+        data_root=str(tmp_path / "data"),
+        exareme2={"path": str(tmp_path / "exareme2")},
+        mip_deployment={"path": str(tmp_path / "mip-deployment")},
+    )
+    fake.mark_fully_installed(answers_data)
+    fake.chart = tmp_path / "mip-deployment" / "kubernetes"
+    write_profiles(answers_from_mapping(answers_data), fake.chart)
+    fake.answers = tmp_path / "state" / "answers.yaml"
+    fake.answers.parent.mkdir(parents=True, exist_ok=True)
+    fake.answers.write_text(yaml.safe_dump(answers_data))
+    return fake

@@ -16,7 +16,7 @@ import yaml
 
 from mipwizard.cli.main import main
 
-from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, requires_shared
+from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, install_fake_cluster, requires_shared
 
 pytestmark = requires_shared()
 
@@ -24,23 +24,9 @@ pytestmark = requires_shared()
 @pytest.fixture
 def cluster(fake_toolchain: Any, answers_data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A fully installed fake machine; answers saved where the wizard keeps them; our profiles written."""
-    from mipwizard.core.answers import answers_from_mapping
-    from mipwizard.core.profiles import write_profiles
-
-    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
-    answers_data.update(
-        data_root=str(tmp_path / "data"),
-        exareme2={"path": str(tmp_path / "exareme2")},
-        mip_deployment={"path": str(tmp_path / "mip-deployment")},
-    )
-    fake_toolchain.mark_fully_installed(answers_data)
-    write_profiles(answers_from_mapping(answers_data), tmp_path / "mip-deployment" / "kubernetes")
-    (tmp_path / "state").mkdir()
-    (tmp_path / "state" / "answers.yaml").write_text(yaml.safe_dump(answers_data))
+    install_fake_cluster(fake_toolchain, answers_data, tmp_path, monkeypatch)
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "install.log").write_text(f"client secret {EXTERNAL_SECRET}\n")
-    fake_toolchain.chart = tmp_path / "mip-deployment" / "kubernetes"
     return fake_toolchain
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from textual.app import App
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -27,7 +26,7 @@ from mipwizard.tui.screens.pod_log import PodLogScreen
 from mipwizard.tui.screens.troubleshoot import TroubleshootScreen
 from mipwizard.tui.widgets.live_log import LiveLog
 
-from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, SHARED_DATA, requires_shared
+from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, SHARED_DATA, install_fake_cluster, requires_shared
 
 pytestmark = requires_shared()
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -59,22 +58,8 @@ async def settle(
 
 @pytest.fixture
 def cluster(fake_toolchain: Any, answers_data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from mipwizard.core.answers import answers_from_mapping
-    from mipwizard.core.profiles import write_profiles
-
-    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.setattr(troubleshoot, "clock_text", lambda: "12:00:00")
-    answers_data.update(
-        data_root=str(tmp_path / "data"),
-        exareme2={"path": str(tmp_path / "exareme2")},
-        mip_deployment={"path": str(tmp_path / "mip-deployment")},
-    )
-    fake_toolchain.mark_fully_installed(answers_data)
-    fake_toolchain.chart = tmp_path / "mip-deployment" / "kubernetes"
-    write_profiles(answers_from_mapping(answers_data), fake_toolchain.chart)
-    fake_toolchain.answers = tmp_path / "answers.yaml"
-    fake_toolchain.answers.write_text(yaml.safe_dump(answers_data))
+    install_fake_cluster(fake_toolchain, answers_data, tmp_path, monkeypatch)
     fake_toolchain.pod_scenario("crashloop")
     return fake_toolchain
 

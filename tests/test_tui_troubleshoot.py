@@ -17,7 +17,7 @@ from mipwizard.tui.screens.pod_log import PodLogScreen
 from mipwizard.tui.screens.troubleshoot import TroubleshootScreen
 from mipwizard.tui.widgets.live_log import LiveLog
 
-from .conftest import EXTERNAL_SECRET, requires_shared
+from .conftest import EXTERNAL_SECRET, install_fake_cluster, requires_shared
 
 pytestmark = requires_shared()
 
@@ -42,22 +42,7 @@ async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 20.0
 
 @pytest.fixture
 def cluster(fake_toolchain: Any, answers_data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from mipwizard.core.answers import answers_from_mapping
-    from mipwizard.core.profiles import write_profiles
-
-    monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("MIPWIZARD_LOG_DIR", str(tmp_path / "logs"))
-    answers_data.update(
-        data_root=str(tmp_path / "data"),
-        exareme2={"path": str(tmp_path / "exareme2")},
-        mip_deployment={"path": str(tmp_path / "mip-deployment")},
-    )
-    fake_toolchain.mark_fully_installed(answers_data)
-    fake_toolchain.chart = tmp_path / "mip-deployment" / "kubernetes"
-    write_profiles(answers_from_mapping(answers_data), fake_toolchain.chart)
-    fake_toolchain.answers = tmp_path / "answers.yaml"
-    fake_toolchain.answers.write_text(yaml.safe_dump(answers_data))
-    return fake_toolchain
+    return install_fake_cluster(fake_toolchain, answers_data, tmp_path, monkeypatch)
 
 
 def make_screen(cluster: Any) -> TroubleshootScreen:
