@@ -69,7 +69,10 @@ class NodesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#nodes", DataTable)
-        table.add_columns("Node", "Ready", "Labels")
+        # Fixed widths: auto-sized columns depend on whether rows arrive before the first layout.
+        table.add_column("Node", width=32)
+        table.add_column("Ready", width=5)
+        table.add_column("Labels", width=30)
         table.focus()
         self.action_refresh_nodes()
 
