@@ -102,7 +102,7 @@ class TroubleshootScreen(Screen[None]):
         table.add_column("Pod", key="pod", width=self._pod_width)
         table.add_column("Ready", key="ready", width=5)
         table.add_column("Rst", key="restarts", width=3)
-        table.add_column("Health", key="state")
+        table.add_column("Health", key="state", width=22)  # fixed: auto-width races the first rows
 
     def on_resize(self, event: events.Resize) -> None:
         table = self.query_one("#pods", DataTable)
