@@ -129,27 +129,34 @@ def snap_info(ctx: Any, rest: list[str]) -> int:
     return 0
 
 
-def snap_install(ctx: Any, rest: list[str]) -> int:
+def parse_microk8s_args(rest: list[str], *, allow_classic: bool) -> tuple[bool, str | None] | None:
+    """(--classic given, --channel value) of `snap install|refresh microk8s …`; None if unsupported."""
     classic = False
-    channel = DEFAULT_CHANNEL
+    channel: str | None = None
     names: list[str] = []
     i = 0
     while i < len(rest):
         a = rest[i]
-        if a == "--classic":
+        if a == "--classic" and allow_classic:
             classic = True
         elif a == "--channel":
             i += 1
-            channel = normalize_channel(rest[i]) if i < len(rest) else channel
+            channel = normalize_channel(rest[i]) if i < len(rest) else None
         elif a.startswith("--channel="):
             channel = normalize_channel(a.split("=", 1)[1])
         elif a.startswith("-"):
-            return unsupported(ctx)
+            return None
         else:
             names.append(a)
         i += 1
-    if names != ["microk8s"]:
+    return (classic, channel) if names == ["microk8s"] else None
+
+
+def snap_install(ctx: Any, rest: list[str]) -> int:
+    parsed = parse_microk8s_args(rest, allow_classic=True)
+    if parsed is None:
         return unsupported(ctx)
+    classic, channel = parsed[0], parsed[1] or DEFAULT_CHANNEL
     if not ctx.is_root():
         err("error: access denied (try with sudo)")
         return 1
@@ -211,23 +218,10 @@ def default_node(state: dict, name: str, ip: str, version: str) -> dict:
 
 
 def snap_refresh(ctx: Any, rest: list[str]) -> int:
-    channel: str | None = None
-    names: list[str] = []
-    i = 0
-    while i < len(rest):
-        a = rest[i]
-        if a == "--channel":
-            i += 1
-            channel = normalize_channel(rest[i]) if i < len(rest) else None
-        elif a.startswith("--channel="):
-            channel = normalize_channel(a.split("=", 1)[1])
-        elif a.startswith("-"):
-            return unsupported(ctx)
-        else:
-            names.append(a)
-        i += 1
-    if names != ["microk8s"]:
+    parsed = parse_microk8s_args(rest, allow_classic=False)
+    if parsed is None:
         return unsupported(ctx)
+    channel = parsed[1]
     if not ctx.is_root():
         err("error: access denied (try with sudo)")
         return 1
