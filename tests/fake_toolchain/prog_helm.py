@@ -307,13 +307,20 @@ def list_releases(ctx: Any, args: Args) -> int:
     return 0
 
 
-def status(ctx: Any, args: Args, rest: list[str]) -> int:
+def named_release(ctx: Any, rest: list[str], command: str) -> dict[str, Any] | None:
+    """The release ``helm COMMAND NAME`` names, or None after printing helm's own error."""
     if len(rest) != 1:
-        err('Error: "helm status" requires 1 argument')
-        return 1
-    r = ctx.state()["releases"].get(rest[0])
-    if r is None:
+        err(f'Error: "helm {command}" requires 1 argument')
+        return None
+    release: dict[str, Any] | None = ctx.state()["releases"].get(rest[0])
+    if release is None:
         err("Error: release: not found")
+    return release
+
+
+def status(ctx: Any, args: Args, rest: list[str]) -> int:
+    r = named_release(ctx, rest, "status")
+    if r is None:
         return 1
     fmt = args.get("-o", "--output", default="table")
     if fmt == "json":
@@ -383,12 +390,8 @@ def _set_value(doc: dict, dotted: str, raw: str) -> None:
 
 def get_values(ctx: Any, args: Args, rest: list[str]) -> int:
     """``helm get values NAME [-a] [-o yaml|json|table]``: the -f files merged in order, then --set."""
-    if len(rest) != 1:
-        err('Error: "helm get values" requires 1 argument')
-        return 1
-    r = ctx.state()["releases"].get(rest[0])
+    r = named_release(ctx, rest, "get values")
     if r is None:
-        err("Error: release: not found")
         return 1
     fmt = args.get("-o", "--output", default="table")
     texts = [f["text"] for f in r["values_files"]]
