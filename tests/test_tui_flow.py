@@ -65,6 +65,12 @@ async def press_next(pilot: Any, expected: str) -> None:
     await pilot.pause()
 
 
+async def go_to(pilot: Any, app: WizardApp, step: str, screen: str) -> None:
+    """Jump to ``step`` (as the palette does) and wait until its screen is shown."""
+    app.goto(step)
+    await wait_for(pilot, lambda: screen_name(app) == screen)
+
+
 async def choose(pilot: Any, button_id: str) -> None:
     pilot.app.screen.query_one(f"#{button_id}", RadioButton).value = True
     await pilot.pause()
@@ -76,8 +82,7 @@ async def choose(pilot: Any, button_id: str) -> None:
 async def test_bad_ip_shows_the_validator_message_and_blocks_next(tmp_path: Path) -> None:
     app = fake_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.goto("Network")
-        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await go_to(pilot, app, "Network", "NetworkScreen")
         await type_text(pilot, "#input-machine_main_ip", "10.20.30")
         await type_text(pilot, "#input-machine_public_fqdn", "mip.example.org")
         error = str(app.screen.query_one("#field-machine_main_ip .error", Static).render())
@@ -102,8 +107,7 @@ async def test_same_message_as_the_cli(tmp_path: Path, answers_file: Path, capsy
     cli_message = capsys.readouterr().err
     app = fake_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.goto("Network")
-        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await go_to(pilot, app, "Network", "NetworkScreen")
         await type_text(pilot, "#input-machine_public_fqdn", "https://mip.example.org")
         shown = str(app.screen.query_one("#field-machine_public_fqdn .error", Static).render())
         assert shown.startswith("MACHINE_PUBLIC_FQDN: ")
@@ -113,8 +117,7 @@ async def test_same_message_as_the_cli(tmp_path: Path, answers_file: Path, capsy
 async def test_proxied_needs_the_private_address_and_the_diagram_follows(tmp_path: Path) -> None:
     app = fake_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.goto("Network")
-        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await go_to(pilot, app, "Network", "NetworkScreen")
         await type_text(pilot, "#input-machine_main_ip", "10.20.30.40")
         await type_text(pilot, "#input-machine_public_fqdn", "mip.example.org")
         assert not next_button(app).disabled
@@ -132,8 +135,7 @@ async def test_proxied_needs_the_private_address_and_the_diagram_follows(tmp_pat
 async def test_detected_address_fills_the_ip(tmp_path: Path) -> None:
     app = fake_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.goto("Network")
-        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await go_to(pilot, app, "Network", "NetworkScreen")
         from textual.widgets import Select
 
         select = app.screen.query_one("#detected", Select)
@@ -317,8 +319,7 @@ async def test_skip_asks_first_and_continues_after_the_step(tmp_path: Path, answ
 async def test_quit_asks_only_when_answers_would_be_lost(tmp_path: Path) -> None:
     app = fake_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.goto("Network")
-        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await go_to(pilot, app, "Network", "NetworkScreen")
         await type_text(pilot, "#input-machine_main_ip", "10.1.2.3")
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
@@ -338,8 +339,7 @@ async def test_quit_asks_only_when_answers_would_be_lost(tmp_path: Path) -> None
 async def test_f1_shows_help_for_the_current_screen(tmp_path: Path) -> None:
     app = fake_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.goto("Network")
-        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await go_to(pilot, app, "Network", "NetworkScreen")
         await pilot.press("f1")
         await wait_for(pilot, lambda: screen_name(app) == "HelpDialog")
         assert app.screen.topic == "network"  # type: ignore[attr-defined]
@@ -393,8 +393,7 @@ async def test_existing_installation_prefills_and_offers_edit(tmp_path: Path, an
 async def test_auth_reveal_toggle_and_warnings(tmp_path: Path) -> None:
     app = fake_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.goto("Auth")
-        await wait_for(pilot, lambda: screen_name(app) == "AuthScreen")
+        await go_to(pilot, app, "Auth", "AuthScreen")
         secret = app.screen.query_one("#input-keycloak_client_secret", Input)
         assert secret.password
         app.screen.query_one("#reveal-external").toggle()  # type: ignore[attr-defined]
@@ -411,8 +410,7 @@ async def test_auth_reveal_toggle_and_warnings(tmp_path: Path) -> None:
 async def test_smpc_only_for_a_master_with_three_players(tmp_path: Path) -> None:
     app = fake_app(tmp_path, smpc_players=lambda: 3)
     async with app.run_test(size=SIZE) as pilot:
-        app.goto("Data")
-        await wait_for(pilot, lambda: screen_name(app) == "DataEngineScreen")
+        await go_to(pilot, app, "Data", "DataEngineScreen")
         switch = app.screen.query_one("#smpc", Switch)
         assert switch.disabled
         assert "Only a federation master" in str(app.screen.query_one("#smpc-reason", Static).render())
@@ -683,8 +681,7 @@ async def test_changing_the_role_back_restores_the_master_steps(tmp_path: Path) 
     app = fake_app(tmp_path, machine="perfect-master")
     async with app.run_test(size=SIZE) as pilot:
         await walk_worker_to_join(pilot)
-        app.goto("Welcome")
-        await wait_for(pilot, lambda: screen_name(app) == "WelcomeScreen")
+        await go_to(pilot, app, "Welcome", "WelcomeScreen")
         await choose(pilot, "role-master")
         assert "Network" in step_bar_text(app) and "Join" not in step_bar_text(app)
         await press_next(pilot, "PreflightScreen")
