@@ -25,6 +25,7 @@ from . import validators as v
 from .errors import UserError
 from .fileio import atomic_write_text
 from .profile_kinds import PROFILE_NAMES, profile_kind
+from .releases.catalogue import DEFAULT_RELEASE, check_git_ref, release_by_name
 
 Hostname = Annotated[str, AfterValidator(lambda s: v.check_hostname(s))]
 HostOrIp = Annotated[str, AfterValidator(lambda s: v.check_host_or_ip(s))]
@@ -32,8 +33,8 @@ IpAddress = Annotated[str, AfterValidator(v.check_ip)]
 FolderName = Annotated[str, AfterValidator(lambda s: v.check_folder_name(s))]
 
 DEFAULT_ADMIN_USER = "mipadmin"
-EXAREME2_REPO = "https://github.com/madgik/Exareme2"
-MIP_DEPLOYMENT_REPO = "https://github.com/HBPMedical/mip-deployment"
+# A git ref (tag, branch or commit) given by hand; never starting with "-" (it goes into git's argv).
+GitRef = Annotated[str, AfterValidator(lambda s: check_git_ref(s))]
 
 
 class Role(str, Enum):
@@ -70,7 +71,8 @@ class InternalKeycloak(_Strict):
 
 
 class Exareme2Settings(_Strict):
-    repo_url: str = EXAREME2_REPO
+    repo_url: str | None = None  # None: the release's repository
+    ref: GitRef | None = None  # None: the release's ref (tag, branch or commit)
     path: Path = Path("/opt/exareme2")
     # Number of worker ("local") nodes; 1 for a single-machine install (master == worker).
     localnodes: int = Field(default=1, ge=1, le=64)
@@ -78,12 +80,15 @@ class Exareme2Settings(_Strict):
 
 
 class MipDeploymentSettings(_Strict):
-    repo_url: str = MIP_DEPLOYMENT_REPO
+    repo_url: str | None = None  # None: the release's repository
+    ref: GitRef | None = None  # None: the release's ref (tag, branch or commit)
     path: Path = Path("/opt/mip-deployment")
 
 
 class Answers(_Strict):
     role: Role = Role.LOCAL
+    # The catalogue entry (``mipwizard releases``) whose pinned refs are deployed.
+    release: str = DEFAULT_RELEASE.name
     # Required for local and master (checked below); a worker renders no profile and may leave them out.
     machine_main_ip: IpAddress | None = None
     machine_public_fqdn: Hostname | None = None
@@ -107,6 +112,11 @@ class Answers(_Strict):
     # `mipwizard node join-command` on the master. The token lets a machine join the cluster,
     # so it is treated as a secret (redacted everywhere, left out of answers saved without secrets).
     join_command: str | None = None
+
+    @field_validator("release")
+    @classmethod
+    def _known_release(cls, value: str) -> str:
+        return release_by_name(value.strip()).name
 
     @field_validator("active_profile")
     @classmethod
@@ -159,6 +169,14 @@ class Answers(_Strict):
                     raise ValueError(
                         f"{key}: is required for role {self.role.value!r} — set it, e.g. {key}: {example}"
                     )
+        release = release_by_name(self.release)
+        kind = profile_kind(self.active_profile)
+        if self.role is not Role.WORKER and not release.supports(kind.auth):
+            offered = ", ".join(a.value for a in release.auth_kinds)
+            raise ValueError(
+                f"active_profile: {self.active_profile!r} uses {kind.auth.value} authentication, which release "
+                f"{release.name} does not support (it supports: {offered}) — choose another profile or release"
+            )
         # A worker writes no profile: the master's profiles hold the addresses and the Keycloak client.
         problem = None if self.role is Role.WORKER else missing_for_profile(self, self.active_profile)
         if problem:

@@ -363,10 +363,9 @@ def _join(answers: Answers, s: InstallSettings) -> Step:
 
 def _checkouts(answers: Answers, s: InstallSettings) -> Step:
     fresh_owner = _fresh_owner(answers)
-    repos = [
-        ("exareme2", answers.exareme2.repo_url, answers.exareme2.path),
-        ("mip_deployment", answers.mip_deployment.repo_url, answers.mip_deployment.path),
-    ]
+    from ..releases.pins import pins
+
+    repos = [(pin.key, pin.url, pin.path) for pin in pins(answers)]
     commands: list[Command] = []
     for _key, url, path in repos:
         commands += [
