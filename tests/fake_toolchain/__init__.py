@@ -108,6 +108,10 @@ class FakeToolchain:
         # The venv's own interpreter starts in ~10 ms; `python3` may be a slow pyenv shim.
         env.setdefault("MIPWIZARD_FAKE_PYTHON", sys.executable)
         env.pop("MIPWIZARD_FAKE_AS_ROOT", None)
+        from ..realhelm import FAKE_ENV, REAL_HELM  # helm3 template/install/upgrade render through it
+
+        if REAL_HELM is not None:
+            env.setdefault(FAKE_ENV, str(REAL_HELM))
         return env
 
     def calls(self) -> list[list[str]]:
@@ -310,6 +314,16 @@ class FakeToolchain:
     def helm_releases(self) -> dict[str, Any]:
         """name -> {"revision", "namespace", "chart_path", "values_files": [{"path", "text"}], …}"""
         return dict(self._store.read()["releases"])
+
+    def manifests(self, release: str) -> list[dict[str, Any]]:
+        """What the real helm rendered for ``release`` at its last install/upgrade ([] without a real helm)."""
+        return list(self._store.read()["releases"][release].get("manifests") or [])
+
+    def add_objects(self, *objects: dict[str, Any]) -> None:
+        """API objects that exist in the fake cluster (Namespace, Secret, StorageClass, IngressClass…),
+        as if applied with kubectl; ``kubectl get KIND -o json`` serves them (see _objects.py)."""
+        with self._store.update() as state:
+            state.setdefault("objects", []).extend(copy.deepcopy(list(objects)))
 
     def node_labels(self, name: str) -> dict[str, str]:
         return dict(self._store.read()["nodes"][name]["labels"])

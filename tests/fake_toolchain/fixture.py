@@ -16,5 +16,7 @@ def fake_toolchain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeToolc
     env = fake.env()
     for key in ("PATH", "MIPWIZARD_FAKE_STATE", "MIPWIZARD_FAKE_PYTHON", "MIPWIZARD_MICROK8S_SNAP_DATA"):
         monkeypatch.setenv(key, env[key])
+    if "MIPWIZARD_REAL_HELM" in env:  # the real helm 3 the fake renders through (tests/realhelm.py)
+        monkeypatch.setenv("MIPWIZARD_REAL_HELM", env["MIPWIZARD_REAL_HELM"])
     monkeypatch.delenv("MIPWIZARD_FAKE_AS_ROOT", raising=False)
     return fake

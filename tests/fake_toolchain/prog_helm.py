@@ -1,9 +1,14 @@
-"""Fake ``microk8s helm3``: upgrade --install, install, list, status, uninstall.
+"""Fake ``microk8s helm3``: template, upgrade --install, install, list, status, get, uninstall.
 
 Messages from transcripts/helm-*.txt (helm v3 cmd/helm/{upgrade,install,list,status}.go).
 A release stores its chart path, revision and a copy of every ``-f`` file's text, and makes the
 fake cluster run that chart's pods (exareme2: controller, globalnode, one pod per localnode;
 mip: frontend, gateway, portalbackend, keycloak and their databases).
+
+Rendering is real (see _render.py): ``template``, ``install`` and ``upgrade`` run the real helm 3
+named by ``$MIPWIZARD_REAL_HELM`` (tests/realhelm.py) on the same chart and values, and a deploy
+fails where a cluster would (render errors, a namespace that does not exist, a manifest the API
+server's schema rejects). The rendered manifests are kept in the release (``manifests``).
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ UNREACHABLE = (
 )
 WITH_VALUE = {"-f", "--values", "-n", "--namespace", "--timeout", "--set", "--set-string", "--set-file", "-o",
               "--output", "--version", "--kube-context", "--kubeconfig", "--description", "--history-max",
-              "--max", "--filter"}
+              "--max", "--filter", "--kube-version", "--api-versions", "-s", "--show-only"}
 BOOLEANS = {"--install", "-i", "--wait", "--create-namespace", "--atomic", "--debug", "--dry-run",
             "--reuse-values", "--reset-values", "-A", "--all-namespaces", "--wait-for-jobs", "--force",
-            "--cleanup-on-fail", "-a", "--all", "--keep-history", "--no-hooks", "--skip-crds", "-q", "--short"}
+            "--cleanup-on-fail", "-a", "--all", "--keep-history", "--no-hooks", "--skip-crds", "-q", "--short",
+            "--include-crds", "--skip-tests"}
 
 
 def main(ctx: Any, argv: list[str]) -> int:
@@ -37,6 +43,10 @@ def main(ctx: Any, argv: list[str]) -> int:
     verb, rest = args.positional[0], args.positional[1:]
     state = ctx.state()
     running = state["microk8s"]["running"]
+    if verb == "template":  # renders locally: no cluster needed
+        import _render
+
+        return int(_render.template(ctx, args, rest))
     if verb == "upgrade":
         if not running:
             err(f"Error: {UNREACHABLE}")
@@ -67,6 +77,15 @@ def main(ctx: Any, argv: list[str]) -> int:
             err(f"Error: {UNREACHABLE}")
             return 1
         return get_values(ctx, args, rest[1:])
+    if verb == "get" and rest[:1] == ["manifest"]:
+        if not running:
+            err(f"Error: {UNREACHABLE}")
+            return 1
+        r = named_release(ctx, rest[1:], "get manifest")
+        if r is None:
+            return 1
+        sys_out(r.get("manifest") or "")
+        return 0
     if verb == "version":
         out('version.BuildInfo{Version:"v3.9.1+unreleased", GitCommit:"", GitTreeState:"", GoVersion:"go1.21.6"}')
         return 0
@@ -157,8 +176,20 @@ def _prepare(ctx: Any, args: Args, rest: list[str], failed: str) -> tuple[dict, 
         "timeout": args.get("--timeout"),
         "kind": _chart_kind(name, chart, meta["name"]),
         "localnodes": _localnodes(files, sets),
+        "create_namespace": args.has("--create-namespace"),
     }
     return record, 0
+
+
+def _deployable(ctx: Any, args: Args, record: dict, failed: str) -> bool:
+    """Render with the real helm and refuse what the cluster would refuse (helm's messages)."""
+    import _render
+
+    problem = _render.deploy_problem(ctx, args, record)
+    if problem is not None:
+        err(f"Error: {failed}{problem}")
+        return False
+    return True
 
 
 def _store(ctx: Any, record: dict, *, upgrade: bool) -> dict:
@@ -177,9 +208,18 @@ def _store(ctx: Any, record: dict, *, upgrade: bool) -> dict:
             deployed_at=ts_ns / 1e9,
         )
         history.append({k: record[k] for k in ("revision", "chart_path", "values_files", "set", "updated")})
+        if record.get("create_namespace") and record["namespace"] not in _namespaces(state):
+            state.setdefault("objects", []).append(
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": record["namespace"]}})
         record["history"] = history
         state["releases"][record["name"]] = record
     return record
+
+
+def _namespaces(state: dict) -> set[str]:
+    import _objects
+
+    return _objects.namespaces(state)
 
 
 def _print_release(record: dict) -> None:
@@ -201,6 +241,8 @@ def upgrade(ctx: Any, args: Args, rest: list[str]) -> int:
         return 1
     if not exists:
         out(f'Release "{record["name"]}" does not exist. Installing it now.')
+    if not _deployable(ctx, args, record, "UPGRADE FAILED: " if exists else ""):
+        return 1
     record = _store(ctx, record, upgrade=exists)
     if _wait_fails(ctx, record):
         # helm polls until --timeout (default 5m0s); the fake fails at once with helm's message.
@@ -219,6 +261,8 @@ def install(ctx: Any, args: Args, rest: list[str]) -> int:
     record, code = _prepare(ctx, args, rest, "INSTALLATION FAILED: ")
     if record is None:
         return code
+    if not _deployable(ctx, args, record, "INSTALLATION FAILED: "):
+        return 1
     record = _store(ctx, record, upgrade=False)
     if _wait_fails(ctx, record):
         err("Error: INSTALLATION FAILED: timed out waiting for the condition")
@@ -344,7 +388,7 @@ def status(ctx: Any, args: Args, rest: list[str]) -> int:
                 "files": [],
             },
             "config": {},
-            "manifest": f"---\n# Source: {r['chart_name']}/templates/fake.yaml\n",
+            "manifest": r.get("manifest") or f"---\n# Source: {r['chart_name']}/templates/fake.yaml\n",
             "version": r["revision"],
             "namespace": r["namespace"],
         }

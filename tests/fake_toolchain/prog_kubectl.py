@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+import _objects
 from _cluster import current_pods, events_for, node_list, node_object, pod_list
 from _common import Args, err, out, rfc3339, sleep_forever, unsupported
 
@@ -32,7 +33,8 @@ def main(ctx: Any, argv: list[str]) -> int:
     if args.unknown or not args.positional:
         return unsupported(ctx)
     verb, rest = args.positional[0], args.positional[1:]
-    handler = {"get": get, "label": label, "logs": logs, "delete": delete, "rollout": rollout}.get(verb)
+    handler = {"get": get, "label": label, "logs": logs, "delete": delete, "rollout": rollout,
+               "apply": _apply, "create": _create}.get(verb)
     if handler is None:
         return unsupported(ctx)
     return int(handler(ctx, args, rest))
@@ -56,6 +58,8 @@ def get(ctx: Any, args: Args, rest: list[str]) -> int:
         return unsupported(ctx)
     all_ns = args.has("-A", "--all-namespaces")
     ns = args.get("-n", "--namespace", default="default")
+    if kind in _objects.ALIASES:  # namespaces, storage/ingress classes, Secrets: see _objects.py
+        return _objects.get(ctx, _objects.ALIASES[kind], names, output, None if all_ns else ns)
     if kind == "node":
         return _get_nodes(ctx, names, output)
     if kind == "pod":
@@ -77,6 +81,18 @@ def get(ctx: Any, args: Args, rest: list[str]) -> int:
             out(f"{ns_col}2m          {e['type']:<9} {e['reason']:<9} {obj}   {e['message']}")
         return 0
     return unsupported(ctx)
+
+
+def _apply(ctx: Any, args: Args, rest: list[str]) -> int:
+    if not args.has("-f"):
+        return unsupported(ctx)
+    return _objects.apply(ctx, rest, args.get("-n", "--namespace", default="default"))
+
+
+def _create(ctx: Any, args: Args, rest: list[str]) -> int:
+    if len(rest) != 2 or _objects.ALIASES.get(rest[0]) != "namespace":
+        return unsupported(ctx)
+    return _objects.create_namespace(ctx, rest[1])
 
 
 def _get_nodes(ctx: Any, names: list[str], output: str | None) -> int:
