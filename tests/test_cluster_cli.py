@@ -111,7 +111,7 @@ def test_switch_profile_runs_helm_then_waits(cluster: Any, capsys: pytest.Captur
 
 
 def test_switch_profile_refuses_without_yes_and_bad_name(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "switch-profile", "direct.no_auth")[0] == 1  # no terminal, no --yes
+    assert run(capsys, "switch-profile", "direct.no_auth")[0] == 2  # no terminal, no --yes: usage
     assert not cluster.calls_of("microk8s", "helm3", "upgrade")
     code, _, err = run(capsys, "switch-profile", "nope", "--yes")
     assert code == 2 and "not a MIP profile" in err

@@ -47,14 +47,18 @@ def test_join_command_json_and_engine(fake_toolchain, capsys: pytest.CaptureFixt
 
 
 def test_join_command_without_microk8s(fake_toolchain, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["node", "join-command"]) == 1
-    assert "snap install microk8s --classic" in capsys.readouterr().err
+    assert main(["node", "join-command"]) == 3  # unreachable, with the reason and the fix
+    err = capsys.readouterr().err
+    assert "cluster unreachable: microk8s is not installed" in err and "snap install microk8s --classic" in err
 
 
-def test_join_command_when_microk8s_stopped(fake_toolchain, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("command", [["join-command"], ["list"], ["label", "worker1", "--worker"]])
+def test_node_commands_when_microk8s_stopped(fake_toolchain, capsys: pytest.CaptureFixture[str],
+                                             command: list[str]) -> None:
     fake_toolchain.install_microk8s(running=False)
-    assert main(["node", "join-command"]) == 1
-    assert "microk8s add-node" in capsys.readouterr().err
+    assert main(["node", *command]) == 3
+    err = capsys.readouterr().err
+    assert "cluster unreachable: microk8s is not running — fix: sudo microk8s start" in err
 
 
 def test_label_uses_lowercase_name_and_overwrite(fake_toolchain, capsys: pytest.CaptureFixture[str]) -> None:

@@ -46,7 +46,7 @@ def statuses(results: list[CheckResult]) -> dict[str, str]:
 EXPECTED: dict[tuple[str, str, bool], dict[str, str]] = {
     ("laptop-2core-4gb", "master", True): {
         "cpu": "fail", "memory": "fail", "microk8s-running": "skip", "microk8s-group": "skip",
-        "main-ip-assigned": "warn", "fqdn-resolves": "warn",
+        "main-ip-assigned": "fail", "fqdn-resolves": "warn",
     },
     ("laptop-2core-4gb", "worker", False): {
         "memory": "fail", "microk8s-running": "skip", "microk8s-group": "skip", "main-ip-assigned": "skip",
@@ -60,11 +60,11 @@ EXPECTED: dict[tuple[str, str, bool], dict[str, str]] = {
     },
     ("ubuntu2404-worker-docker", "master", True): {
         "disk-snap": "fail", "os-release": "warn", "docker": "warn", "microk8s-running": "skip",
-        "microk8s-group": "warn", "hostname": "warn", "main-ip-assigned": "warn", "fqdn-resolves": "warn",
+        "microk8s-group": "warn", "hostname": "warn", "main-ip-assigned": "fail", "fqdn-resolves": "warn",
     },
     ("uppercase-ports-taken", "master", True): {
         "microk8s-running": "skip", "microk8s-group": "skip", "hostname": "fail", "port-80": "fail",
-        "port-443": "fail", "port-30000": "fail", "main-ip-assigned": "warn", "fqdn-resolves": "warn",
+        "port-443": "fail", "port-30000": "fail", "main-ip-assigned": "fail", "fqdn-resolves": "warn",
     },
     ("uppercase-ports-taken", "worker", False): {
         "microk8s-running": "skip", "microk8s-group": "skip", "hostname": "fail", "port-30000": "fail",
@@ -364,7 +364,7 @@ def test_main_ip_and_fqdn(answers: Any) -> None:
     assert result.status is Status.WARN and "203.0.113.7" in result.summary
     lost = probe("perfect-master", interfaces={"eth0": ["192.168.1.9"], "lo": ["127.0.0.1"]})
     result = one("main-ip-assigned", lost, answers=answers)
-    assert result.status is Status.WARN and "NAT" in (result.fix or "") and "192.168.1.9" in (result.fix or "")
+    assert result.status is Status.FAIL and "NAT" in (result.fix or "") and "192.168.1.9" in (result.fix or "")
 
 
 def test_local_interface_addresses_leave_out_loopback_and_link_local() -> None:

@@ -74,20 +74,69 @@ def test_answers_set_the_role_and_enable_the_ip_checks(capsys: pytest.CaptureFix
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in MACHINES.glob("*.json")))
-def test_human_output_fits_80_columns_without_colour(capsys: pytest.CaptureFixture[str], name: str,
-                                                     answers_file: Path) -> None:
+def test_piped_output_is_not_wrapped_and_has_no_colour(capsys: pytest.CaptureFixture[str], name: str,
+                                                       answers_file: Path) -> None:
     code, out, _ = run_cli(capsys, "--machine", str(MACHINES / f"{name}.json"), "--role", "master",
                            "--answers", str(answers_file))
     lines = out.splitlines()
-    assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
     assert "\x1b[" not in out  # not a terminal: no colour
     check_lines = [line for line in lines if line[2:6] in {"PASS", "WARN", "FAIL", "SKIP"}]
     assert len(check_lines) == 20
     for index, line in enumerate(lines):
-        if line[2:6] in {"WARN", "FAIL"}:  # its fix follows, after the wrapped summary lines
-            assert any(f.startswith("        fix: ") for f in lines[index + 1 : index + 4]), line
+        if line[2:6] in {"WARN", "FAIL"}:  # a pipe: one line per check, its fix on the next
+            assert lines[index + 1].startswith("        fix: "), line
     closing = [line for line in lines if line.endswith("skipped.")]
     assert len(closing) == 1 and (code == 0) == closing[0].startswith("0 failed")
+    assert not [line for line in lines if line.startswith(" " * 26)]  # no continuation lines
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in MACHINES.glob("*.json")))
+def test_results_wrap_to_80_columns_without_splitting_a_command(name: str, answers: Any) -> None:
+    from mipwizard.cli.check import format_result
+    from mipwizard.core.preflight import FakeProbe, run_checks
+
+    for result in run_checks("master", probe=FakeProbe.from_json(MACHINES / f"{name}.json"), answers=answers):
+        lines = format_result(result, width=80)
+        assert all(len(line) <= 80 for line in lines), lines
+        text = " ".join(line.strip() for line in lines)
+        for command in ("sudo systemctl disable --now", "sudo hostnamectl set-hostname", "sudo ss -ltnp"):
+            if command in (result.fix or ""):
+                assert any(command in line for line in lines), lines  # on one line, copyable
+        assert result.summary.split()[0] in text
+
+
+@pytest.mark.parametrize("columns", [60, 160])
+def test_a_terminal_gets_output_wrapped_to_its_real_width(columns: int, answers_file: Path) -> None:
+    from tests.ptyrun import run_on_terminal
+
+    laptop = str(MACHINES / "uppercase-ports-taken.json")
+    code, out = run_on_terminal(
+        [sys.executable, "-m", "mipwizard", "check", "--machine", laptop, "--role", "master",
+         "--answers", str(answers_file)], columns=columns, env={**os.environ, "NO_COLOR": "1"},
+    )
+    lines = out.splitlines()
+    assert code == 1, out
+    # Only an unbreakable option list may be longer: it gets a line of its own, whole.
+    too_long = [line for line in lines if len(line) > columns and not line.startswith("--ignore ")]
+    assert not too_long
+    assert max(len(line) for line in lines) > (columns - 20)  # it uses the width it has
+    advice = next(i for i, line in enumerate(lines) if line.startswith("Fix the failures above"))
+    ignore = " ".join(lines[advice:advice + 3])
+    assert "--ignore hostname,port-80,port-443,port-30000,main-ip-assigned" in ignore  # never split mid-id
+    assert any("sudo systemctl disable --now nginx" in line for line in lines)
+
+
+def test_a_main_ip_that_is_not_on_this_machine_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                     answers_data: dict) -> None:
+    import yaml
+
+    natted = tmp_path / "answers.yaml"
+    natted.write_text(yaml.safe_dump({**answers_data, "machine_main_ip": "192.168.1.230"}))
+    code, out, _ = run_cli(capsys, "--answers", str(natted), "--machine", str(MACHINES / "perfect-master.json"),
+                           "--json")
+    by_id = {c["id"]: c for c in json.loads(out)["checks"]}
+    assert code == 1 and by_id["main-ip-assigned"]["status"] == "fail"
+    assert "NAT" in by_id["main-ip-assigned"]["fix"]
 
 
 def test_this_machine_json_matches_psutil(tmp_path: Path) -> None:

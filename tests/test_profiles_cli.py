@@ -129,7 +129,7 @@ def test_write_without_yes_and_no_terminal_changes_nothing(answers, answers_data
     changed = tmp_path / "changed.yaml"
     changed.write_text(yaml.safe_dump(answers_data))
     result = run("profiles", "write", "--answers", str(changed), "--out", str(out))
-    assert result.returncode == 1
+    assert result.returncode == 2  # no terminal to ask on: a usage error, as for `install`
     assert "--yes" in result.stderr
     assert snapshot(out) == before
 
@@ -198,7 +198,29 @@ def test_lint_finds_hand_edits(answers, tmp_path: Path, edit, expected: str) -> 
     assert_no_secret(result.stdout, result.stderr)
 
 
-def test_lint_missing_folder_is_a_clean_error(tmp_path: Path) -> None:
+def test_lint_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = run("profiles", "lint", str(tmp_path / "nope"))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "no such folder" in result.stderr and "Traceback" not in result.stderr
+    a_file = tmp_path / "values.yaml"
+    a_file.write_text("a: 1\n")
+    result = run("profiles", "lint", str(a_file))
+    assert result.returncode == 2 and "is a file" in result.stderr
+    result = run("profiles", "lint", str(tmp_path), "--chart-values", str(tmp_path / "none.yaml"))
+    assert result.returncode == 2 and "no such file" in result.stderr
+
+
+def test_diff_exit_code_tells_drift(answers, answers_data, tmp_path: Path) -> None:
+    from mipwizard.core.profiles import write_profiles
+
+    out = tmp_path / "chart"
+    write_profiles(answers, out)
+    same = tmp_path / "same.yaml"
+    same.write_text(yaml.safe_dump(answers_data))
+    assert run("profiles", "diff", "--answers", str(same), str(out), "--exit-code").returncode == 0
+    answers_data["machine_public_fqdn"] = "other.example.org"
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(answers_data))
+    drift = run("profiles", "diff", "--answers", str(changed), str(out), "--exit-code")
+    assert drift.returncode == 1 and "+  PUBLIC_HOST: other.example.org" in drift.stdout
+    assert run("profiles", "diff", "--answers", str(changed), str(out)).returncode == 0  # only a listing

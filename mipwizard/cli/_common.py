@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -34,6 +35,14 @@ def paint(text: str, colour: str, stream: TextIO = sys.stdout) -> str:
     return f"\x1b[{_COLOURS[colour]}m{text}\x1b[0m"
 
 
+def output_width(stream: TextIO = sys.stdout) -> int | None:
+    """The terminal's real width, or None when ``stream`` is not a terminal (a pipe: never wrap)."""
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    return max(40, shutil.get_terminal_size().columns)
+
+
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
@@ -57,14 +66,56 @@ def add_command(
 
 
 def confirm(question: str, *, assume_yes: bool) -> bool:
-    """Ask once on a terminal; without one, refuse unless ``--yes`` was given."""
+    """Ask once on a terminal; without one, refuse (a usage error, exit 2) unless ``--yes`` was given."""
     if assume_yes:
         return True
     if not sys.stdin or not sys.stdin.isatty():
-        error("no terminal to ask on — run again with --yes to confirm")
-        return False
+        from ..core.errors import UsageError
+
+        raise UsageError("no terminal to ask on — run again with --yes to confirm")
     try:
         reply = input(f"{question} [y/N] ")
     except EOFError:
         return False
     return reply.strip().lower() in {"y", "yes"}
+
+
+def unreachable_is_exit_3(handler: Handler) -> Handler:
+    """For commands that talk to the cluster: when one fails, tell *unreachable* apart (exit 3).
+
+    Only after a failure is `microk8s status` asked (a working command starts at once); when the
+    cluster is down, the reason and the fix replace the raw kubectl text.
+    """
+    import functools
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        from ..core.errors import UsageError, UserError
+
+        try:
+            code = handler(args)
+        except UsageError:
+            raise
+        except UserError:
+            if print_unreachable():
+                return EXIT_UNREACHABLE
+            raise
+        if code == EXIT_PROBLEM and print_unreachable():
+            return EXIT_UNREACHABLE
+        return code
+
+    return run
+
+
+def print_unreachable() -> bool:
+    """When the cluster cannot be reached, print why and the fix, and return True."""
+    from ..core.cluster.queries import ClusterQueries, ClusterUnreachable
+
+    try:
+        ClusterQueries().status()
+    except ClusterUnreachable as exc:
+        error(f"cluster unreachable: {exc.unreachable.message} — fix: {exc.unreachable.fix}")
+        return True
+    except Exception:  # the diagnosis itself failed: keep the command's own error
+        return False
+    return False

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._common import EXIT_OK, EXIT_PROBLEM, add_command, paint, print_json
+from ..core.textfit import ellipsize, wrap_copyable
+from ._common import EXIT_OK, EXIT_PROBLEM, add_command, output_width, paint, print_json
 
 if TYPE_CHECKING:
     from ..core.preflight import CheckResult
 
-WIDTH = 80
 TITLE_WIDTH = 16
 STATUS_COLOUR = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
 
@@ -31,8 +31,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--role", choices=["local", "master", "worker"], default=None,
                         help="the machine's role (default: the answers' role, else local)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--ignore", action="extend", nargs="+", default=[], metavar="ID",
-                        help="demote these checks' failures to warnings (ids, or comma lists, or all)")
+    add_ignore_option(parser)
     parser.add_argument("--answers", dest="answers_file", default=None, metavar="FILE",
                         help="answers file: adds the MACHINE_MAIN_IP, FQDN and data root checks")
     parser.add_argument("--machine", default=None, metavar="FILE",
@@ -43,19 +42,13 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..core.answers import load_answers
-    from ..core.errors import UserError
-    from ..core.preflight import FakeProbe, Probe, iter_checks, validate_ignore
+    from ..core.preflight import iter_checks, machine_probe, validate_ignore
 
     answers = load_answers(Path(args.answers_file)) if args.answers_file else None
     role = args.role or (answers.role.value if answers else "local")
-    ignore = [part for item in args.ignore for part in item.split(",")]
+    ignore = ignore_ids(args.ignore)
     validate_ignore(role, ignore)  # a usage error before anything runs
-    probe: Probe = Probe()
-    if args.machine:
-        try:
-            probe = FakeProbe.from_json(args.machine)
-        except (OSError, ValueError) as exc:
-            raise UserError(f"{args.machine}: cannot read the machine description ({exc})") from None
+    probe = machine_probe(args.machine)
     results = iter_checks(role, probe=probe, answers=answers, ignore=ignore)
     if args.json:
         checks = [r.as_dict() for r in results]
@@ -81,32 +74,69 @@ def print_human(role: str, results: Any) -> bool:
     print()
     print(", ".join(parts) + ".")
     if failed_ids:
-        advice = (f"Fix the failures above, or go on at your own risk with --ignore {','.join(failed_ids)}")
-        print(textwrap.fill(advice, WIDTH))
+        advice = f"Fix the failures above, or go on at your own risk with --ignore {','.join(failed_ids)}"
+        print("\n".join(wrap_copyable(advice, output_width())))
     return bool(failed_ids)
 
 
-def format_result(result: CheckResult) -> list[str]:
+def format_result(result: CheckResult, width: int | None = None) -> list[str]:
+    """A check as lines: wrapped to ``width`` (None: the terminal's, or not at all when piped)."""
+    width = width if width is not None else output_width()
     word = result.status.value.upper()
     status = paint(word, STATUS_COLOUR[result.status.value], sys.stdout)
-    title = result.title[:TITLE_WIDTH].ljust(TITLE_WIDTH)
+    title = ellipsize(result.title, TITLE_WIDTH).ljust(TITLE_WIDTH)
     summary = result.summary + (" [failure ignored]" if result.ignored else "")
     indent = " " * (2 + 4 + 2 + TITLE_WIDTH + 2)
-    lines = _wrap(summary, initial_indent=indent, subsequent_indent=indent) or [indent]
+    lines = wrap_copyable(summary, width, initial_indent=indent, subsequent_indent=indent, glue_commands=False)
     lines[0] = f"  {status}  {title}  {lines[0][len(indent):]}"
     if result.fix and result.status.value in {"warn", "fail"}:
-        lines += _wrap(result.fix, initial_indent=" " * 8 + "fix: ", subsequent_indent=" " * 13)
+        lines += wrap_copyable(result.fix, width, initial_indent=" " * 8 + "fix: ", subsequent_indent=" " * 13)
     return lines
 
 
-_NBSP = "\u00a0"
-_GLUED = ("≥ ", " GB", " GiB", " s)")
+def add_ignore_option(parser: argparse.ArgumentParser) -> None:
+    """``--ignore ID[,ID]|all``: the same option, and the same ids, for `check` and `install`."""
+    parser.add_argument("--ignore", action="extend", nargs="+", default=[], metavar="ID",
+                        help="demote these checks' failures to warnings (ids, or comma lists, or all)")
 
 
-def _wrap(text: str, *, initial_indent: str, subsequent_indent: str) -> list[str]:
-    """Wrap to 80 columns without splitting a figure from its unit ("≥ 5 GB")."""
-    for pair in _GLUED:
-        text = text.replace(pair, pair.replace(" ", _NBSP))
-    lines = textwrap.wrap(text, WIDTH, break_on_hyphens=False, initial_indent=initial_indent,
-                          subsequent_indent=subsequent_indent)
-    return [line.replace(_NBSP, " ") for line in lines]
+def ignore_ids(values: Iterable[str]) -> list[str]:
+    return [part for item in values for part in item.split(",")]
+
+
+def check_ignore_option(answers: Any, ignore: Iterable[str]) -> None:
+    """A usage error for an unknown id, before anything runs (also under --dry-run)."""
+    from ..core.preflight import validate_ignore
+
+    validate_ignore(answers.role.value, ignore_ids(ignore))
+
+
+def install_preflight(answers: Any, ignore: Iterable[str]) -> bool:
+    """The preflight `install` runs first (as `kubeadm init` does): True when nothing failed.
+
+    Only warnings and failures are printed (with their fixes); a failure stops the install before
+    anything changes, unless ``--ignore`` demotes it. The ids are `check`'s.
+    """
+    from ..core.preflight import iter_checks, machine_probe, validate_ignore
+
+    role = answers.role.value
+    ids = ignore_ids(ignore)
+    validate_ignore(role, ids)  # an unknown id is a usage error before anything runs
+    print(f"Preflight for role {role} (mipwizard check --answers; nothing is changed yet):")
+    counts = {"pass": 0, "warn": 0, "fail": 0, "skip": 0}
+    failed_ids = []
+    for result in iter_checks(role, probe=machine_probe(), answers=answers, ignore=ids):
+        counts[result.status.value] += 1
+        if result.status.value == "fail":
+            failed_ids.append(result.id)
+        if result.status.value in {"warn", "fail"}:
+            print("\n".join(format_result(result)), flush=True)
+    warnings = "warning" if counts["warn"] == 1 else "warnings"
+    print(f"  {counts['fail']} failed, {counts['warn']} {warnings}, {counts['pass']} passed, "
+          f"{counts['skip']} skipped.")
+    if failed_ids:
+        advice = ("Nothing was changed. Fix the failures above and run the same command again, or go on "
+                  f"at your own risk with --ignore {','.join(failed_ids)}")
+        print("\n".join(wrap_copyable(advice, output_width())))
+    print(flush=True)
+    return not failed_ids

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ._common import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, error, paint
+from .check import add_ignore_option, check_ignore_option, install_preflight
 
 DESCRIPTION = """\
 Install microk8s, the admin user, the data folders, Exareme2 and the MIP from an answers file,
@@ -18,9 +19,12 @@ Each step first checks whether it is already done, so a re-run changes nothing t
 place and resumes where a failed or killed run stopped.
 
 --from STEP runs STEP (even if its check says done) and the steps after it; --only STEP runs
-just that step. Without --yes it asks once before changing the system; with no terminal to ask
-on it refuses (exit 2). Exit codes: 0 done, 1 a step failed (its name, its last output lines
-and the log file are printed), 2 usage, 130 interrupted (the running command is killed)."""
+just that step. First it runs the preflight (`mipwizard check --answers FILE`, as `kubeadm init`
+does): a failed check stops it before anything changes; --ignore ID[,ID]|all (the ids of
+`mipwizard check`) goes on at your own risk. Without --yes it asks once before changing the
+system; with no terminal to ask on it refuses (exit 2). Exit codes: 0 done, 1 the preflight or a
+step failed (its name, its last output lines and the log file are printed), 2 usage, 130
+interrupted (the running command is killed)."""
 
 STEP_IDS = (
     "microk8s-snap admin-user microk8s-ready addons data-folders checkouts exareme2-values "
@@ -37,6 +41,7 @@ def register(subparsers: Any) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--from", dest="from_step", metavar="STEP", help=f"start at STEP ({STEP_IDS})")
     where.add_argument("--only", dest="only_step", metavar="STEP", help="run only STEP")
+    add_ignore_option(parser)
     parser.add_argument("--log-file", type=Path, metavar="F", help="log file (default: the mipwizard log folder)")
     parser.add_argument(
         "--sudo-password-stdin",
@@ -58,9 +63,12 @@ def _install(args: argparse.Namespace) -> int:
     for name in (args.from_step, args.only_step):
         if name is not None and name not in ids:
             raise UsageError(f"there is no step {name!r} — choose one of: {', '.join(ids)}")
+    check_ignore_option(answers, args.ignore)
     if args.dry_run:
         _print_plan(plan, answers, redactor)
         return EXIT_OK
+    if not install_preflight(answers, args.ignore):
+        return EXIT_PROBLEM
 
     password = None
     if args.sudo_password_stdin:

@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        if not args_list or args_list[0] in {"--answers", "--profiles-dir"}:
+        if not args_list or args_list[0].split("=", 1)[0] in WIZARD_OPTIONS:
             return _run_wizard(args_list)
         parser = build_parser()
         args = parser.parse_args(args_list)
@@ -77,9 +77,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+WIZARD_OPTIONS = {"--answers", "--profiles-dir"}
+NO_TERMINAL = (
+    "the wizard needs a terminal and there is none (a pipe, a script, or ssh without -t) — "
+    "use `ssh -t HOST mipwizard`, or install headless: mipwizard install --answers FILE"
+)
+
+
 def _run_wizard(args_list: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
+    # A full-screen app on a pipe hangs and writes escape codes: refuse at once, in one line.
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        _common.error(NO_TERMINAL)
+        return EXIT_USAGE
     try:
         from ..tui.app import run_wizard
     except ImportError as exc:  # the TUI is optional for headless servers' scripts

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import EXIT_OK, EXIT_USAGE, add_command, error, paint, print_json
+from ._common import EXIT_OK, EXIT_USAGE, add_command, error, paint, print_json, unreachable_is_exit_3
 
 JOIN_HELP = """\
 Runs `microk8s add-node --token-ttl TTL` and prints the command to paste on the new worker.
-The token stays valid for TTL seconds, so a failed join can simply be retried."""
+The token lets one machine join within TTL seconds; a failed `microk8s join` uses it up, so
+after a failed join run this command again for a new one."""
 
 LABEL_HELP = """\
 Labels a joined node (name = its hostname, lowercased for you) with --overwrite.
@@ -39,6 +40,7 @@ def _no_subcommand(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
+@unreachable_is_exit_3
 def run_join_command(args: argparse.Namespace) -> int:
     from ..core.federation import request_join_command
 
@@ -58,6 +60,7 @@ def run_join_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@unreachable_is_exit_3
 def run_label(args: argparse.Namespace) -> int:
     from ..core.federation import label_node
 
@@ -66,6 +69,7 @@ def run_label(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@unreachable_is_exit_3
 def run_list(args: argparse.Namespace) -> int:
     from ..core.federation import SMPC_MIN_PLAYERS, list_nodes, smpc_players
 

@@ -36,13 +36,16 @@ def register(subparsers: Any) -> None:
     diff = add_command(sub, "diff", _diff, "show what `profiles write` would change in DIR, secrets masked")
     diff.add_argument("--answers", required=True, type=Path, metavar="FILE", help="answers YAML file")
     diff.add_argument("dir", type=Path, metavar="DIR")
+    diff.add_argument("--exit-code", action="store_true",
+                      help="exit 1 when files would change (as `git diff --exit-code`), 0 when none would")
 
     lint = add_command(
         sub,
         "lint",
         _lint,
         "check profile files for placeholders, bad addresses, contradictions and secrets",
-        "Report each problem as `file:key: problem — fix`. Exit 0 clean, 1 problems found.",
+        "Report each problem as `file:key: problem — fix`. Exit 0 clean, 1 problems found,\n"
+        "2 usage (DIR is not a folder, --chart-values is not a file).",
     )
     lint.add_argument("dir", type=Path, metavar="DIR")
     lint.add_argument(
@@ -120,7 +123,7 @@ def _diff(args: argparse.Namespace) -> int:
         print(paint(f"# {name} would be skipped: {reason}", "yellow"))
     if not changes:
         print("no changes")
-    return EXIT_OK
+    return EXIT_PROBLEM if changes and args.exit_code else EXIT_OK
 
 
 def _colour_diff(text: str) -> str:
@@ -135,16 +138,21 @@ def _colour_diff(text: str) -> str:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from ..core.errors import UserError
+    from ..core.errors import UsageError, UserError
     from ..core.lint import lint_directory
     from ..core.yamlutil import YamlProblem
 
+    if args.dir.is_file():
+        raise UsageError(f"{args.dir}: is a file — give the folder that holds the profiles, "
+                         f"e.g. {args.dir.parent}")
     if not args.dir.is_dir():
-        raise UserError(f"{args.dir}: no such folder — point at the chart folder, e.g. /opt/mip-deployment/kubernetes")
+        raise UsageError(f"{args.dir}: no such folder — point at the chart folder, e.g. /opt/mip-deployment/kubernetes")
+    if args.chart_values is not None and not args.chart_values.is_file():
+        raise UsageError(f"{args.chart_values}: no such file — give the chart's values.yaml")
     try:
         problems = lint_directory(args.dir, args.chart_values)
     except FileNotFoundError:
-        raise UserError(f"{args.chart_values}: no such file — give the chart's values.yaml") from None
+        raise UsageError(f"{args.chart_values}: no such file — give the chart's values.yaml") from None
     except (YamlProblem, ValueError, OSError) as exc:
         raise UserError(f"{args.chart_values}: cannot read the chart values ({exc})") from None
     if args.json:

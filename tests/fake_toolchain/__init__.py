@@ -112,6 +112,8 @@ class FakeToolchain:
 
         if REAL_HELM is not None:
             env.setdefault(FAKE_ENV, str(REAL_HELM))
+        # The preflight (`install` runs it first) probes a described machine, not this 2-core VM.
+        env.setdefault("MIPWIZARD_MACHINE", str(Path(__file__).resolve().parents[1] / "machines/perfect-master.json"))
         return env
 
     def calls(self) -> list[list[str]]:

@@ -6,6 +6,7 @@ Every check reads its facts through one ``Probe`` (``FakeProbe`` in tests) and r
 
 from __future__ import annotations
 
+from .machine import MACHINE_ENV, machine_probe
 from .model import MINIMUMS, CheckResult, CheckSpec, Minimums, Status
 from .network import local_interface_addresses
 from .probe import DiskFact, FactUnavailable, FakeProbe, Listener, Probe
@@ -13,6 +14,7 @@ from .runner import ALL_IDS, check_specs, iter_checks, run_checks, validate_igno
 
 __all__ = [
     "ALL_IDS",
+    "MACHINE_ENV",
     "MINIMUMS",
     "CheckResult",
     "CheckSpec",
@@ -26,6 +28,7 @@ __all__ = [
     "check_specs",
     "iter_checks",
     "local_interface_addresses",
+    "machine_probe",
     "run_checks",
     "validate_ignore",
 ]

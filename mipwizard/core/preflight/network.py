@@ -98,7 +98,9 @@ def check_main_ip(ctx: Context) -> Outcome:
             return Outcome(Status.PASS, f"{wanted} is on {name}", measured=measured)
     have = ", ".join(f"{a} ({n})" for n, a in pairs[:3]) or "none"
     example = pairs[0][1] if pairs else "an address from `ip -br addr`"
-    return Outcome(Status.WARN, f"{wanted} is not on any interface here (have: {have})",
+    # The guide's main warning: microk8s, the ingress and the profiles bind to MACHINE_MAIN_IP, so an
+    # address this machine does not have (a NAT'd public one, a typo) breaks the install: a failure.
+    return Outcome(Status.FAIL, f"{wanted} is not on any interface here (have: {have})",
                    f"set machine_main_ip to an address this machine has, e.g. {example} — a NAT'd public "
                    "IP belongs to the router, not to this server", measured)
 
