@@ -44,6 +44,11 @@ def register(subparsers: Any) -> None:
     add_ignore_option(parser)
     parser.add_argument("--log-file", type=Path, metavar="F", help="log file (default: the mipwizard log folder)")
     parser.add_argument(
+        "--save-secrets",
+        action="store_true",
+        help="also keep the client secrets in the answers saved in the state folder (mode 0600)",
+    )
+    parser.add_argument(
         "--sudo-password-stdin",
         action="store_true",
         help="read the sudo password from the first line of stdin (when not root and sudo asks for one)",
@@ -83,7 +88,22 @@ def _install(args: argparse.Namespace) -> int:
         if reply.strip().lower() not in {"y", "yes"}:
             print("nothing changed", file=sys.stderr)
             return EXIT_PROBLEM
+    _save_answers(answers, args.save_secrets)
     return _run(plan, answers, redactor, password, args)
+
+
+def _save_answers(answers: Any, include_secrets: bool) -> None:
+    """Keep these answers in the state folder: switch-profile, status, bundle and the wizard read them."""
+    from ..core.answers_file import save_state_answers
+    from ..core.errors import UserError
+
+    try:
+        path = save_state_answers(answers, include_secrets=include_secrets)
+    except (UserError, OSError) as exc:
+        error(f"the answers were not saved in the state folder: {exc} — later commands need --answers")
+        return
+    kept = "with" if include_secrets else "without"
+    print(f"Answers saved in {path} (mode 0600, {kept} the secrets).")
 
 
 def _print_plan(plan: list[Any], answers: Any, redactor: Any) -> None:

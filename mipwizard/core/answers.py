@@ -6,7 +6,6 @@ The same file drives the TUI (pre-filled forms), ``mipwizard profiles write`` an
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,26 +20,22 @@ from pydantic import (
     model_validator,
 )
 
+from . import fields as f
 from . import validators as v
 from .errors import UserError
 from .fileio import atomic_write_text
-from .profile_kinds import PROFILE_NAMES, profile_kind
+from .profile_kinds import PROFILE_NAMES, Role, profile_kind
 from .releases.catalogue import DEFAULT_RELEASE, check_git_ref, release_by_name
 
 Hostname = Annotated[str, AfterValidator(lambda s: v.check_hostname(s))]
 HostOrIp = Annotated[str, AfterValidator(lambda s: v.check_host_or_ip(s))]
 IpAddress = Annotated[str, AfterValidator(v.check_ip)]
-FolderName = Annotated[str, AfterValidator(lambda s: v.check_folder_name(s))]
+Federation = Annotated[str, AfterValidator(f.check_federation)]
+Pathology = Annotated[str, AfterValidator(f.check_pathology)]
 
-DEFAULT_ADMIN_USER = "mipadmin"
+DEFAULT_ADMIN_USER = f.DEFAULT_ADMIN_USER
 # A git ref (tag, branch or commit) given by hand; never starting with "-" (it goes into git's argv).
 GitRef = Annotated[str, AfterValidator(lambda s: check_git_ref(s))]
-
-
-class Role(str, Enum):
-    LOCAL = "local"  # master and worker on one machine
-    MASTER = "master"  # federation master
-    WORKER = "worker"  # a federation worker that joins a master
 
 
 class _Strict(BaseModel):
@@ -75,8 +70,13 @@ class Exareme2Settings(_Strict):
     ref: GitRef | None = None  # None: the release's ref (tag, branch or commit)
     path: Path = Path("/opt/exareme2")
     # Number of worker ("local") nodes; 1 for a single-machine install (master == worker).
-    localnodes: int = Field(default=1, ge=1, le=64)
+    localnodes: int = 1
     smpc: bool = False
+
+    @field_validator("localnodes", mode="before")
+    @classmethod
+    def _localnodes(cls, value: object) -> object:
+        return f.check_localnodes(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else value
 
 
 class MipDeploymentSettings(_Strict):
@@ -97,8 +97,8 @@ class Answers(_Strict):
     keycloak: ExternalKeycloak = Field(default_factory=ExternalKeycloak)
     internal_keycloak: InternalKeycloak = Field(default_factory=InternalKeycloak)
     datacatalogue_host: Hostname = "datacatalogue.mip.ebrains.eu"
-    federation: FolderName
-    pathologies: list[FolderName] = Field(default_factory=lambda: ["dementia"])
+    federation: Federation
+    pathologies: list[Pathology] = Field(default_factory=lambda: ["dementia"])
 
     # --- installation (the install engine reads these) ---
     admin_user: str = DEFAULT_ADMIN_USER
@@ -126,20 +126,12 @@ class Answers(_Strict):
     @field_validator("pathologies")
     @classmethod
     def _some_pathology(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("is empty — list at least one pathology, e.g. [dementia]")
-        if len(set(value)) != len(value):
-            raise ValueError("lists a pathology twice — keep each once")
-        return value
+        return f.check_pathologies(value)
 
     @field_validator("admin_user")
     @classmethod
     def _unix_user(cls, value: str) -> str:
-        import re
-
-        if not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", value):
-            raise ValueError(f"{value!r} is not a valid Linux user name — use lowercase letters, digits, '-' or '_'")
-        return value
+        return f.check_admin_user(value)
 
     @field_validator("machine_main_ip", "machine_public_fqdn", mode="before")
     @classmethod
@@ -156,13 +148,15 @@ class Answers(_Strict):
     @field_validator("data_root")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
-        if not value.is_absolute():
-            raise ValueError(f"{str(value)!r} is not an absolute path — e.g. /data")
-        return value
+        return Path(f.check_data_root(str(value)))
 
     @model_validator(mode="after")
     def _needed_by_active_profile(self) -> Answers:
-        """The active profile must be complete; other profiles are skipped with a reason instead."""
+        """The active profile must be complete (but for its secrets: see ``missing_secrets``).
+
+        Other profiles are skipped with a reason instead. Secrets are judged where they are needed
+        (``answers_from_mapping``, the install, apply), so answers saved without them still load.
+        """
         if self.role is not Role.WORKER:
             for key, example in (("machine_main_ip", "10.20.30.40"), ("machine_public_fqdn", "mip.hospital.org")):
                 if getattr(self, key) is None:
@@ -178,7 +172,7 @@ class Answers(_Strict):
                 f"{release.name} does not support (it supports: {offered}) — choose another profile or release"
             )
         # A worker writes no profile: the master's profiles hold the addresses and the Keycloak client.
-        problem = None if self.role is Role.WORKER else missing_for_profile(self, self.active_profile)
+        problem = None if self.role is Role.WORKER else missing_for_profile(self, self.active_profile, secrets=False)
         if problem:
             key, message = problem
             raise ValueError(f"{key}: {message} (needed by the active profile {self.active_profile!r})")
@@ -187,12 +181,20 @@ class Answers(_Strict):
                 f"join_command: only a worker joins a cluster, this machine's role is {self.role.value!r} — "
                 "remove join_command, or set role: worker"
             )
-        if self.exareme2.smpc and self.role is Role.LOCAL:
-            raise ValueError(
-                "exareme2.smpc: SMPC needs a federation with at least 3 smpc_player nodes — "
-                "set it to false for a single-machine install"
-            )
+        try:
+            f.check_smpc(self.exareme2.smpc, self.role.value)
+        except ValueError as exc:
+            raise ValueError(f"exareme2.smpc: {exc}") from None
         return self
+
+    def missing_secrets(self) -> list[tuple[str, str]]:
+        """The secrets the active profile needs and these answers lack, as (key, message)."""
+        if self.role is Role.WORKER:
+            return []
+        problem = missing_for_profile(self, self.active_profile)
+        if problem and problem[0].endswith("client_secret"):
+            return [(problem[0], f"{problem[1]} (needed by the active profile {self.active_profile!r})")]
+        return []
 
     # --- persistence ---
     def to_yaml(self, *, include_secrets: bool = True) -> str:
@@ -235,8 +237,11 @@ def check_join_command(value: str) -> str:
     return join.worker_command  # one canonical form: a worker always joins with --worker
 
 
-def missing_for_profile(answers: Answers, name: str) -> tuple[str, str] | None:
-    """Why ``name`` cannot be written from ``answers`` as (answers key, message), or None."""
+def missing_for_profile(answers: Answers, name: str, *, secrets: bool = True) -> tuple[str, str] | None:
+    """Why ``name`` cannot be written from ``answers`` as (answers key, message), or None.
+
+    ``secrets=False`` leaves the client secret out of the judgement (saved answers may lack it).
+    """
     kind = profile_kind(name)
     if kind.link.value == "proxied" and not answers.machine_private_fqdn_or_ip:
         return (
@@ -253,7 +258,8 @@ def missing_for_profile(answers: Answers, name: str) -> tuple[str, str] | None:
             except ValueError as exc:
                 return key, str(exc)
         try:
-            v.check_secret(answers.internal_keycloak.client_secret)
+            if secrets:
+                v.check_secret(answers.internal_keycloak.client_secret)
         except ValueError as exc:
             return "internal_keycloak.client_secret", str(exc)
     else:
@@ -266,7 +272,7 @@ def missing_for_profile(answers: Answers, name: str) -> tuple[str, str] | None:
                     v.check_realm_or_client_id(value, what=what)
                 except ValueError as exc:
                     return key, str(exc)
-        if kind.needs_secret:
+        if kind.needs_secret and secrets:
             try:
                 v.check_secret(answers.keycloak.client_secret)
             except ValueError as exc:
@@ -310,18 +316,29 @@ def _known_keys_hint(loc: tuple[Any, ...]) -> str:
     return ", ".join(model.model_fields)
 
 
-def answers_from_mapping(data: object, *, source: str = "answers") -> Answers:
-    """Validate raw data into ``Answers`` or raise ``UserError`` listing each bad key."""
+def answers_from_mapping(data: object, *, source: str = "answers", secrets_optional: bool = False) -> Answers:
+    """Validate raw data into ``Answers`` or raise ``UserError`` listing each bad key.
+
+    ``secrets_optional``: answers saved without their secrets load; the caller asks for a secret
+    when it is needed (``Answers.missing_secrets``).
+    """
     if not isinstance(data, dict):
         raise UserError(f"{source}: expected a mapping of keys to values (key: value), got {type(data).__name__}")
     secrets = _secret_values(data)
     try:
-        return Answers.model_validate(data)
+        answers = Answers.model_validate(data)
     except ValidationError as exc:
         raise UserError(
             f"{source}: the answers have problems — fix these keys and try again",
             problems=format_validation_error(exc, secrets=secrets),
         ) from None
+    missing = [] if secrets_optional else answers.missing_secrets()
+    if missing:
+        raise UserError(
+            f"{source}: the answers have problems — fix these keys and try again",
+            problems=[f"{key}: {message}" for key, message in missing],
+        )
+    return answers
 
 
 def _secret_values(data: dict[Any, Any]) -> list[str]:
@@ -335,8 +352,13 @@ def _secret_values(data: dict[Any, Any]) -> list[str]:
     return [s for s in found if s]
 
 
-def load_answers(path: Path) -> Answers:
+def load_answers(path: Path, *, secrets_optional: bool = False) -> Answers:
     """Read an answers YAML file; every problem becomes a ``UserError`` naming the key."""
+    return answers_from_mapping(read_answers_data(path), source=str(path), secrets_optional=secrets_optional)
+
+
+def read_answers_data(path: Path) -> dict[str, Any]:
+    """The raw mapping of an answers file (not validated), or ``UserError`` saying why not."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -354,7 +376,9 @@ def load_answers(path: Path) -> Answers:
         raise UserError(f"{path}: not valid YAML{where}: {problem} — fix the file's syntax") from None
     if data is None:
         raise UserError(f"{path}: the file is empty — write the answers as key: value lines")
-    return answers_from_mapping(data, source=str(path))
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping of keys to values (key: value), got {type(data).__name__}")
+    return data
 
 
 def save_answers(answers: Answers, path: Path, *, include_secrets: bool = True) -> None:

@@ -16,10 +16,10 @@ from typing import Any, Protocol
 
 from .cluster.readers import Node, ReaderError, parse_nodes
 from .errors import UsageError, UserError
+from .fields import SMPC_MIN_PLAYERS as SMPC_MIN_PLAYERS  # re-exported: the federation rule
 from .system import Captured, capture, privileged_argv
 
 DEFAULT_TTL_SECONDS = 3600
-SMPC_MIN_PLAYERS = 3
 LABEL_TRUE = "true"
 
 _CONNECTION = r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}/[A-Za-z0-9]+/[A-Za-z0-9]+"

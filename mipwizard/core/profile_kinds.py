@@ -1,9 +1,17 @@
-"""The 8 MIP profiles: two ways of reaching the MIP times four ways of authenticating."""
+"""The 8 MIP profiles: two ways of reaching the MIP times four ways of authenticating; the machine roles."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+
+
+class Role(str, Enum):
+    """What this machine is (the answers' ``role``): it decides which steps and profiles apply."""
+
+    LOCAL = "local"  # master and worker on one machine
+    MASTER = "master"  # federation master
+    WORKER = "worker"  # a federation worker that joins a master
 
 
 class Link(str, Enum):

@@ -23,6 +23,8 @@ from .widgets.step_bar import steps_for
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    from ..core.answers import Answers
+
 
 # Each step's module is imported when first visited: the first frame only pays for Welcome.
 STEP_SCREENS = {
@@ -61,7 +63,7 @@ class WizardApp(App[int]):
         super().__init__()
         self.env = env
         self.state = state or WizardState()
-        self.answers: Any = None  # validated Answers, set by the Review step
+        self.answers: Answers | None = None  # validated by the Review step
         self.profiles_dir: Path | None = env.profiles_dir
         self.install_running = False
         self.saved_answers: Path | None = None
@@ -195,8 +197,8 @@ class WizardApp(App[int]):
         self.push_screen(screen_class(*args))
 
     # --- engine glue -------------------------------------------------------------------------------
-    def prefill(self, mapping: dict[str, Any]) -> None:
-        self.state.load_mapping(mapping)
+    def prefill(self, mapping: dict[str, Any], problems: dict[str, str] | None = None) -> None:
+        self.state.load_mapping(mapping, problems)
 
     def write_profiles(self) -> None:
         from ..core.profiles import write_profiles
@@ -209,20 +211,26 @@ class WizardApp(App[int]):
             title="Profiles",
         )
 
-    def save_answers_after_run(self) -> None:
-        """Save the answers (0600) so `mipwizard install --answers` can replay this install."""
-        from ..core.answers import save_answers
+    def save_answers_after_run(self) -> bool:
+        """Save the answers (0600) so `mipwizard install --answers` can replay this install.
+
+        The file they came from is updated in place (comments and order kept) and so is the state
+        folder's copy, which later commands read without flags. False (and a message) when refused.
+        """
+        from ..core.answers_file import update_answers_file
 
         if self.answers is None:
-            return
-        path = self.env.state_path() / "answers.yaml"
-        try:
-            save_answers(self.answers, path, include_secrets=self.state.save_secrets)
-        except Exception as exc:
-            self.notify(self.redact(str(exc)), title="Answers not saved", severity="error")
-            return
-        self.saved_answers = path
+            return False
+        targets = [self.env.saved_answers_path(), self.env.state_path() / "answers.yaml"]
+        for path in dict.fromkeys(targets):
+            try:
+                update_answers_file(path, self.answers, include_secrets=self.state.save_secrets)
+            except Exception as exc:  # UserError (refused, with the reason) or OSError
+                self.notify(self.redact(str(exc)), title="Answers not saved", severity="error", timeout=15)
+                return False
+        self.saved_answers = targets[0]
         self.state.dirty = False
+        return True
 
     def redact(self, text: str) -> str:
         for secret in [*self.state.secrets(), self.env.sudo_password or "", *self.past_passwords]:

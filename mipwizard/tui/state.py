@@ -1,36 +1,30 @@
-"""What the user has typed so far, as plain values (no pydantic: the first frame stays fast).
+"""What the user has typed so far: a typed view of the answers (no pydantic: the first frame stays fast).
 
-``to_mapping`` turns it into the answers mapping the engine validates; ``from_answers`` pre-fills
-it from a saved answers file or from profiles read back from disk.
+Which attribute is which answers key, and how it is checked, is the engine's ``core.fields.FORM``;
+the profile names are ``core.profile_kinds``. ``load_mapping`` pre-fills from saved answers (every
+key kept, bad values too, so they show marked under their field); ``to_mapping`` puts the typed
+values back into that same mapping, for the engine to validate.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-ROLES = ("local", "master", "worker")
-LINKS = ("direct", "proxied")
-AUTHS = ("external", "internal", "internal_http", "none")
-_AUTH_SUFFIX = {
-    "external": "",
-    "internal": ".internal_auth",
-    "internal_http": ".internal_auth.http",
-    "none": ".no_auth",
-}
+from ..core.fields import FORM, dig, drop, put
+from ..core.profile_kinds import PROFILE_BY_NAME, Auth, Link, ProfileKind, Role
 
-
-def profile_name(link: str, auth: str) -> str:
-    return link + _AUTH_SUFFIX[auth]
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+AUTHS: tuple[str, ...] = tuple(auth.value for auth in Auth)
+# Asked on the Network step only (a worker has no address of its own), and on the Data step only.
+_NOT_FOR_WORKER = {"machine_main_ip", "machine_public_fqdn", "machine_private_fqdn_or_ip", "localnodes", "smpc"}
 
 
 def split_profile(name: str) -> tuple[str, str]:
-    name = name.lstrip(".")
-    link, _, rest = name.partition(".")
-    for auth, suffix in _AUTH_SUFFIX.items():
-        if "." + rest == suffix or (not rest and not suffix):
-            return link, auth
-    return link, "external"
+    """(link, auth) of a profile name; an unknown name is the default ``direct`` with external login."""
+    kind = PROFILE_BY_NAME.get(name.lstrip("."))
+    return (kind.link.value, kind.auth.value) if kind else ("direct", "external")
 
 
 @dataclass(eq=False, repr=False)  # plain holders: fewer generated methods, faster import
@@ -56,8 +50,11 @@ class WizardState:
     active_profile: str = ""  # "" → follows link + auth
     save_secrets: bool = False
     join_command: str = ""  # worker only; holds a one-time token: a secret
-    # Answers the wizard does not ask (install settings, datacatalogue): kept as loaded.
+    # The answers as loaded (every key, the ones the wizard does not ask too): the base that the
+    # typed values are put back into, so that saving never replaces a saved value with a default.
     extra: dict[str, Any] = field(default_factory=dict)
+    # answers key -> message, for the values of a loaded file that are wrong (shown until fixed).
+    problems: dict[str, str] = field(default_factory=dict)
     dirty: bool = False
 
     def set(self, name: str, value: Any) -> None:
@@ -67,80 +64,45 @@ class WizardState:
 
     @property
     def chosen_profile(self) -> str:
-        return self.active_profile or profile_name(self.link, self.auth)
+        return self.active_profile or ProfileKind(Link(self.link), Auth(self.auth)).name
 
     def pathology_list(self) -> list[str]:
         return [p.strip() for p in self.pathologies.split(",") if p.strip()]
 
     def to_mapping(self) -> dict[str, Any]:
-        data: dict[str, Any] = dict(self.extra)
-        data.update(
-            role=self.role,
-            machine_main_ip=self.machine_main_ip.strip(),
-            machine_public_fqdn=self.machine_public_fqdn.strip(),
-            machine_private_fqdn_or_ip=self.machine_private_fqdn_or_ip.strip() or None,
-            active_profile=self.chosen_profile,
-            keycloak={
-                "url": self.keycloak_url.strip(),
-                "realm": self.keycloak_realm,
-                "client_id": self.keycloak_client_id,
-                "client_secret": self.keycloak_client_secret,
-            },
-            internal_keycloak={
-                "realm": self.internal_realm,
-                "client_id": self.internal_client_id,
-                "client_secret": self.internal_client_secret,
-            },
-            federation=self.federation.strip(),
-            pathologies=self.pathology_list(),
-            data_root=self.data_root.strip(),
-        )
-        if self.role == "worker":
-            # A worker renders no profile: no addresses or login of its own, the join command instead.
-            for key in ("machine_main_ip", "machine_public_fqdn", "machine_private_fqdn_or_ip"):
-                data.pop(key)
-            data["join_command"] = self.join_command.strip() or None
-            return data
-        data.pop("join_command", None)
-        exareme2 = dict(data.get("exareme2") or {})
-        exareme2["localnodes"] = int(self.localnodes) if self.localnodes.strip().isdigit() else self.localnodes
-        exareme2["smpc"] = self.smpc
-        data["exareme2"] = exareme2
+        data: dict[str, Any] = copy.deepcopy(self.extra)
+        worker = self.role == "worker"
+        for form in FORM:
+            if (worker and form.attr in _NOT_FOR_WORKER) or (not worker and form.attr == "join_command"):
+                drop(data, form.key)  # a worker renders no profile; only a worker joins
+                continue
+            value = getattr(self, form.attr)
+            put(data, form.key, value if form.kind == "bool" else form.to_value(value))
+        data["role"] = self.role
+        if not worker:
+            data["active_profile"] = self.chosen_profile
         return data
 
-    def load_mapping(self, data: dict[str, Any]) -> None:
-        """Pre-fill from an answers mapping (``Answers.model_dump(mode="json")``)."""
-        kc = data.get("keycloak") or {}
-        ikc = data.get("internal_keycloak") or {}
-        exareme2 = data.get("exareme2") or {}
-        self.role = str(data.get("role") or self.role)
-        self.machine_main_ip = str(data.get("machine_main_ip") or "")
-        self.machine_public_fqdn = str(data.get("machine_public_fqdn") or "")
-        self.machine_private_fqdn_or_ip = str(data.get("machine_private_fqdn_or_ip") or "")
-        self.keycloak_url = str(kc.get("url") or self.keycloak_url)
-        self.keycloak_realm = str(kc.get("realm") or self.keycloak_realm)
-        self.keycloak_client_id = str(kc.get("client_id") or "")
-        self.keycloak_client_secret = str(kc.get("client_secret") or "")
-        self.internal_realm = str(ikc.get("realm") or self.internal_realm)
-        self.internal_client_id = str(ikc.get("client_id") or self.internal_client_id)
-        self.internal_client_secret = str(ikc.get("client_secret") or "")
-        self.federation = str(data.get("federation") or self.federation)
-        self.pathologies = ", ".join(data.get("pathologies") or [self.pathologies])
-        self.data_root = str(data.get("data_root") or self.data_root)
-        self.join_command = str(data.get("join_command") or "")
-        self.localnodes = str(exareme2.get("localnodes") or self.localnodes)
-        self.smpc = bool(exareme2.get("smpc", False))
+    def load_mapping(self, data: dict[str, Any], problems: dict[str, str] | None = None) -> None:
+        """Pre-fill from an answers mapping; a key the mapping lacks keeps its default."""
+        for form in FORM:
+            found, value = dig(data, form.key)
+            if not found or (value is None and not form.optional):
+                continue
+            if form.kind == "bool":
+                setattr(self, form.attr, bool(value))
+            elif isinstance(value, (str, int, float, list)) or value is None:
+                setattr(self, form.attr, form.to_text(value))
+        if isinstance(data.get("role"), str) and data["role"] in ROLES:
+            self.role = data["role"]
         if data.get("active_profile"):
             self.link, self.auth = split_profile(str(data["active_profile"]))
-        asked = {
-            "role", "machine_main_ip", "machine_public_fqdn", "machine_private_fqdn_or_ip", "active_profile",
-            "keycloak", "internal_keycloak", "federation", "pathologies", "data_root", "join_command",
-        }
-        self.extra = {k: v for k, v in data.items() if k not in asked}
+        self.extra = copy.deepcopy(data)
+        self.problems = dict(problems or {})
         self.dirty = False
 
     def secrets(self) -> list[str]:
-        found = [self.keycloak_client_secret, self.internal_client_secret]
+        found = [getattr(self, form.attr) for form in FORM if form.secret and form.attr != "join_command"]
         if self.join_command.strip():
             found += [self.join_command.strip(), *join_tokens(self.join_command)]
         return [s for s in found if s]

@@ -2,6 +2,10 @@
 
 Plan first (what changes, secrets masked), then ``microk8s helm3 upgrade --install mip <chart>
 -f <chart>/.<profile>`` streamed live; the caller then runs the recovery watch.
+
+The answers file records the new active profile through ``answers_file.update_answers_file`` (the
+user's comments and order kept). That update is checked while planning: a profile the answers
+cannot back (e.g. proxied without ``machine_private_fqdn_or_ip``) is refused before helm runs.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class SwitchPlan:
     compared_with: str  # what the diff is against, in words
     diff: str  # unified diff, secrets masked; "" when nothing changes
     redactor: Redactor
+    answers_path: Path | None = None  # the answers file to record the profile in, when it needs a change
 
     @property
     def changes(self) -> bool:
@@ -76,6 +81,7 @@ def plan_switch(
             f"{chart} is not the mip chart (no Chart.yaml) — pass --chart DIR or clone mip-deployment there"
         )
     values_file = chart / f".{name}"
+    record_in = _check_answers_update(answers_path, name)
     if not values_file.is_file():
         raise UserError(f"profile file {values_file} does not exist — write it with `mipwizard profiles write`")
     new_text = values_file.read_text(encoding="utf-8")
@@ -102,8 +108,32 @@ def plan_switch(
     if not diff and old_text is not None and _normalised(old_text) != _normalised(new_text):
         diff = f"--- current\n+++ .{name}\n  CLIENT_SECRET: {MASK} (a secret value changed)\n"
     return SwitchPlan(
-        name, chart, values_file, helm_upgrade_argv(chart, values_file, release), compared_with, diff, redactor
+        name, chart, values_file, helm_upgrade_argv(chart, values_file, release), compared_with, diff, redactor,
+        record_in,
     )
+
+
+def _check_answers_update(answers_path: Path | None, profile: str) -> Path | None:
+    """The answers file to update after the switch, or None; ``UserError`` when it could not take it."""
+    if answers_path is None or not answers_path.is_file():
+        return None
+    from ..answers import load_answers, missing_for_profile
+    from ..answers_file import check_update, render_update
+
+    current = load_answers(answers_path, secrets_optional=True)
+    if current.active_profile == profile:
+        return None
+    problem = missing_for_profile(current, profile, secrets=False)
+    if problem:
+        key, message = problem
+        raise UserError(
+            f"{answers_path}: cannot switch to .{profile} — {key}: {message}; add it to the answers "
+            "(`mipwizard` → Network, or edit the file), then switch again. Nothing was changed."
+        )
+    updated = current.model_copy(update={"active_profile": profile})
+    text = answers_path.read_text(encoding="utf-8")
+    check_update(answers_path, render_update(text, updated, include_secrets=True), updated, include_secrets=True)
+    return answers_path
 
 
 def active_profile(answers_path: Path | None) -> str | None:
@@ -133,15 +163,21 @@ def run_switch(
 
 
 def remember_profile(answers_path: Path | None, profile: str) -> str | None:
-    """Record ``profile`` as the active one in the answers file; returns a problem, or None."""
+    """Record ``profile`` as the active one in the answers file; returns a problem, or None.
+
+    Only ``active_profile`` changes; comments, order and any secret in the file stay as they are.
+    """
     if answers_path is None or not answers_path.is_file():
         return None
-    from ..answers import load_answers, save_answers
+    from ..answers import load_answers
+    from ..answers_file import update_answers_file
 
     try:
-        current = load_answers(answers_path)
+        current = load_answers(answers_path, secrets_optional=True)
         if current.active_profile != profile:
-            save_answers(current.model_copy(update={"active_profile": profile}), answers_path)
+            # The file's own secrets are kept as they are (include_secrets: nothing new is added).
+            update_answers_file(answers_path, current.model_copy(update={"active_profile": profile}),
+                                include_secrets=True)
     except (UserError, OSError) as exc:
         return f"could not record the active profile in {answers_path}: {exc}"
     return None

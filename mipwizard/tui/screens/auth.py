@@ -8,7 +8,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from ...core import validators as v
 from ..widgets.field import Field
 from .base import StepScreen
 
@@ -18,18 +17,6 @@ AUTH_LABELS = {
     "internal_http": "Embedded Keycloak over plain http (insecure)",
     "none": "No login (anyone who reaches the MIP can use it)",
 }
-
-
-def check_url(value: str) -> str:
-    return v.check_hostname(value)  # the answers model's message
-
-
-def check_realm(value: str) -> str:
-    return v.check_realm_or_client_id(value, what="realm")
-
-
-def check_client_id(value: str) -> str:
-    return v.check_realm_or_client_id(value, what="client id")
 
 
 class AuthScreen(StepScreen):
@@ -46,22 +33,20 @@ class AuthScreen(StepScreen):
                 yield RadioButton(label, value=s.auth == auth, id=f"auth-{auth}")
         with Vertical(id="external", classes="group"):
             yield Field("Keycloak host", key="keycloak_url", name="keycloak.url", value=s.keycloak_url,
-                        check=check_url, placeholder="iam.ebrains.eu")
-            yield Field("Realm", key="keycloak_realm", name="keycloak.realm", value=s.keycloak_realm,
-                        check=check_realm)
+                        placeholder="iam.ebrains.eu")
+            yield Field("Realm", key="keycloak_realm", name="keycloak.realm", value=s.keycloak_realm)
             yield Field("Client id", key="keycloak_client_id", name="keycloak.client_id",
-                        value=s.keycloak_client_id, check=check_client_id, placeholder="e.g. mip-hospital-x")
+                        value=s.keycloak_client_id, placeholder="e.g. mip-hospital-x")
             yield Field("Client secret", key="keycloak_client_secret", name="keycloak.client_secret",
-                        value=s.keycloak_client_secret, check=v.check_secret, password=True)
+                        value=s.keycloak_client_secret, password=True)
             yield Checkbox("Show the secret", id="reveal-external", compact=True)
             yield Static(self.client_warning(), id="client-warning", classes="warning")
         with Vertical(id="internal", classes="group"):
-            yield Field("Realm", key="internal_realm", name="internal_keycloak.realm", value=s.internal_realm,
-                        check=check_realm)
+            yield Field("Realm", key="internal_realm", name="internal_keycloak.realm", value=s.internal_realm)
             yield Field("Client id", key="internal_client_id", name="internal_keycloak.client_id",
-                        value=s.internal_client_id, check=check_client_id)
+                        value=s.internal_client_id)
             yield Field("Client secret", key="internal_client_secret", name="internal_keycloak.client_secret",
-                        value=s.internal_client_secret, check=v.check_secret, password=True)
+                        value=s.internal_client_secret, password=True)
             yield Checkbox("Show the secret", id="reveal-internal", compact=True)
             yield Button("Generate a random secret", id="generate", compact=True)
             yield Static(

@@ -7,40 +7,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, Static, Switch
 
-from ...core import validators as v
+from ...core.fields import SMPC_MIN_PLAYERS
 from ..widgets.field import Field
 from .base import StepScreen
-
-SMPC_MIN_PLAYERS = 3  # mipwizard.core.federation.SMPC_MIN_PLAYERS (not imported: it pulls the runner)
-
-
-def check_federation(value: str) -> str:
-    return v.check_folder_name(value, what="federation name")
-
-
-def check_pathologies(value: str) -> list[str]:
-    names = [p.strip() for p in value.split(",") if p.strip()]
-    if not names:
-        raise ValueError("is empty — list at least one pathology, e.g. dementia")
-    for name in names:
-        v.check_folder_name(name, what="pathology")
-    if len(set(names)) != len(names):
-        raise ValueError("lists a pathology twice — keep each once")
-    return names
-
-
-def check_data_root(value: str) -> str:
-    raw = value.strip()
-    if not raw.startswith("/"):
-        raise ValueError(f"{raw!r} is not an absolute path — e.g. /data")
-    return raw
-
-
-def check_localnodes(value: str) -> int:
-    raw = value.strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 64:
-        raise ValueError(f"{raw!r} is not a number of nodes from 1 to 64")
-    return int(raw)
 
 
 class DataEngineScreen(StepScreen):
@@ -58,17 +27,17 @@ class DataEngineScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         s = self.wizard.state
         yield Field("Federation name", key="federation", name="federation", value=s.federation,
-                    check=check_federation, hint="A folder under the data root, e.g. mipfed1")
+                    hint="A folder under the data root, e.g. mipfed1")
         yield Field("Pathologies (comma-separated)", key="pathologies", name="pathologies",
-                    value=s.pathologies, check=check_pathologies)
-        yield Field("Data root", key="data_root", name="data_root", value=s.data_root, check=check_data_root,
+                    value=s.pathologies)
+        yield Field("Data root", key="data_root", name="data_root", value=s.data_root,
                     hint="CSV data go in <data root>/<federation>/<pathology>")
         if s.role == "worker":  # Exareme2 and SMPC are set on the master
             yield Static("Exareme2 and SMPC are set on the master; this worker only holds the data folders.",
                          classes="hint")
             return
         yield Field("Exareme2 local (worker) nodes", key="localnodes", name="exareme2.localnodes",
-                    value=s.localnodes, check=check_localnodes)
+                    value=s.localnodes)
         with Horizontal(classes="switch-row"):
             yield Switch(value=s.smpc, id="smpc", disabled=True)
             yield Label("Secure multi-party computation (SMPC)")

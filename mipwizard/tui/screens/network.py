@@ -6,7 +6,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import RadioButton, RadioSet, Select, Static
 
-from ...core import validators as v
 from ...resources import asset_text
 from ..widgets.field import Field
 from .base import StepScreen
@@ -26,15 +25,6 @@ def render_diagram(link: str, main_ip: str, public: str, private: str) -> str:
     ).rstrip("\n")
 
 
-# The defaults of ``what``, so the messages are exactly the CLI's (the answers model uses them).
-def check_public(value: str) -> str:
-    return v.check_hostname(value)
-
-
-def check_private(value: str) -> str:
-    return v.check_host_or_ip(value)
-
-
 class NetworkScreen(StepScreen):
     DEFAULT_CSS = """
     Select { width: 1fr; max-width: 72; margin-bottom: 1; }
@@ -51,7 +41,6 @@ class NetworkScreen(StepScreen):
             key="machine_main_ip",
             name="MACHINE_MAIN_IP",
             value=state.machine_main_ip,
-            check=v.check_ip,
             placeholder="e.g. 10.20.30.40",
         )
         yield Field(
@@ -59,7 +48,6 @@ class NetworkScreen(StepScreen):
             key="machine_public_fqdn",
             name="MACHINE_PUBLIC_FQDN",
             value=state.machine_public_fqdn,
-            check=check_public,
             placeholder="e.g. mip.hospital.org",
         )
         yield Static("How do users reach this machine?", classes="question")
@@ -71,7 +59,6 @@ class NetworkScreen(StepScreen):
             key="machine_private_fqdn_or_ip",
             name="MACHINE_PRIVATE_FQDN_OR_IP",
             value=state.machine_private_fqdn_or_ip,
-            check=check_private,
             placeholder="e.g. 10.20.30.40 or mip.internal",
         )
         yield Static("", id="diagram", classes="diagram")

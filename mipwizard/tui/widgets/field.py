@@ -1,4 +1,8 @@
-"""A labelled input checked as the user types, with the engine validator's message under it."""
+"""A labelled input checked as the user types, with the engine validator's message under it.
+
+The check is the engine's (``core.fields.FORM`` by default), run through Textual's own ``Input``
+validators: the same function, the same message as ``mipwizard install --answers``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,27 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Static
 
+from ...core.fields import FORM_BY_ATTR
+
 Check = Callable[[str], object]  # raises ValueError(message) when the value is wrong
+
+
+class EngineRule(Validator):
+    """A Textual validator around an engine check: its ValueError text is the failure message."""
+
+    def __init__(self, check: Check) -> None:
+        super().__init__()
+        self.check = check
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self.check(value)
+        except ValueError as exc:
+            return self.failure(str(exc))
+        return self.success()
 
 
 class Field(Vertical):
@@ -48,10 +70,11 @@ class Field(Vertical):
         id: str | None = None,
     ) -> None:
         super().__init__(id=id or f"field-{key}")
-        self.key = key
-        self.field_name = name or key  # names the field in messages, as the CLI does
+        form = FORM_BY_ATTR.get(key)
+        self.key = key  # the wizard state's attribute
+        self.field_name = name or (form.name if form else key)  # names the field in messages
         self.label = label
-        self.check = check
+        self.check = check or (form.check if form else None)
         self.hint = hint
         self._initial = value
         self._placeholder = placeholder
@@ -68,6 +91,8 @@ class Field(Vertical):
             password=self._password,
             compact=True,
             id=f"input-{self.key}",
+            validators=[EngineRule(self.check)] if self.check else None,
+            validate_on=["changed"],
         )
         yield Static("", classes="error")
 
@@ -84,13 +109,12 @@ class Field(Vertical):
 
     def validate(self, value: str, *, show: bool = True) -> str | None:
         """Run the check; the message shows under the field (unless ``show`` is False)."""
+        result = self.input.validate(value)
         self.error = None
-        if self.check is not None:
-            try:
-                self.check(value)
-            except ValueError as exc:
-                self.error = f"{self.field_name}: {exc}"
+        if result is not None and not result.is_valid:
+            self.error = f"{self.field_name}: {result.failure_descriptions[0]}"
         self.set_class(show and self.error is not None, "-invalid")
+        self.input.set_class(show and self.error is not None, "-invalid")
         self.query_one(".error", Static).update(self.error or "")
         return self.error
 
