@@ -54,6 +54,17 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SNAP_BIN_DIRS = ("/snap/bin", "/var/lib/snapd/snap/bin")
 
 
+def fake_module(name: str) -> Any:
+    """One of the fake's own modules (they import each other as top-level modules)."""
+    sys.path.insert(0, str(PACKAGE_DIR))
+    try:
+        import importlib
+
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(PACKAGE_DIR))
+
+
 class FakeToolchain:
     """The fake machine. Create one per test (the ``fake_toolchain`` fixture does)."""
 
@@ -270,10 +281,32 @@ class FakeToolchain:
             state["joined"] = {"host": master, "port": "25000", "token": "", "worker": True}
         self.clustered_lock.parent.mkdir(parents=True, exist_ok=True)
         self.clustered_lock.touch()
+        sys.path.insert(0, str(PACKAGE_DIR))
+        try:
+            import prog_microk8s
+        finally:
+            sys.path.remove(str(PACKAGE_DIR))
+        prog_microk8s.write_provider_yaml(str(self.snap_data), master)
 
     def set_node_ready(self, name: str, ready: bool) -> None:
         with self._store.update() as state:
             state["nodes"][name]["ready"] = ready
+
+    def set_release_status(self, name: str, status: str, *, history: list[str] | None = None) -> None:
+        """As after an interrupted helm: release ``name`` marked ``status`` (e.g. pending-upgrade);
+        ``history``: the statuses of its revisions, oldest first (default: earlier ones superseded)."""
+        with self._store.update() as state:
+            record = state["releases"][name]
+            record["status"] = status
+            if history is not None:
+                base = record.get("history") or []
+                rows = []
+                for i, st in enumerate(history):
+                    row = dict(base[min(i, len(base) - 1)]) if base else {}
+                    row.update(revision=i + 1, status=st)
+                    rows.append(row)
+                record["history"] = rows
+                record["revision"] = len(rows)
 
     def set_pods(self, pods: list[dict[str, Any]] | None) -> None:
         """Serve exactly these raw pod items (kubectl JSON); None goes back to generated pods."""
@@ -402,6 +435,8 @@ class FakeToolchain:
         profile_file = mip_path / "kubernetes" / f".{profile}"
         with self._store.update() as state:
             state["nodes"][node]["labels"].update(labels)
+            if get("machine_main_ip"):  # a right install: the kubelet's InternalIP is MACHINE_MAIN_IP
+                state["nodes"][node]["ip"] = str(get("machine_main_ip"))
             for name, chart, files, kind in (
                 ("exareme2", exa_path / "kubernetes", [], "exareme2"),
                 ("mip", mip_path / "kubernetes", [profile_file], "mip"),

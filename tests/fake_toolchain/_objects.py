@@ -1,6 +1,8 @@
 """The fake cluster's API objects besides nodes and pods: namespaces, storage classes, ingress
-classes, Secrets (what the chart check reads), as ``kubectl get KIND -o json`` serves them, plus
-``kubectl apply -f -`` and ``kubectl create namespace``.
+classes, Secrets (what the chart check reads), PVCs, PVs and Ingresses (what the diagnoses read),
+as ``kubectl get KIND[,KIND…] -o json`` serves them, plus ``kubectl apply -f -`` and
+``kubectl create namespace``. A claim's and a volume's status is worked out as the controllers
+would: Bound when its class exists (or, for a static claim, its PersistentVolume), else Pending.
 
 What exists: what a fresh microk8s has (default, kube-system, kube-public, kube-node-lease), what
 its addons add (ingress: namespace ``ingress`` and IngressClasses ``public`` (default) and
@@ -26,12 +28,18 @@ KINDS = {
     "storageclass": ("StorageClass", "storage.k8s.io/v1", False),
     "ingressclass": ("IngressClass", "networking.k8s.io/v1", False),
     "secret": ("Secret", "v1", True),
+    "pvc": ("PersistentVolumeClaim", "v1", True),
+    "pv": ("PersistentVolume", "v1", False),
+    "ingress": ("Ingress", "networking.k8s.io/v1", True),
 }
 ALIASES = {
     "ns": "namespace", "namespace": "namespace", "namespaces": "namespace",
     "sc": "storageclass", "storageclass": "storageclass", "storageclasses": "storageclass",
     "ingressclass": "ingressclass", "ingressclasses": "ingressclass",
     "secret": "secret", "secrets": "secret",
+    "pvc": "pvc", "persistentvolumeclaim": "pvc", "persistentvolumeclaims": "pvc",
+    "pv": "pv", "persistentvolume": "pv", "persistentvolumes": "pv",
+    "ing": "ingress", "ingress": "ingress", "ingresses": "ingress",
 }
 BASE_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
@@ -89,33 +97,68 @@ def namespaces(state: dict) -> set[str]:
     return {o["metadata"]["name"] for o in all_objects(state) if o.get("kind") == "Namespace"}
 
 
-def get(ctx: Any, kind: str, names: list[str], output: str | None, ns: str | None) -> int:
-    """``kubectl get KIND [NAME…] [-n NS | -A] -o json`` (the only output the chart check reads)."""
-    kind_name, api_version, namespaced = KINDS[kind]
+def get(ctx: Any, kinds: str | list[str], names: list[str], output: str | None, ns: str | None) -> int:
+    """``kubectl get KIND[,KIND…] [NAME…] [-n NS | -A] -o json`` (the only output the tools read)."""
+    kinds = [kinds] if isinstance(kinds, str) else kinds
     if output != "json":
-        err(f"fake: kubectl get {kind} supports only -o json (extend tests/fake_toolchain/_objects.py)")
+        err(f"fake: kubectl get {','.join(kinds)} supports only -o json (extend tests/fake_toolchain/_objects.py)")
         return 1
-    items = [o for o in all_objects(ctx.state()) if o.get("kind") == kind_name]
-    if namespaced and ns is not None:
-        items = [o for o in items if (o["metadata"].get("namespace") or "default") == ns]
+    state = ctx.state()
+    every = all_objects(state)
+    items = []
+    for kind in kinds:
+        kind_name, api_version, namespaced = KINDS[kind]
+        mine = [o for o in every if o.get("kind") == kind_name]
+        if namespaced and ns is not None:
+            mine = [o for o in mine if (o["metadata"].get("namespace") or "default") == ns]
+        items += [_served(o, api_version, every) for o in mine]
     if names:
         picked = [o for o in items if o["metadata"]["name"] in names]
         missing = [n for n in names if n not in {o["metadata"]["name"] for o in picked}]
         if missing:
-            err(f'Error from server (NotFound): {kind}s "{missing[0]}" not found')
+            err(f'Error from server (NotFound): {kinds[0]}s "{missing[0]}" not found')
             return 1
-        if len(names) == 1:
-            out(json.dumps(_served(picked[0], api_version), indent=4))
+        if len(names) == 1 and len(kinds) == 1:
+            out(json.dumps(picked[0], indent=4))
             return 0
         items = picked
-    out(json.dumps({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
-                    "items": [_served(o, api_version) for o in items]}, indent=4))
+    out(json.dumps({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}},
+                   indent=4))
     return 0
 
 
-def _served(obj: dict, api_version: str) -> dict:
+def _claim_status(pvc: dict, every: list[dict]) -> dict:
+    spec = pvc.get("spec") or {}
+    wanted = spec.get("storageClassName")
+    classes = [o for o in every if o.get("kind") == "StorageClass"]
+    meta = pvc.get("metadata") or {}
+    if wanted == "" or spec.get("volumeName"):
+        bound = any(
+            o.get("kind") == "PersistentVolume"
+            and (o["metadata"]["name"] == spec.get("volumeName")
+                 or ((o.get("spec") or {}).get("claimRef") or {}).get("name") == meta.get("name"))
+            for o in every
+        )
+    elif wanted is None:
+        bound = any((o["metadata"].get("annotations") or {}).get(DEFAULT_CLASS) == "true" for o in classes)
+    else:
+        bound = any(o["metadata"]["name"] == wanted for o in classes)
+    if not bound:
+        return {"phase": "Pending"}
+    size = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
+    return {"accessModes": spec.get("accessModes", ["ReadWriteOnce"]), "capacity": {"storage": size},
+            "phase": "Bound"}
+
+
+def _served(obj: dict, api_version: str, every: list[dict] | None = None) -> dict:
     served = dict(obj)
     served.setdefault("apiVersion", api_version)
+    if served.get("kind") == "PersistentVolumeClaim" and "status" not in served:
+        served["status"] = _claim_status(served, every or [])
+    elif served.get("kind") == "PersistentVolume" and "status" not in served:
+        served["status"] = {"phase": "Bound" if (served.get("spec") or {}).get("claimRef") else "Available"}
+    elif served.get("kind") == "Ingress" and "status" not in served:
+        served["status"] = {"loadBalancer": {}}
     if served.get("kind") == "Secret":
         served.setdefault("type", "Opaque")
         if "stringData" in served:  # the API server folds stringData into data (base64)

@@ -41,6 +41,10 @@ def main(ctx: Any, argv: list[str]) -> int:
     if args.unknown or not args.positional:
         return unsupported(ctx)
     verb, rest = args.positional[0], args.positional[1:]
+    import prog_helm_recovery  # history, rollback, and no upgrade of a pending release
+
+    if (code := prog_helm_recovery.handle(ctx, verb, args, rest)) is not None:
+        return code
     state = ctx.state()
     running = state["microk8s"]["running"]
     if verb == "template":  # renders locally: no cluster needed

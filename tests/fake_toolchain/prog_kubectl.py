@@ -51,15 +51,19 @@ def _kind(word: str) -> tuple[str, str | None]:
 def get(ctx: Any, args: Args, rest: list[str]) -> int:
     if not rest:
         return unsupported(ctx)
-    kind, name = _kind(rest[0])
-    names = ([name] if name else []) + rest[1:]
     output = args.get("-o", "--output")
     if output not in (None, "json", "wide", "name"):
         return unsupported(ctx)
     all_ns = args.has("-A", "--all-namespaces")
     ns = args.get("-n", "--namespace", default="default")
-    if kind in _objects.ALIASES:  # namespaces, storage/ingress classes, Secrets: see _objects.py
-        return _objects.get(ctx, _objects.ALIASES[kind], names, output, None if all_ns else ns)
+    if "," in rest[0] or _kind(rest[0])[0] in _objects.ALIASES:  # see _objects.py
+        kinds = [_objects.ALIASES.get(_kind(k)[0]) for k in rest[0].split(",")]
+        if None in kinds:
+            return unsupported(ctx)
+        names = ([_kind(rest[0])[1]] if _kind(rest[0])[1] else []) + rest[1:]
+        return _objects.get(ctx, kinds, names, output, None if all_ns else ns)
+    kind, name = _kind(rest[0])
+    names = ([name] if name else []) + rest[1:]
     if kind == "node":
         return _get_nodes(ctx, names, output)
     if kind == "pod":
@@ -275,9 +279,20 @@ def logs(ctx: Any, args: Args, rest: list[str]) -> int:
             why = "trying and failing to pull image"
         err(f'Error from server (BadRequest): container "{container}" in pod "{name}" is waiting to start: {why}')
         return 1
-    configured = state["log_lines"].get(name)
-    if configured is None:
-        configured = state["log_lines"].get(f"{name}/{container}")
+    if args.has("-p", "--previous"):
+        status = next((c for c in pod["status"].get("containerStatuses", []) if c.get("name") == container), {})
+        if not (status.get("lastState") or {}).get("terminated"):
+            err(f'Error from server (BadRequest): previous terminated container "{container}" in pod "{name}" '
+                "not found")
+            return 1
+        configured = state["log_lines"].get(f"{name}/previous", state["log_lines"].get(f"{name}/{container}/previous"))
+        if configured is None:
+            configured = [f"{container} starting", "Traceback (most recent call last):",
+                          f"{container}: fatal error, exiting"]
+    else:
+        configured = state["log_lines"].get(name)
+        if configured is None:
+            configured = state["log_lines"].get(f"{name}/{container}")
     tail = args.get("--tail")
     n_tail = int(tail) if tail is not None else -1
     stamps = args.has("--timestamps")

@@ -409,7 +409,18 @@ def join(ctx: Any, rest: list[str]) -> int:
         # upstream join.py mark_worker_node(): the wrappers test this file from now on
         os.makedirs(os.path.dirname(lock), exist_ok=True)
         open(lock, "a").close()
+        write_provider_yaml(state["snap_data"], m["host"])
     return 0
+
+
+def write_provider_yaml(snap_data: str, master: str) -> None:
+    """What join.py writes for a worker's API server proxy: the master's API endpoint."""
+    path = os.path.join(snap_data, "args", "traefik", "provider.yaml")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("tcp:\n  routers:\n    Router-1:\n      rule: \"HostSNI(`*`)\"\n      service: kube-apiserver\n"
+                 "      tls:\n        passthrough: true\n  services:\n    kube-apiserver:\n      loadBalancer:\n"
+                 f"        servers:\n        - address: \"{master}:16443\"\n")
 
 
 def clustered_lock(state: dict) -> str | None:
