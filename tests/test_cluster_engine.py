@@ -18,6 +18,7 @@ from mipwizard.core.errors import UsageError, UserError
 from mipwizard.core.system import Captured
 
 from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, TRANSCRIPTS, requires_shared
+from .fake_toolchain import fake_module
 
 pytestmark = requires_shared()
 
@@ -106,6 +107,10 @@ def healthy_table(**overrides: object) -> dict:
         "kubectl get pods": ready_pods(),
         "kubectl get events": '{"items": []}',
         "helm3 list": HELM_LIST,
+        # microk8s' own: the hostpath storage class, the public and nginx ingress classes
+        "kubectl get persistentvolumeclaims": json.dumps(
+            fake_module("_objects").object_list(fake_module("_objects").addon_objects(["hostpath-storage", "ingress"]))
+        ),
     }
     table.update(overrides)  # type: ignore[arg-type]
     return table
@@ -324,10 +329,3 @@ def test_switch_plan_errors(chart: Path, tmp_path: Path) -> None:
 
 def test_bundle_mode_and_no_secrets_placeholder() -> None:
     assert stat.S_IMODE(0o600) == 0o600  # real bundle tests live in test_bundle.py
-
-
-def test_wait_ready_method(microk8s_on_path: Path) -> None:
-    result = ClusterQueries(capture_fn=FakeCapture(healthy_table()), use_sudo=False).wait_ready(
-        timeout=5, interval=0.01
-    )
-    assert result.ready and result.not_ready == []

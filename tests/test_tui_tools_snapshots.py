@@ -108,7 +108,7 @@ def test_pod_log(snap_compare: Any, cluster: Any, monkeypatch: pytest.MonkeyPatc
     )
     cluster.hang("microk8s", "kubectl", "logs")  # a followed log that went quiet
     pin_event_times(monkeypatch)
-    from mipwizard.core.cluster.secrets import redactor_for
+    from mipwizard.core.cluster.sources import redactor_for
 
     redactor = redactor_for(cluster.chart, cluster.answers)  # what the dashboard hands over
     screen = PodLogScreen(ClusterQueries(use_sudo=False), name, namespace, containers, redactor=redactor)

@@ -1,4 +1,4 @@
-"""Troubleshooting commands: status, logs, switch-profile, wait-ready, bundle.
+"""Troubleshooting commands: status, logs, switch-profile, wait-ready, recover-release, bundle.
 
 Exit codes: 0 healthy / done, 1 unhealthy / failed, 2 usage, 3 cluster unreachable.
 Engine modules are imported inside the handlers so ``mipwizard --help`` stays fast.
@@ -32,6 +32,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
     p.add_argument("--watch", action="store_true", help="refresh until Ctrl+C")
     p.add_argument("--interval", type=float, default=5.0, metavar="S", help="seconds between refreshes (--watch)")
+    p.add_argument("--answers", default=None, metavar="FILE", help="saved answers file (default: the wizard's)")
 
     p = add_command(subparsers, "logs", _logs, "print (or follow) a pod's log, secrets masked")
     p.add_argument("pod", metavar="POD")
@@ -39,6 +40,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("-c", "--container", default=None, metavar="CONTAINER")
     p.add_argument("-f", "--follow", action="store_true", help="keep streaming new lines")
     p.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
+    p.add_argument(
+        "-p", "--previous", action="store_true", help="the container that ended last (why a crash-looping one died)"
+    )
     _add_sources(p)
 
     p = add_command(
@@ -57,6 +61,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=float, default=600.0, metavar="S", help="give up after S seconds (default 600)")
     p.add_argument("--interval", type=float, default=5.0, metavar="S", help="seconds between looks")
 
+    p = add_command(
+        subparsers,
+        "recover-release",
+        _recover,
+        "unblock a helm release stuck in pending-* (rollback, or uninstall if it never deployed)",
+    )
+    p.add_argument("release", metavar="NAME", help="the release (see mipwizard status)")
+    p.add_argument("-n", "--namespace", default=None, metavar="NS")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
     p = add_command(subparsers, "bundle", _bundle, "write a support bundle (tar.gz, secrets masked)")
     p.add_argument("-o", "--output", default=None, metavar="FILE", help="default ./mipwizard-bundle-<time>.tar.gz")
     p.add_argument("--tail", type=int, default=200, metavar="N", help="log lines per failing pod (default 200)")
@@ -72,7 +86,7 @@ def _add_sources(p: argparse.ArgumentParser) -> None:
 
 
 def _sources(args: argparse.Namespace) -> tuple[Path | None, Path]:
-    from ..core.cluster.secrets import chart_dir_from, default_answers_path
+    from ..core.cluster.sources import chart_dir_from, default_answers_path
 
     answers = Path(args.answers) if args.answers else default_answers_path()
     chart = Path(args.chart) if args.chart else chart_dir_from(answers)
@@ -83,6 +97,8 @@ def _sources(args: argparse.Namespace) -> tuple[Path | None, Path]:
 
 
 def _code(snap: Any) -> int:
+    if snap.worker is not None:
+        return EXIT_OK if snap.worker.ok else EXIT_PROBLEM
     if not snap.reachable:
         return EXIT_UNREACHABLE
     return EXIT_OK if snap.healthy else EXIT_PROBLEM
@@ -91,11 +107,13 @@ def _code(snap: Any) -> int:
 def _status(args: argparse.Namespace) -> int:
     from ..core.cluster.queries import ClusterQueries
     from ..core.cluster.report import format_status
+    from ..core.cluster.sources import default_answers_path, main_ip_from
 
     queries = ClusterQueries()
+    main_ip = main_ip_from(Path(args.answers) if args.answers else default_answers_path())
     tty = sys.stdout.isatty()
     while True:
-        snap = queries.snapshot()
+        snap = queries.snapshot(main_ip=main_ip)
         if args.json:
             print_json(snap.to_json())
         else:
@@ -115,9 +133,9 @@ def _status(args: argparse.Namespace) -> int:
 def _colour(text: str) -> str:
     out = []
     for line in text.splitlines():
-        if line.startswith(("PROBLEMS", "! ", "UNREACHABLE", "UNHEALTHY")):
+        if line.startswith(("PROBLEMS", "! ", "UNREACHABLE", "UNHEALTHY", "WORKER NOT")):
             line = paint(line, "red")
-        elif line.startswith("HEALTHY"):
+        elif line.startswith(("HEALTHY", "WORKER OK")):
             line = paint(line, "green")
         elif line.startswith("NOT READY"):
             line = paint(line, "yellow")
@@ -133,12 +151,14 @@ def _logs(args: argparse.Namespace) -> int:
     # Only cheap imports here: this command is often piped into grep/less and should start at once.
     from ..core.cluster.access import logs_argv, outside_microk8s_group
     from ..core.cluster.logs import stream_logs
-    from ..core.cluster.secrets import redactor_for
+    from ..core.cluster.sources import redactor_for
     from ..core.system import find_program, is_root, privileged_argv
 
     find_program("microk8s")  # missing: the decorator reports the cluster unreachable (exit 3)
     answers, chart = _sources(args)
-    argv = logs_argv(args.pod, args.namespace, container=args.container, follow=args.follow, tail=args.tail)
+    argv = logs_argv(
+        args.pod, args.namespace, container=args.container, follow=args.follow, tail=args.tail, previous=args.previous
+    )
     if not is_root() and outside_microk8s_group():
         argv = privileged_argv(argv)
     code, gone = stream_logs(argv, sys.stdout.buffer, redactor=redactor_for(chart, answers))
@@ -209,6 +229,8 @@ def _watch(queries: Any, timeout: float, interval: float) -> int:
             print(p.summary, flush=True)
 
     result = wait_ready(queries, timeout=timeout, interval=interval, on_progress=progress)
+    if result.last is not None and result.last.worker is not None:
+        return _worker_waited(result)
     if result.ready:
         print(paint(f"All Ready after {result.elapsed:.0f} s.", "green"))
         return EXIT_OK
@@ -224,6 +246,53 @@ def _watch(queries: Any, timeout: float, interval: float) -> int:
             error(f"cluster unreachable: {result.last.unreachable.message} — fix: {result.last.unreachable.fix}")
         return EXIT_UNREACHABLE
     return EXIT_PROBLEM
+
+
+def _worker_waited(result: Any) -> int:
+    from ..core.cluster.report import format_worker
+
+    sys.stdout.write(format_worker(result.last.worker))
+    if result.ready:
+        print(paint(f"This worker is ready after {result.elapsed:.0f} s; wait for the pods on the master:", "green"))
+        print("  mipwizard wait-ready")
+        return EXIT_OK
+    print(paint(f"Gave up after {result.elapsed:.0f} s: the checks marked !! still fail.", "red"))
+    return EXIT_PROBLEM
+
+
+# --- recover-release ----------------------------------------------------------------------------
+
+
+def _recover(args: argparse.Namespace) -> int:
+    from ..core.cluster.queries import ClusterQueries, ClusterUnreachable
+    from ..core.cluster.readers import ReaderError
+    from ..core.cluster.recover import plan_recovery, run_recovery
+    from ..core.errors import UserError
+
+    queries = ClusterQueries()
+    try:
+        plan = plan_recovery(queries, args.release, args.namespace)
+    except ClusterUnreachable as exc:
+        error(f"{exc.unreachable.message} — fix: {exc.unreachable.fix}")
+        return EXIT_UNREACHABLE
+    except (UserError, ReaderError) as exc:
+        error(str(exc))
+        return EXIT_PROBLEM
+    rel = plan.release
+    print(f"Release {rel.name} (namespace {rel.namespace}) is {rel.status} at revision {rel.revision}.")
+    print(f"{plan.action.capitalize()}: {plan.reason}.")
+    print(f"Will run: {plan.command}")
+    if not confirm(f"{plan.action.capitalize()} {rel.name} now?", assume_yes=args.yes):
+        print("Nothing changed.")
+        return EXIT_PROBLEM
+    result = run_recovery(queries, plan)
+    if not result.ok:
+        error(f"{plan.command} failed: {(result.stderr or result.stdout).strip()[:300]}")
+        return EXIT_PROBLEM
+    done = f"rolled back to revision {plan.revision}" if plan.action == "rollback" else "uninstalled"
+    print(paint(f"Release {rel.name} {done}.", "green"))
+    print("Next: mipwizard install (or mipwizard switch-profile <profile>) deploys it again.")
+    return EXIT_OK
 
 
 # --- bundle -------------------------------------------------------------------------------------

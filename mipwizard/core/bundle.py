@@ -92,7 +92,7 @@ def write_bundle(
 ) -> BundleReport:
     """Collect and write the bundle to ``out``; never raises for a missing piece (it is listed)."""
     from .cluster.queries import ClusterQueries
-    from .cluster.secrets import known_secrets, profile_files
+    from .cluster.sources import known_secrets, profile_files
 
     out = Path(out)
     q = queries if queries is not None else ClusterQueries()

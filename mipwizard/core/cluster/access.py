@@ -18,12 +18,22 @@ def outside_microk8s_group() -> bool:
 
 
 def logs_argv(
-    pod: str, namespace: str = "default", *, container: str | None = None, follow: bool = False, tail: int | None = None
+    pod: str,
+    namespace: str = "default",
+    *,
+    container: str | None = None,
+    follow: bool = False,
+    tail: int | None = None,
+    previous: bool = False,
 ) -> list[str]:
-    """``microk8s kubectl logs [-f] POD -n NS [-c C] [--tail N]`` (no sudo prefix)."""
+    """``microk8s kubectl logs [-f] [--previous] POD -n NS [-c C] [--tail N]`` (no sudo prefix).
+
+    ``previous``: the container instance that ended last (the one that crashed), not the new one."""
     argv = ["microk8s", "kubectl", "logs"]
     if follow:
         argv.append("-f")
+    if previous:
+        argv.append("--previous")
     argv += [pod, "-n", namespace]
     if container:
         argv += ["-c", container]

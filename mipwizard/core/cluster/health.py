@@ -6,33 +6,27 @@ container states: waiting reason, last termination, restarts and readiness (init
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from .readers import MIP_LABELS, ContainerStatus, Event, HelmRelease, MicroK8sStatus, Node, Pod
+from .diagnose import pvc_diagnosis
+from .problem import Problem, short
+from .readers import MIP_LABELS, ContainerStatus, Event, Node, ObjectFacts, Pod
 
-REQUIRED_ADDONS = ("dns", "helm3", "ingress")  # the guide: microk8s enable dns helm3 ingress
 REGISTRY_DOC = "ClusterInstallWithMicrok8s.md, 'Images Registry Management'"
 _IMAGE_REASONS = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable"}
 _STARTING_REASONS = {"ContainerCreating", "PodInitializing"}
 _CONFIG_REASONS = {"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
-
-
-@dataclass
-class Problem:
-    """One thing wrong, what it means, and what to do."""
-
-    kind: str  # "pod", "node", "release", "addon", "cluster"
-    target: str  # "namespace/pod", node name, release name, addon name
-    reason: str  # e.g. CrashLoopBackOff
-    summary: str
-    fix: str
-    container: str = ""
-    detail: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+# kubelet: `secret "mip-secret" not found`, `configmap "x" not found`, `couldn't find key k in Secret ns/name`
+_MISSING = re.compile(r'\b(secret|configmap)s? "([^"]+)" not found', re.IGNORECASE)
+_MISSING_KEY = re.compile(r"couldn't find key (\S+) in (Secret|ConfigMap) ([^/\s]+)/(\S+)", re.IGNORECASE)
+# The Secrets mipwizard's install writes from the answers (the chart reads them, no template creates them).
+CREATED_AT_INSTALL = {
+    "mip-secret": "the MIP databases' and Keycloak's users and passwords",
+    "keycloak-credentials": "the Keycloak client id and secret (client-id, client-secret)",
+}
 
 
 @dataclass
@@ -66,16 +60,14 @@ class PodHealth:
         }
 
 
-def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def pod_events(pod: Pod, events: Iterable[Event]) -> list[Event]:
     return [e for e in events if e.about("Pod", pod.name, pod.namespace)]
 
 
-def pod_health(pod: Pod, events: Iterable[Event] = (), nodes: Iterable[Node] = ()) -> PodHealth:
+def pod_health(
+    pod: Pod, events: Iterable[Event] = (), nodes: Iterable[Node] = (), objects: ObjectFacts | None = None
+) -> PodHealth:
+    """The one rule for "is this pod fine": Ready (every container), or Completed; else why not."""
     evs = pod_events(pod, events)
     key = f"{pod.namespace}/{pod.name}"
     if pod.phase == "Succeeded":
@@ -92,9 +84,11 @@ def pod_health(pod: Pod, events: Iterable[Event] = (), nodes: Iterable[Node] = (
             if reason == "Evicted"
             else f"read its logs: mipwizard logs {pod.name} -n {pod.namespace}"
         )
-        problems.append(Problem("pod", key, reason, _short(pod.status.message or "the pod failed"), fix))
+        problems.append(Problem("pod", key, reason, short(pod.status.message or "the pod failed"), fix))
     if pod.phase == "Pending" and not pod.status.container_statuses and not problems:
-        problems.append(_pending_problem(pod, key, evs, list(nodes)))
+        problems.append(_pending_problem(pod, key, evs, list(nodes), objects or ObjectFacts()))
+    if not problems:
+        problems += _mount_problems(pod, key, evs)
     ready, total = pod.ready_count
     all_ready = total > 0 and ready == total and pod.phase == "Running"
     if problems:
@@ -112,16 +106,8 @@ def _container_problems(pod: Pod, key: str, status: ContainerStatus, evs: list[E
     logs = f"mipwizard logs {pod.name} -n {pod.namespace} -c {status.name}"
     if waiting and waiting.reason in _IMAGE_REASONS:
         text = " ".join([waiting.message, *(e.message for e in evs if e.warning)])
-        rate_limited = "toomanyrequests" in text.lower() or "rate limit" in text.lower()
-        summary = f"{label} cannot pull image {status.image or '?'}"
-        if rate_limited:
-            summary += " — Docker Hub pull rate limit reached"
-        fix = (
-            "check the image name/tag and that this machine reaches the registry; Docker Hub limits "
-            "anonymous pulls (resets within a day) — for a lasting fix run a local registry "
-            f"(microk8s enable registry; push the images to <master_ip>:32000; see {REGISTRY_DOC})"
-        )
-        return [Problem("pod", key, waiting.reason, summary, fix, status.name, _short(waiting.message))]
+        summary, fix = _image_diagnosis(pod, status.image or "?", text)
+        return [Problem("pod", key, waiting.reason, f"{label} {summary}", fix, status.name, short(waiting.message))]
     if waiting and waiting.reason == "CrashLoopBackOff":
         why = ""
         if last:
@@ -130,22 +116,22 @@ def _container_problems(pod: Pod, key: str, status: ContainerStatus, evs: list[E
         fix = f"read its logs: {logs}"
         if last and last.reason == "OOMKilled":
             fix = f"it runs out of memory — give the machine more RAM (guide: 16 GB master); logs: {logs}"
-        detail = _short(last.message if last and last.message else waiting.message)
+        detail = short(last.message if last and last.message else waiting.message)
         return [Problem("pod", key, "CrashLoopBackOff", summary, fix, status.name, detail)]
     if waiting and waiting.reason in _CONFIG_REASONS:
-        summary = f"{label} cannot be created: {_short(waiting.message, 120)}"
-        fix = (
-            "a Secret/ConfigMap or volume it needs is missing: check the profile, "
-            "then re-deploy with mipwizard switch-profile"
-        )
-        return [Problem("pod", key, waiting.reason, summary, fix, status.name, _short(waiting.message))]
+        missing = missing_object_problem(pod, key, waiting.message, status.name)
+        if missing is not None:
+            return [missing]
+        summary = f"{label} cannot be created: {short(waiting.message, 120)}"
+        fix = f"read why: microk8s kubectl describe pod {pod.name} -n {pod.namespace} (Events at the end)"
+        return [Problem("pod", key, waiting.reason, summary, fix, status.name, short(waiting.message))]
     if waiting and waiting.reason and waiting.reason not in _STARTING_REASONS:
         return [
             Problem(
                 "pod",
                 key,
                 waiting.reason,
-                f"{label} waits: {_short(waiting.message, 120)}",
+                f"{label} waits: {short(waiting.message, 120)}",
                 f"read: {logs}",
                 status.name,
             )
@@ -160,7 +146,7 @@ def _container_problems(pod: Pod, key: str, status: ContainerStatus, evs: list[E
                 summary,
                 f"read its logs: {logs}",
                 status.name,
-                _short(terminated.message),
+                short(terminated.message),
             )
         ]
     if not init and status.state.running and not status.ready and status.restart_count >= 3:
@@ -169,78 +155,101 @@ def _container_problems(pod: Pod, key: str, status: ContainerStatus, evs: list[E
     return []
 
 
-def _pending_problem(pod: Pod, key: str, evs: list[Event], nodes: list[Node]) -> Problem:
+def _image_diagnosis(pod: Pod, image: str, text: str) -> tuple[str, str]:
+    low = text.lower()
+    again = f"then: microk8s kubectl delete pod {pod.name} -n {pod.namespace}"
+    if "toomanyrequests" in low or "rate limit" in low or "429 too many requests" in low:
+        return (
+            f"cannot pull image {image}: Docker Hub's pull rate limit is reached",
+            "anonymous pulls are limited per IP for 6 hours: wait, or pull once with a Docker Hub account "
+            f"(sudo microk8s ctr image pull --user <dockerhub-user> docker.io/{image}), {again}; lasting fix: "
+            f"a local registry (microk8s enable registry; see {REGISTRY_DOC})",
+        )
+    if "not found" in low or "manifest unknown" in low or "invalid reference" in low:
+        return (
+            f"cannot pull image {image}: the registry has no such image or tag",
+            "the chart's image name or tag is wrong: check the release's values (image tags) and re-deploy",
+        )
+    return (
+        f"cannot pull image {image}",
+        "this machine cannot reach the registry (proxy, DNS, firewall?): try sudo microk8s ctr image pull "
+        f"docker.io/{image}; offline: import it (microk8s images import < image.tar), {again}",
+    )
+
+
+def missing_object_problem(pod: Pod, key: str, message: str, container: str = "") -> Problem | None:
+    """A Secret or ConfigMap (or a key in it) the pod needs and nobody created, with how to create it."""
+    ns = pod.namespace
+    if found := _MISSING_KEY.search(message):
+        item, kind, ns, name = found.group(1), found.group(2).lower(), found.group(3), found.group(4)
+        summary = f"{kind} {ns}/{name} has no key {item}"
+        reason = "SecretKeyMissing" if kind == "secret" else "ConfigMapKeyMissing"
+    elif found := _MISSING.search(message):
+        kind, name = found.group(1).lower(), found.group(2)
+        item = ""
+        summary = f"{kind} {ns}/{name} does not exist"
+        reason = "SecretMissing" if kind == "secret" else "ConfigMapMissing"
+    else:
+        return None
+    keys = pod.secret_keys(name) if kind == "secret" else []
+    by_hand = (
+        f"microk8s kubectl create {kind} generic {name} -n {ns} --from-env-file=<file>"
+        if kind == "secret"
+        else f"microk8s kubectl create configmap {name} -n {ns} --from-file=<file>"
+    )
+    wanted = f" (a KEY=value line for each of: {', '.join(keys)})" if keys else ""
+    if kind == "secret" and name in CREATED_AT_INSTALL:
+        fix = (
+            f"mipwizard's install creates {name} ({CREATED_AT_INSTALL[name]}) from your answers: run "
+            f"mipwizard install again (done steps are skipped); by hand: {by_hand}{wanted}"
+        )
+    else:
+        fix = f"no chart template creates it: {by_hand}{wanted}, then delete the pod to retry"
+    if item:
+        fix = f"add key {item}: microk8s kubectl edit {kind} {name} -n {ns}, or re-create it: {fix}"
+    return Problem("pod", key, reason, f"waits for {summary}", fix, container, short(message))
+
+
+def _mount_problems(pod: Pod, key: str, evs: list[Event]) -> list[Problem]:
+    """A pod stuck in ContainerCreating because a volume's Secret/ConfigMap is missing (FailedMount)."""
+    for event in reversed(evs):
+        if event.reason == "FailedMount":
+            missing = missing_object_problem(pod, key, event.message)
+            if missing is not None:
+                return [missing]
+    return []
+
+
+def _pending_problem(pod: Pod, key: str, evs: list[Event], nodes: list[Node], objects: ObjectFacts) -> Problem:
     cond = next((c for c in pod.status.conditions if c.type == "PodScheduled" and c.status == "False"), None)
     messages = [cond.message] if cond and cond.message else []
     messages += [e.message for e in evs if e.reason == "FailedScheduling"]
     text = messages[-1] if messages else ""
     low = text.lower()
     if "persistentvolumeclaim" in low or ("volume" in low and "bind" in low):
-        fix = "a PersistentVolumeClaim is unbound: microk8s enable hostpath-storage; check microk8s kubectl get pvc -A"
-        return Problem("pod", key, "Pending", "waits for its storage (PVC unbound)", fix, detail=_short(text))
+        claims = [c for c in (objects.pvc(n, pod.namespace) for n in pod.claim_names) if c is not None]
+        unbound = next((c for c in claims if c.phase != "Bound"), None)
+        if unbound is None:
+            fix = f"see which claim: microk8s kubectl get pvc -n {pod.namespace}; describe it for the reason"
+            return Problem("pod", key, "Pending", "waits for its storage (PVC unbound)", fix, detail=short(text))
+        why, fix = pvc_diagnosis(unbound, objects)
+        summary = f"waits for PVC {unbound.name}: {why}"
+        return Problem("pod", key, "Pending", summary, fix, detail=short(text))
     if "insufficient" in low:
         fix = (
             "not enough CPU/memory on the nodes (guide: master 4 cores/16 GB, worker 2 cores/8 GB): "
             "free resources or add a worker"
         )
-        return Problem("pod", key, "Pending", "no node has enough resources", fix, detail=_short(text))
+        return Problem("pod", key, "Pending", "no node has enough resources", fix, detail=short(text))
     if "affinity" in low or "selector" in low or "taint" in low or pod.spec.node_selector:
         wanted = [f"{k}={v}" for k, v in pod.spec.node_selector.items()]
         missing = [label for label in MIP_LABELS[:2] if not any(label in n.mip_roles for n in nodes)]
         need = ", ".join(wanted) or ", ".join(f"{m}=true" for m in missing) or "master=true / worker=true"
         fix = f"label a node: microk8s kubectl label node <hostname> {need.split(', ')[0]} (needed: {need})"
-        return Problem("pod", key, "Pending", "no node matches its node labels", fix, detail=_short(text))
-    summary = "not scheduled yet" + (f": {_short(text, 120)}" if text else "")
+        return Problem("pod", key, "Pending", "no node matches its node labels", fix, detail=short(text))
+    summary = "not scheduled yet" + (f": {short(text, 120)}" if text else "")
     fix = (
         "wait a minute; if it stays Pending check node labels (master/worker), free resources and PVCs "
         "(microk8s kubectl describe pod)"
     )
-    return Problem("pod", key, "Pending", summary, fix, detail=_short(text))
-
-
-def node_problems(nodes: list[Node]) -> list[Problem]:
-    problems: list[Problem] = []
-    for node in nodes:
-        if not node.ready:
-            cond = node.condition("Ready")
-            detail = _short(f"{cond.reason}: {cond.message}") if cond else "no Ready condition"
-            fix = (
-                "sudo microk8s start; if it stays NotReady: sudo microk8s inspect, "
-                "journalctl -u snap.microk8s.daemon-kubelite"
-            )
-            problems.append(
-                Problem("node", node.name, "NotReady", f"node {node.name} is not Ready", fix, detail=detail)
-            )
-        for pressure in node.pressures:
-            fix = "free disk space (df -h; /var/snap/microk8s) or memory on this node"
-            problems.append(Problem("node", node.name, pressure, f"node {node.name} reports {pressure}", fix))
-    if nodes:
-        for label in ("master", "worker"):
-            if not any(label in n.mip_roles for n in nodes):
-                fix = f"microk8s kubectl label node <hostname> {label}=true (a local install labels its one node both)"
-                problems.append(Problem("node", "*", f"no-{label}", f"no node is labelled {label}=true", fix))
-    return problems
-
-
-def release_problems(releases: list[HelmRelease]) -> list[Problem]:
-    problems = []
-    for rel in releases:
-        if rel.healthy:
-            continue
-        if rel.status.startswith("pending"):
-            fix = "another helm operation is running or was interrupted: wait, or microk8s helm3 rollback " + rel.name
-        else:
-            fix = f"see microk8s helm3 status {rel.name}; re-deploy with mipwizard switch-profile <profile>"
-        summary = f"helm release {rel.name} is {rel.status} (revision {rel.revision})"
-        problems.append(Problem("release", rel.name, rel.status, summary, fix))
-    return problems
-
-
-def addon_problems(status: MicroK8sStatus) -> list[Problem]:
-    if not status.running or not status.addons:
-        return []
-    return [
-        Problem("addon", name, "disabled", f"addon {name} is not enabled", f"microk8s enable {name}")
-        for name in REQUIRED_ADDONS
-        if not status.addon_enabled(name)
-    ]
+    return Problem("pod", key, "Pending", summary, fix, detail=short(text))

@@ -1,7 +1,8 @@
 """Short read-only queries against microk8s, returning typed snapshots.
 
-"Unreachable" (microk8s not installed, not running, no permission) is told apart from
-"unhealthy" (reachable, but something is wrong), each with its reason and fix.
+"Unreachable" (microk8s not installed, not running, no permission, or this machine is a joined
+worker) is told apart from "unhealthy" (reachable, but something is wrong), each with its reason
+and fix. A snapshot reads each kind once (``-o json``), the kinds in parallel threads.
 """
 
 from __future__ import annotations
@@ -9,115 +10,43 @@ from __future__ import annotations
 import getpass
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
 from .access import logs_argv, outside_microk8s_group
-from .health import PodHealth, Problem, addon_problems, node_problems, pod_health, release_problems
+from .health import pod_health
 from .readers import (
+    OBJECT_KINDS,
     Event,
     HelmRelease,
-    HelmStatus,
+    HelmRevision,
     MicroK8sStatus,
     Node,
+    ObjectFacts,
     Pod,
     ReaderError,
     parse_events,
+    parse_helm_history,
     parse_helm_list,
-    parse_helm_status,
     parse_nodes,
+    parse_objects,
     parse_pods,
     parse_status,
     status_problem,
 )
+from .snapshot import ClusterSnapshot, Unreachable
+from .worker import worker_report
+
+__all__ = ["ClusterQueries", "ClusterSnapshot", "ClusterUnreachable", "Unreachable"]
 
 Capture = Callable[..., Captured]
-
-
-@dataclass
-class Unreachable:
-    reason: str  # not-installed, not-running, permission, timeout, error
-    message: str
-    fix: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"reason": self.reason, "message": self.message, "fix": self.fix}
 
 
 class ClusterUnreachable(Exception):
     def __init__(self, unreachable: Unreachable) -> None:
         super().__init__(unreachable.message)
         self.unreachable = unreachable
-
-
-@dataclass
-class ClusterSnapshot:
-    taken_at: float
-    unreachable: Unreachable | None = None
-    status: MicroK8sStatus | None = None
-    nodes: list[Node] = field(default_factory=list)
-    pods: list[Pod] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    releases: list[HelmRelease] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # queries that failed while the cluster answered
-    pod_health: list[PodHealth] = field(default_factory=list)
-
-    @property
-    def reachable(self) -> bool:
-        return self.unreachable is None
-
-    @property
-    def problems(self) -> list[Problem]:
-        found = list(addon_problems(self.status)) if self.status else []
-        found += node_problems(self.nodes)
-        found += release_problems(self.releases)
-        for health in self.pod_health:
-            found += health.problems
-        return found
-
-    @property
-    def healthy(self) -> bool:
-        # Unread events only cost diagnosis detail; unread nodes/pods/releases leave health unknown.
-        unknown = any(not e.startswith("kubectl get events") for e in self.errors)
-        return self.reachable and not unknown and not self.problems and not self.not_ready()
-
-    def not_ready(self) -> list[str]:
-        """What is still not ready: ``node NAME`` and ``NS/POD (state)`` entries."""
-        items = [f"node {n.name}" for n in self.nodes if not n.ready]
-        items += [f"{h.key} ({h.state})" for h in self.pod_health if not h.healthy]
-        return items
-
-    def to_json(self) -> dict[str, Any]:
-        status = self.status
-        return {
-            "reachable": self.reachable,
-            "healthy": self.healthy,
-            "unreachable": self.unreachable.to_json() if self.unreachable else None,
-            "microk8s": None
-            if status is None
-            else {
-                "running": status.running,
-                "message": status.message,
-                "high_availability": status.ha_enabled,
-                "addons_enabled": status.enabled_addons,
-            },
-            "nodes": [
-                {
-                    "name": n.name,
-                    "ready": n.ready,
-                    "mip_labels": n.mip_roles,
-                    "kubelet_version": n.kubelet_version,
-                    "internal_ip": n.internal_ip,
-                }
-                for n in self.nodes
-            ],
-            "releases": [r.model_dump() for r in self.releases],
-            "pods": [h.to_json() for h in self.pod_health],
-            "problems": [p.to_json() for p in self.problems],
-            "not_ready": self.not_ready(),
-            "errors": self.errors,
-        }
 
 
 def _user() -> str:
@@ -152,12 +81,6 @@ class ClusterQueries:
         base = ["microk8s", *args]
         return privileged_argv(base) if self._sudo else base
 
-    def kubectl_argv(self, *args: str) -> list[str]:
-        return self.argv("kubectl", *args)
-
-    def helm_argv(self, *args: str) -> list[str]:
-        return self.argv("helm3", *args)
-
     def logs_argv(
         self,
         pod: str,
@@ -166,8 +89,9 @@ class ClusterQueries:
         container: str | None = None,
         follow: bool = False,
         tail: int | None = None,
+        previous: bool = False,
     ) -> list[str]:
-        argv = logs_argv(pod, namespace, container=container, follow=follow, tail=tail)
+        argv = logs_argv(pod, namespace, container=container, follow=follow, tail=tail, previous=previous)
         return privileged_argv(argv) if self._sudo else argv
 
     # --- running -------------------------------------------------------------------------------
@@ -206,9 +130,17 @@ class ClusterQueries:
         return result
 
     def status(self) -> MicroK8sStatus:
-        """``microk8s status --format yaml``; raises ``ClusterUnreachable`` when not running."""
+        """``microk8s status --format yaml``; raises ``ClusterUnreachable`` when not running or a worker."""
         result = self.run("status", "--format", "yaml")
         text = result.stdout + ("\n" + result.stderr if not result.stdout.strip() else "")
+        if status_problem(text) == "worker":
+            raise ClusterUnreachable(
+                Unreachable(
+                    "worker",
+                    "this machine is a worker node: the cluster is run and checked from the master",
+                    "on the master: mipwizard status (and mipwizard node list to see this node)",
+                )
+            )
         try:
             status = parse_status(text)
         except ReaderError as exc:
@@ -230,9 +162,8 @@ class ClusterQueries:
     def _json(self, *args: str) -> str:
         result = self.run(*args)
         if not result.ok:
-            raise ReaderError(
-                f"microk8s {' '.join(args[:3])}: {_first_line(result.stderr) or f'exit {result.exit_code}'}"
-            )
+            what = " ".join(a.split(",")[0] + (",…" if "," in a else "") for a in args[:3])
+            raise ReaderError(f"microk8s {what}: {_first_line(result.stderr) or f'exit {result.exit_code}'}")
         return result.stdout
 
     def nodes(self) -> list[Node]:
@@ -242,61 +173,65 @@ class ClusterQueries:
         scope = ["-n", namespace] if namespace else ["-A"]
         return parse_pods(self._json("kubectl", "get", "pods", *scope, "-o", "json"))
 
-    def pod(self, name: str, namespace: str) -> Pod:
-        pods = parse_pods(self._json("kubectl", "get", "pod", name, "-n", namespace, "-o", "json"))
-        if not pods:
-            raise ReaderError(f"pod {namespace}/{name} not found")
-        return pods[0]
-
     def events(self) -> list[Event]:
         return parse_events(self._json("kubectl", "get", "events", "-A", "-o", "json"))
 
     def helm_releases(self) -> list[HelmRelease]:
         return parse_helm_list(self._json("helm3", "list", "-A", "-o", "json"))
 
-    def helm_status(self, name: str, namespace: str | None = None) -> HelmStatus:
-        scope = ["-n", namespace] if namespace else []
-        return parse_helm_status(self._json("helm3", "status", name, *scope, "-o", "json"))
+    def objects(self) -> ObjectFacts:
+        """PVCs, PVs, storage classes, Ingresses and ingress classes: one ``kubectl get`` for all five."""
+        return parse_objects(self._json("kubectl", "get", OBJECT_KINDS, "-A", "-o", "json"))
+
+    def helm_history(self, name: str, namespace: str) -> list[HelmRevision]:
+        return parse_helm_history(self._json("helm3", "history", name, "-n", namespace, "-o", "json"))
 
     def helm_values(self, name: str = "mip") -> str | None:
         """The values deployed with release ``name`` (``helm3 get values -o yaml``), None if absent."""
         result = self.run("helm3", "get", "values", name, "-o", "yaml")
         return result.stdout if result.ok else None
 
-    def pod_logs(self, pod: str, namespace: str, *, container: str | None = None, tail: int = 200) -> str:
-        result = self._capture(self.logs_argv(pod, namespace, container=container, tail=tail), timeout=self.timeout)
+    def pod_logs(
+        self, pod: str, namespace: str, *, container: str | None = None, tail: int = 200, previous: bool = False
+    ) -> str:
+        argv = self.logs_argv(pod, namespace, container=container, tail=tail, previous=previous)
+        result = self._capture(argv, timeout=self.timeout)
         return result.stdout if result.ok else result.stdout + result.stderr
 
     def delete_pod(self, pod: str, namespace: str) -> Captured:
         """Restart a pod by deleting it; its Deployment/StatefulSet creates a new one."""
         return self.run("kubectl", "delete", "pod", pod, "-n", namespace, timeout=max(self.timeout, 90.0))
 
-    def wait_ready(
-        self, timeout: float = 600.0, interval: float = 5.0, on_progress: Any = None, cancel: Any = None
-    ) -> Any:
-        """The recovery watch (see ``watch.wait_ready``) on these queries; returns a ``WaitResult``."""
-        from .watch import wait_ready
-
-        return wait_ready(self, timeout=timeout, interval=interval, on_progress=on_progress, cancel=cancel)
-
-    def snapshot(self) -> ClusterSnapshot:
-        snap = ClusterSnapshot(taken_at=time.time())
+    def snapshot(self, *, main_ip: str | None = None) -> ClusterSnapshot:
+        """Everything at once: status first (it tells unreachable and worker apart), then each
+        kind in its own thread — the snapshot costs about as much as its slowest read."""
+        snap = ClusterSnapshot(taken_at=time.time(), main_ip=main_ip)
         try:
             snap.status = self.status()
-            for label, fetch in (
-                ("nodes", self.nodes),
-                ("pods", self.pods),
-                ("events", self.events),
-                ("releases", self.helm_releases),
-            ):
-                try:
-                    setattr(snap, label, fetch())
-                except ReaderError as exc:
-                    snap.errors.append(str(exc).replace("microk8s ", "", 1))
         except ClusterUnreachable as exc:
             snap.unreachable = exc.unreachable
+            if exc.unreachable.reason == "worker":
+                snap.worker = worker_report(self._capture)
             return snap
-        snap.pod_health = [pod_health(p, snap.events, snap.nodes) for p in snap.pods]
+        reads: dict[str, Callable[[], Any]] = {
+            "pods": self.pods,
+            "nodes": self.nodes,
+            "events": self.events,
+            "releases": self.helm_releases,
+            "objects": self.objects,
+        }
+        try:
+            with ThreadPoolExecutor(max_workers=len(reads), thread_name_prefix="cluster-read") as pool:
+                futures = {label: pool.submit(read) for label, read in reads.items()}
+                for label, future in futures.items():
+                    try:
+                        setattr(snap, label, future.result())
+                    except ReaderError as exc:
+                        snap.errors.append(str(exc).replace("microk8s ", "", 1))
+        except ClusterUnreachable as exc:  # it stopped between the status and the reads
+            snap.unreachable = exc.unreachable
+            return snap
+        snap.pod_health = [pod_health(p, snap.events, snap.nodes, snap.objects) for p in snap.pods]
         # Problems first, then by namespace/name: the order every face shows.
         snap.pod_health.sort(key=lambda h: (h.healthy, h.pod.namespace, h.pod.name))
         return snap

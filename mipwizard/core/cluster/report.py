@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from .queries import ClusterSnapshot
+from .snapshot import ClusterSnapshot
+from .worker import WorkerReport
 
 
 def _wrap(text: str, indent: str, width: int) -> list[str]:
@@ -20,6 +21,8 @@ def _wrap(text: str, indent: str, width: int) -> list[str]:
 
 def format_status(snap: ClusterSnapshot, *, width: int = 80) -> str:
     lines: list[str] = []
+    if snap.worker is not None:
+        return format_worker(snap.worker, width=width)
     if snap.unreachable is not None:
         lines += _wrap(f"UNREACHABLE  {snap.unreachable.message}", "", width)
         lines += _wrap(f"fix: {snap.unreachable.fix}", "  ", width)
@@ -59,4 +62,21 @@ def format_status(snap: ClusterSnapshot, *, width: int = 80) -> str:
     lines.append(
         verdict + ("" if snap.healthy else f" — {len(snap.not_ready())} not ready, {len(problems)} problem(s)")
     )
+    return "\n".join(lines) + "\n"
+
+
+def format_worker(report: WorkerReport, *, width: int = 80) -> str:
+    """A worker has no cluster view of its own: its local checks, then what to run on the master."""
+    master = report.master or "the master"
+    lines = _wrap(f"WORKER  {report.hostname} is a worker node of the cluster run by {master}", "", width)
+    for check in report.checks:
+        mark = "ok" if check.ok else "!!"
+        lines += _wrap(f"{mark} {check.name:14} {check.detail}", "  ", width)
+        if not check.ok and check.fix:
+            lines += _wrap(f"fix: {check.fix}", "       ", width)
+    lines.append("")
+    lines.append(f"Pods, releases and node labels are checked on the master ({master.split(':')[0]}):")
+    lines += [line for command in report.on_master for line in _wrap(command, "  ", width)]
+    lines.append("")
+    lines.append("WORKER OK" if report.ok else "WORKER NOT READY — fix the checks marked !!")
     return "\n".join(lines) + "\n"

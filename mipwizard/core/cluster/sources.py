@@ -1,4 +1,5 @@
-"""Where the profiles and answers live, and the secret values in them (to seed a ``Redactor``)."""
+"""The troubleshooting tools' sources: the saved answers, the chart folder and its profiles,
+what they say (the main IP, the secret values to seed a ``Redactor``)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ def chart_dir_from(answers_path: Path | None) -> Path:
         if isinstance(path, str) and path:
             return Path(path) / "kubernetes"
     return DEFAULT_CHART
+
+
+def main_ip_from(answers_path: Path | None) -> str | None:
+    """``machine_main_ip`` from the saved answers (the master node's InternalIP must be it)."""
+    data = _read_yaml(answers_path) if answers_path is not None else None
+    value = data.get("machine_main_ip") if isinstance(data, dict) else None
+    return str(value) if isinstance(value, str) and value else None
 
 
 def profile_files(chart_dir: Path) -> list[Path]:

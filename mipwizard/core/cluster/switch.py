@@ -22,7 +22,7 @@ from ..errors import UsageError, UserError
 from ..profile_kinds import profile_kind
 from ..redact import MASK, Redactor
 from .queries import ClusterQueries, ClusterUnreachable
-from .secrets import chart_dir_from, redactor_for, secrets_in_text
+from .sources import chart_dir_from, redactor_for, secrets_in_text
 
 if TYPE_CHECKING:
     from ..runner import LinesCallback, RunResult

@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .queries import ClusterQueries, ClusterSnapshot
+from .queries import ClusterQueries
+from .snapshot import ClusterSnapshot
 
 
 @dataclass
@@ -25,11 +26,12 @@ class WaitProgress:
     def state(self) -> str:
         """Where things stand, without the time (unchanged looks can be skipped)."""
         snap = self.snapshot
+        if snap.worker is not None:
+            failing = [c.name for c in snap.worker.checks if not c.ok]
+            return "worker: " + (f"not ready here ({', '.join(failing)})" if failing else "local checks pass")
         if not snap.reachable and snap.unreachable:
             return f"cluster unreachable: {snap.unreachable.message}"
-        ready_pods = sum(1 for h in snap.pod_health if h.healthy)
-        ready_nodes = sum(1 for n in snap.nodes if n.ready)
-        return f"nodes {ready_nodes}/{len(snap.nodes)} Ready, pods {ready_pods}/{len(snap.pod_health)} Ready"
+        return snap.counts()
 
     @property
     def summary(self) -> str:
@@ -48,14 +50,16 @@ class WaitResult:
     def not_ready(self) -> list[str]:
         if self.last is None:
             return []
+        if self.last.worker is not None:
+            return [f"{c.name}: {c.detail}" for c in self.last.worker.checks if not c.ok]
         if not self.last.reachable and self.last.unreachable:
             return [f"cluster: {self.last.unreachable.message}"]
         return self.last.not_ready()
 
 
 def is_ready(snap: ClusterSnapshot) -> bool:
-    """Every node Ready and every pod Ready (or Completed); at least one node."""
-    return snap.reachable and bool(snap.nodes) and not snap.not_ready() and not snap.errors
+    """The snapshot's readiness rule; on a worker, its local checks (the pods are the master's)."""
+    return snap.worker.ok if snap.worker is not None else snap.ready
 
 
 def wait_ready(

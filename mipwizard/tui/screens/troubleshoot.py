@@ -134,7 +134,7 @@ class TroubleshootScreen(Screen[None]):
 
     def _find_sources(self) -> None:
         """Answers and chart (for secrets to mask and the profile switch): given, the app's, or saved."""
-        from ...core.cluster.secrets import chart_dir_from, default_answers_path, redactor_for
+        from ...core.cluster.sources import chart_dir_from, default_answers_path, redactor_for
 
         app: Any = self.app
         if self.answers_path is None:
