@@ -79,10 +79,14 @@ PORTAL_SPEC = {
             "name": "portalbackend",
             "image": "hbpmip/portal-backend:8.0.0",
             "env": [
-                {"name": "KEYCLOAK_CLIENT_ID", "valueFrom": {"secretKeyRef": {"name": "keycloak-credentials",
-                                                                             "key": "client-id"}}},
-                {"name": "KEYCLOAK_CLIENT_SECRET", "valueFrom": {"secretKeyRef": {"name": "keycloak-credentials",
-                                                                                 "key": "client-secret"}}},
+                {
+                    "name": "KEYCLOAK_CLIENT_ID",
+                    "valueFrom": {"secretKeyRef": {"name": "keycloak-credentials", "key": "client-id"}},
+                },
+                {
+                    "name": "KEYCLOAK_CLIENT_SECRET",
+                    "valueFrom": {"secretKeyRef": {"name": "keycloak-credentials", "key": "client-secret"}},
+                },
                 {"name": "LOG_LEVEL", "value": "INFO"},
             ],
             "volumeMounts": [{"mountPath": "/opt/portal/config", "name": "config"}],
@@ -98,8 +102,9 @@ PORTAL_SPEC = {
 
 def test_missing_secret_named_with_how_mipwizard_creates_it() -> None:
     [pod] = parse_pods(
-        pod_from_transcript(waiting("CreateContainerConfigError", 'secret "keycloak-credentials" not found'),
-                            PORTAL_SPEC)
+        pod_from_transcript(
+            waiting("CreateContainerConfigError", 'secret "keycloak-credentials" not found'), PORTAL_SPEC
+        )
     )
     [problem] = pod_health(pod).problems
     assert problem.reason == "SecretMissing"
@@ -110,8 +115,9 @@ def test_missing_secret_named_with_how_mipwizard_creates_it() -> None:
 
 
 def test_missing_unknown_secret_gives_the_command_and_missing_key() -> None:
-    [pod] = parse_pods(pod_from_transcript(waiting("CreateContainerConfigError", 'secret "smtp" not found'),
-                                           PORTAL_SPEC))
+    [pod] = parse_pods(
+        pod_from_transcript(waiting("CreateContainerConfigError", 'secret "smtp" not found'), PORTAL_SPEC)
+    )
     [problem] = pod_health(pod).problems
     assert "no chart template creates it" in problem.fix and "create secret generic smtp" in problem.fix
     message = "couldn't find key client-secret in Secret default/keycloak-credentials"
@@ -122,11 +128,22 @@ def test_missing_unknown_secret_gives_the_command_and_missing_key() -> None:
 
 def test_secret_volume_mount_failure_from_events() -> None:
     [pod] = parse_pods(pod_from_transcript(waiting("ContainerCreating", ""), PORTAL_SPEC))
-    events = parse_events(json.dumps({"items": [{
-        "involvedObject": {"kind": "Pod", "name": pod.name, "namespace": "default"},
-        "type": "Warning", "reason": "FailedMount", "count": 7, "lastTimestamp": "2026-11-24T09:10:00Z",
-        "message": 'MountVolume.SetUp failed for volume "certs" : secret "mip-secret" not found',
-    }]}))
+    events = parse_events(
+        json.dumps(
+            {
+                "items": [
+                    {
+                        "involvedObject": {"kind": "Pod", "name": pod.name, "namespace": "default"},
+                        "type": "Warning",
+                        "reason": "FailedMount",
+                        "count": 7,
+                        "lastTimestamp": "2026-11-24T09:10:00Z",
+                        "message": 'MountVolume.SetUp failed for volume "certs" : secret "mip-secret" not found',
+                    }
+                ]
+            }
+        )
+    )
     [problem] = pod_health(pod, events).problems
     assert problem.reason == "SecretMissing" and "mip-secret" in problem.summary and "mipwizard install" in problem.fix
 
@@ -171,9 +188,11 @@ def test_pending_pod_names_its_claim_and_the_class_it_wants() -> None:
     spec.pop("nodeName")
     spec["volumes"].append({"name": "db", "persistentVolumeClaim": {"claimName": "mip-postgres"}})
     message = "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims."
-    status = {"phase": "Pending", "containerStatuses": [],
-              "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                              "message": message}]}
+    status = {
+        "phase": "Pending",
+        "containerStatuses": [],
+        "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message}],
+    }
     [pod] = parse_pods(pod_from_transcript(status, spec))
     facts = objects(k8s.storage_class(), k8s.pvc("mip-postgres", storage_class="ceph-rbd"))
     [problem] = pod_health(pod, (), (), facts).problems
@@ -246,8 +265,15 @@ class Finding:  # the shape of mipwizard.core.chartcheck.Finding
 
 def test_failed_release_shows_the_chart_checks_findings() -> None:
     [rel] = parse_helm_list('[{"name":"mip","namespace":"default","revision":"3","status":"failed"}]')
-    found = [Finding("secret", "Secret keycloak-credentials is read but never created", "no template",
-                     "let mipwizard install create it", "Deployment/portalbackend")]
+    found = [
+        Finding(
+            "secret",
+            "Secret keycloak-credentials is read but never created",
+            "no template",
+            "let mipwizard install create it",
+            "Deployment/portalbackend",
+        )
+    ]
     [problem] = release_problems([rel], {"mip": found})
     assert "chart check found 1 problem" in problem.summary and "keycloak-credentials" in problem.detail
     assert problem.fix.startswith("let mipwizard install create it")

@@ -288,6 +288,11 @@ class FakeToolchain:
             sys.path.remove(str(PACKAGE_DIR))
         prog_microk8s.write_provider_yaml(str(self.snap_data), master)
 
+    def set_node_ip(self, name: str, ip: str) -> None:
+        """The InternalIP the node reports (the kubelet's --node-ip, or the interface it picked)."""
+        with self._store.update() as state:
+            state["nodes"][name]["ip"] = ip
+
     def set_node_ready(self, name: str, ready: bool) -> None:
         with self._store.update() as state:
             state["nodes"][name]["ready"] = ready
