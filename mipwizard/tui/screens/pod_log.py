@@ -1,4 +1,5 @@
-"""One pod: its live log (``kubectl logs -f``), container choice, pause, search, and its events.
+"""One pod: its live log (``kubectl logs -f``), container choice, pause, search, and its events;
+p shows the previous container (the one that crashed), i the pod described.
 
 The log streams through the shared ``ProcessRunner`` (batched, redacted) into the bounded
 ``LiveLog`` widget; a paused log keeps at most as many lines as the widget shows.
@@ -6,7 +7,6 @@ The log streams through the shared ``ProcessRunner`` (batched, redacted) into th
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import deque
 from typing import TYPE_CHECKING
@@ -41,10 +41,12 @@ class PodLogScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("space", "pause", "Pause/resume"),
+        Binding("space", "pause", "Pause"),
         Binding("slash", "search", "Search"),
-        Binding("n", "next_match", "Next match"),
+        Binding("n", "next_match", "Next match", show=False),
         Binding("c", "next_container", "Container"),
+        Binding("p", "previous", "Prev"),
+        Binding("i", "describe", "Describe"),
         Binding("e", "load_events", "Events", show=False),
         Binding("r", "follow_again", "Follow again", show=False),
     ]
@@ -77,6 +79,7 @@ class PodLogScreen(Screen[None]):
         self.streamed = 0  # lines received (tests and the status line)
         self.children_started = 0  # `kubectl logs -f` runs started (tests)
         self.ended = False  # the followed log finished (the container stopped)
+        self.previous = False  # showing the container instance that ended last, not the live one
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="pod-head"):
@@ -108,21 +111,33 @@ class PodLogScreen(Screen[None]):
             self._held.clear()
         self.ended = False
         self._status()
-        self._stream(self.container, self._cancel)
+        self._stream(self.container, self._cancel, self.previous)
 
     @work(thread=True, group="pod-log")
-    def _stream(self, container: str, cancel: threading.Event) -> None:
+    def _stream(self, container: str, cancel: threading.Event, previous: bool = False) -> None:
         from ...core.redact import Redactor
         from ...core.runner import ProcessRunner
 
         argv = self.queries.logs_argv(
-            self.pod, self.namespace, container=container or None, follow=True, tail=TAIL_LINES
+            self.pod,
+            self.namespace,
+            container=container or None,
+            follow=not previous,
+            tail=TAIL_LINES,
+            previous=previous,
         )
         runner = ProcessRunner(redactor=self.redactor or Redactor(), batch_lines=50_000, batch_seconds=0.1)
         self.children_started += 1
         result = runner.run(argv, on_lines=lambda lines: self._arrived(lines, cancel), cancel=cancel)
         if not cancel.is_set():
-            end = "log ended (container stopped; r: follow again)" if result.ok else f"kubectl logs {result.describe()}"
+            if previous:
+                end = "end of its log" if result.ok else "no previous container (none ended yet)"
+            else:
+                end = (
+                    "log ended (container stopped; r: follow again)"
+                    if result.ok
+                    else f"kubectl logs {result.describe()}"
+                )
             self.ended = True
             call_if_shown(self, self._status, end)
 
@@ -148,8 +163,19 @@ class PodLogScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_follow_again(self) -> None:
+        self.previous = False
         self._start()
         self.action_load_events()
+
+    def action_previous(self) -> None:
+        """The log of the container instance that ended last (why it crashed); p again: live."""
+        self.previous = not self.previous
+        self._start()
+
+    def action_describe(self) -> None:
+        from .pod_describe import PodDescribeScreen
+
+        self.app.push_screen(PodDescribeScreen(self.queries, self.pod, self.namespace, redactor=self.redactor))
 
     def action_pause(self) -> None:
         with self._lock:
@@ -210,6 +236,7 @@ class PodLogScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="pod-events")
     def _events(self) -> None:
+        from ...core.cluster.describe import about_pod
         from ...core.cluster.health import pod_events
         from ...core.cluster.queries import ClusterUnreachable
         from ...core.cluster.readers import Pod, ReaderError
@@ -220,7 +247,10 @@ class PodLogScreen(Screen[None]):
         except (ReaderError, ClusterUnreachable) as exc:
             call_if_shown(self, self._show_events, [f"(events unavailable: {exc})"])
             return
-        text = [f"{e.when[11:19] or '--:--:--'} {e.type[:7]:7} {e.reason}: {_short(e.message)}" for e in events[-5:]]
+        text = [
+            f"{e.when[11:19] or '--:--:--'} {e.type[:7]:7} {e.reason}: {about_pod(e.message)[:150]}"
+            for e in events[-5:]
+        ]
         call_if_shown(self, self._show_events, text or ["no recent events"])
 
     def _show_events(self, lines: list[str]) -> None:
@@ -235,11 +265,8 @@ class PodLogScreen(Screen[None]):
         if not self.is_attached:
             return
         state = "PAUSED (space resumes)" if self.paused else "" if self.ended else "following"
+        if self.previous:
+            state = "PREVIOUS container (p: live)" + (" · paused" if self.paused else "")
         where = f"container {self.container}" if self.container else ""
         parts = [p for p in (state, where, extra) if p]
         self.query_one("#log-status", Static).update(" · ".join(parts))
-
-
-def _short(message: str) -> str:
-    """An event message without the pod's own long name (this screen is about that pod)."""
-    return re.sub(r" in pod \S+$", "", message)[:150]

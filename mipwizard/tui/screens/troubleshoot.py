@@ -69,6 +69,8 @@ class TroubleshootScreen(Screen[None]):
         self._health: dict[str, PodHealth] = {}
         self._pod_width = 0
         self._loading = False
+        self.main_ip: str | None = None
+        self.refreshes = 0  # snapshots shown (tests and the refresh benchmark)
 
     @property
     def queries(self) -> ClusterQueries:
@@ -127,14 +129,14 @@ class TroubleshootScreen(Screen[None]):
         try:
             if self.redactor is None:
                 self._find_sources()
-            snap = self.queries.snapshot()
+            snap = self.queries.snapshot(main_ip=self.main_ip)
             call_if_shown(self, self._show, snap)
         finally:
             self._loading = False
 
     def _find_sources(self) -> None:
         """Answers and chart (for secrets to mask and the profile switch): given, the app's, or saved."""
-        from ...core.cluster.sources import chart_dir_from, default_answers_path, redactor_for
+        from ...core.cluster.sources import chart_dir_from, default_answers_path, main_ip_from, redactor_for
 
         app: Any = self.app
         if self.answers_path is None:
@@ -142,6 +144,7 @@ class TroubleshootScreen(Screen[None]):
         if self.chart is None:
             self.chart = getattr(app, "profiles_dir", None) or chart_dir_from(self.answers_path)
         chart = self.chart if self.chart is not None and self.chart.is_dir() else None
+        self.main_ip = main_ip_from(self.answers_path)
         self.redactor = redactor_for(chart, self.answers_path)
 
     def _show(self, snap: ClusterSnapshot) -> None:
@@ -152,6 +155,10 @@ class TroubleshootScreen(Screen[None]):
         problems = self.query_one("#ts-problems", Static)
         table = self.query_one("#pods", DataTable)
         stamp = clock_text()
+        self.refreshes += 1
+        if snap.worker is not None:
+            self._show_worker(snap, cluster, problems, table, stamp)
+            return
         if snap.unreachable is not None:
             cluster.update(f"Cluster unreachable: {snap.unreachable.message}")
             problems.remove_class("ok")
@@ -173,6 +180,27 @@ class TroubleshootScreen(Screen[None]):
         self._fill_table(table, snap)
         ready = sum(1 for h in snap.pod_health if h.healthy)
         self._say(f"{stamp} · {ready}/{len(snap.pod_health)} pods healthy · Enter: the pod's log and events")
+
+    def _show_worker(
+        self, snap: ClusterSnapshot, cluster: Static, problems: Static, table: DataTable[Any], stamp: str
+    ) -> None:
+        """A worker has no cluster view: its local checks, and what to run on the master."""
+        report = snap.worker
+        assert report is not None
+        master = report.master or "the master"
+        cluster.update(
+            f"This machine ({report.hostname}) is a worker node of the cluster run by {master}.\n"
+            f"Pods and releases are checked on the master ({master.split(':')[0]}): " + "; ".join(report.on_master[:2])
+        )
+        lines = [
+            f"{'ok' if c.ok else '!!'} {c.name}: {c.detail}" + (f"\n    fix: {c.fix}" if not c.ok else "")
+            for c in report.checks
+        ]
+        problems.set_class(report.ok, "ok")
+        problems.update("\n".join(lines))
+        table.clear()
+        self._health = {}
+        self._say(f"{stamp} · worker {'ready' if report.ok else 'NOT ready'} · r to check again")
 
     def _cluster_text(self, snap: ClusterSnapshot) -> str:
         lines = []
