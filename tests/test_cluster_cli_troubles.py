@@ -14,11 +14,10 @@ import pytest
 
 from mipwizard.cli.main import main
 
+from . import k8s_objects as k8s
 from .conftest import install_fake_cluster, requires_shared
-from .fake_toolchain import fake_module
 
 pytestmark = requires_shared()
-k8s = fake_module("_objects")
 
 
 @pytest.fixture
@@ -142,11 +141,9 @@ def test_logs_previous_of_a_container_that_never_ended(cluster: Any) -> None:
 def test_status_reads_each_kind_once_and_names_the_chart_objects_problems(
     cluster: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cluster.set_objects(
-        [
-            k8s.pvc("mip-postgres", storage_class="ceph-rbd"),
-            k8s.ingress("mip-ingress", class_name="nginx-public"),
-        ]
+    cluster.add_objects(
+        k8s.pvc("mip-postgres", storage_class="ceph-rbd"),
+        k8s.ingress("mip-ingress", class_name="nginx-public"),
     )
     cluster.clear_calls()
     code, out, _ = run(capsys, "status", "--json")

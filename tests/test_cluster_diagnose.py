@@ -27,10 +27,8 @@ from mipwizard.core.cluster.readers import (
     parse_pods,
 )
 
+from . import k8s_objects as k8s
 from .conftest import TRANSCRIPTS, requires_shared
-from .fake_toolchain import fake_module
-
-k8s = fake_module("_objects")  # the fake's object builders: kubectl's JSON shapes
 
 pytestmark = requires_shared()
 

@@ -17,8 +17,8 @@ from mipwizard.core.cluster.watch import wait_ready
 from mipwizard.core.errors import UsageError, UserError
 from mipwizard.core.system import Captured
 
+from . import k8s_objects as k8s
 from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, TRANSCRIPTS, requires_shared
-from .fake_toolchain import fake_module
 
 pytestmark = requires_shared()
 
@@ -108,9 +108,7 @@ def healthy_table(**overrides: object) -> dict:
         "kubectl get events": '{"items": []}',
         "helm3 list": HELM_LIST,
         # microk8s' own: the hostpath storage class, the public and nginx ingress classes
-        "kubectl get persistentvolumeclaims": json.dumps(
-            fake_module("_objects").object_list(fake_module("_objects").addon_objects(["hostpath-storage", "ingress"]))
-        ),
+        "kubectl get persistentvolumeclaims": json.dumps(k8s.object_list(k8s.microk8s_objects())),
     }
     table.update(overrides)  # type: ignore[arg-type]
     return table

@@ -54,17 +54,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SNAP_BIN_DIRS = ("/snap/bin", "/var/lib/snapd/snap/bin")
 
 
-def fake_module(name: str) -> Any:
-    """One of the fake's own modules (they import each other as top-level modules)."""
-    sys.path.insert(0, str(PACKAGE_DIR))
-    try:
-        import importlib
-
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(PACKAGE_DIR))
-
-
 class FakeToolchain:
     """The fake machine. Create one per test (the ``fake_toolchain`` fixture does)."""
 
