@@ -83,8 +83,8 @@ def test_pending_upgrade_is_diagnosed_then_rolled_back(cluster: Any, capsys: pyt
     code, out, _ = run(capsys, "status", "--json")
     [problem] = [p for p in json.loads(out)["problems"] if p["kind"] == "release"]
     assert "mipwizard recover-release mip -n default" in problem["fix"]
-    code, out, err = run(capsys, "recover-release", "mip")  # no terminal, no --yes: refused
-    assert code == 1 and "--yes" in err and cluster.helm_releases()["mip"]["status"] == "pending-upgrade"
+    code, out, err = run(capsys, "recover-release", "mip")  # no terminal, no --yes: refused (usage, exit 2)
+    assert code == 2 and "--yes" in err and cluster.helm_releases()["mip"]["status"] == "pending-upgrade"
     code, out, err = run(capsys, "recover-release", "mip", "--yes")
     assert code == 0, err
     assert "revision 2" in out and "rollback mip 2 -n default" in out
