@@ -14,7 +14,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from ..resources import PROFILES_DIR
+from ..resources import MissingResource, data_text
 from .answers import Answers, answers_from_mapping, missing_for_profile
 from .errors import UserError
 from .fileio import atomic_write_text
@@ -27,11 +27,10 @@ HEADER = "# Written by mipwizard from your answers; `mipwizard profiles diff` sh
 
 
 def _template(kind: ProfileKind) -> Template:
-    path = PROFILES_DIR / f"{kind.name}.yaml.tmpl"
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"profile template {path} is missing ({exc.strerror}) — reinstall mipwizard") from None
+        text = data_text(f"profiles/{kind.name}.yaml.tmpl")
+    except MissingResource as exc:
+        raise UserError(str(exc)) from None
     body = "".join(
         line
         for line in text.splitlines(keepends=True)

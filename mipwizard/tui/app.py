@@ -7,6 +7,7 @@ imported here: pydantic and the engine load in workers, after the first frame.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -15,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerState
 
-from ..resources import ASSETS_DIR
+from ..resources import data_path
 from .env import WizardEnv
 from .state import WizardState
 from .widgets.step_bar import steps_for
@@ -55,7 +56,7 @@ def wizard_commands() -> type[Provider]:
 
 class WizardApp(App[int]):
     TITLE = "mipwizard"
-    CSS_PATH = str(ASSETS_DIR / "wizard.tcss")
+    CSS_PATH = str(data_path("assets/wizard.tcss"))
     COMMANDS: ClassVar = App.COMMANDS | {wizard_commands}
     BINDINGS: ClassVar = [Binding("f1", "help", "Help", show=False)]
 
@@ -68,6 +69,7 @@ class WizardApp(App[int]):
         self.install_running = False
         self.saved_answers: Path | None = None
         self.past_passwords: list[str] = []  # sudo passwords replaced after a refusal: still masked
+        self.crash: BaseException | None = None  # an unexpected error that stopped the app
 
     def on_mount(self) -> None:
         self.goto("Welcome")
@@ -251,6 +253,14 @@ class WizardApp(App[int]):
             self.install_running = False
 
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nothing handled stops the app: keep it for ``run_wizard``'s one-line report
+        instead of Textual's full-screen traceback (which may show secrets held in locals)."""
+        self.crash = error
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+
+
 def _step_screen_class() -> type:
     from .screens.base import StepScreen
 
@@ -283,4 +293,27 @@ def run_wizard(answers_file: str | None = None, profiles_dir: str | None = None)
     machine = os.environ.get(MACHINE_ENV)
     app = make_app(answers_file, profiles_dir, machine_file=Path(machine) if machine else None)
     code = app.run()
+    if app.crash is not None:
+        return report_crash(app.crash, app.redact)
     return int(code or 0)
+
+
+def report_crash(error: BaseException, redact: Callable[[str], str]) -> int:
+    """Write the traceback (secrets masked) to the wizard's log; print one line naming it. Exit code 1."""
+    import sys
+    import traceback
+
+    from ..core.logfile import LogFile
+    from ..core.paths import log_dir
+
+    path = log_dir() / "wizard.log"
+    summary = redact(f"{type(error).__name__}: {error}".splitlines()[0])
+    try:
+        with LogFile(path) as log:
+            log.note(f"the wizard stopped on an unexpected error: {summary}")
+            log.write_lines(redact("".join(traceback.format_exception(error))).splitlines())
+        where = f"details in {path}"
+    except OSError as exc:
+        where = f"no details saved: cannot write {path} ({exc.strerror})"
+    print(f"error: the wizard stopped on an unexpected error ({summary}) — {where}", file=sys.stderr)
+    return 1

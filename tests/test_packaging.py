@@ -1,0 +1,84 @@
+"""Package data comes through importlib.resources; the wizard's crash is one line and exit 1;
+``python -m mipwizard`` works. (The built wheel and the offline archive: tests/test_artefact.py.)"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mipwizard import __version__
+from mipwizard.resources import MissingResource, asset_text, data, data_path, data_text
+
+from .conftest import EXTERNAL_SECRET, ROOT
+
+
+def shipped_files() -> list[str]:
+    """Every data file of the checkout, as the package names it (``profiles/…``, ``assets/…``)."""
+    return sorted(
+        str(path.relative_to(ROOT))
+        for top in ("profiles", "assets")
+        for path in (ROOT / top).rglob("*")
+        if path.is_file()
+    )
+
+
+def test_every_data_file_is_found_through_importlib_resources() -> None:
+    names = shipped_files()
+    assert "assets/wizard.tcss" in names and "profiles/direct.yaml.tmpl" in names
+    for name in names:
+        assert data(name).is_file(), name
+        assert data(name).read_bytes() == (ROOT / name).read_bytes(), name
+    assert data_path("assets/wizard.tcss").read_text(encoding="utf-8") == data_text("assets/wizard.tcss")
+
+
+def test_a_missing_data_file_names_the_fix() -> None:
+    with pytest.raises(MissingResource, match=r"profiles/nope\.tmpl is missing — reinstall mipwizard"):
+        data_text("profiles/nope.tmpl")
+    assert asset_text("help/nope.md", "fallback") == "fallback"
+
+
+def run_python(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_python_dash_m_mipwizard(tmp_path: Path) -> None:
+    done = run_python("-m", "mipwizard", "--version", cwd=tmp_path, env=dict(os.environ))
+    assert (done.returncode, done.stdout.strip()) == (0, f"mipwizard {__version__}")
+
+
+CRASH = """
+import sys
+from mipwizard.tui import app
+app.WizardApp.CSS_PATH = sys.argv[1]          # the stylesheet a broken install lacks
+real_init = app.WizardApp.__init__
+def init(self, *args, **kwargs):
+    real_init(self, *args, **kwargs)
+    self.state.load_mapping({"keycloak": {"client_secret": sys.argv[2]}})   # a secret the app holds
+app.WizardApp.__init__ = init
+from mipwizard.cli.main import main
+raise SystemExit(main([]))
+"""
+
+
+def test_a_wizard_crash_exits_1_with_one_line_and_the_log(tmp_path: Path, fake_toolchain: object) -> None:
+    env = dict(
+        os.environ,
+        MIPWIZARD_LOG_DIR=str(tmp_path / "logs"),
+        TEXTUAL_DRIVER="textual.drivers.headless_driver:HeadlessDriver",  # no terminal needed
+    )
+    missing = tmp_path / "gone" / "wizard.tcss"
+    done = run_python("-c", CRASH, str(missing), EXTERNAL_SECRET, cwd=tmp_path, env=env)
+    log = tmp_path / "logs" / "wizard.log"
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: the wizard stopped on an unexpected error (StylesheetError: unable to read CSS file "
+        f"'{missing}') — details in {log}"
+    ]
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "StylesheetError" in text
+    assert EXTERNAL_SECRET not in text + done.stdout + done.stderr
+    assert log.stat().st_mode & 0o077 == 0
