@@ -53,12 +53,10 @@ def test_python_dash_m_mipwizard(tmp_path: Path) -> None:
 CRASH = """
 import sys
 from mipwizard.tui import app
-app.WizardApp.CSS_PATH = sys.argv[1]          # the stylesheet a broken install lacks
-real_init = app.WizardApp.__init__
-def init(self, *args, **kwargs):
-    real_init(self, *args, **kwargs)
-    self.state.load_mapping({"keycloak": {"client_secret": sys.argv[2]}})   # a secret the app holds
-app.WizardApp.__init__ = init
+def mount(self):
+    self.state.load_mapping({"keycloak": {"client_secret": sys.argv[1]}})   # a secret the app holds
+    raise RuntimeError(f"screen broke while holding {sys.argv[1]}")
+app.WizardApp.on_mount = mount
 from mipwizard.cli.main import main
 raise SystemExit(main([]))
 """
@@ -70,15 +68,25 @@ def test_a_wizard_crash_exits_1_with_one_line_and_the_log(tmp_path: Path, fake_t
         MIPWIZARD_LOG_DIR=str(tmp_path / "logs"),
         TEXTUAL_DRIVER="textual.drivers.headless_driver:HeadlessDriver",  # no terminal needed
     )
-    missing = tmp_path / "gone" / "wizard.tcss"
-    done = run_python("-c", CRASH, str(missing), EXTERNAL_SECRET, cwd=tmp_path, env=env)
+    done = run_python("-c", CRASH, EXTERNAL_SECRET, cwd=tmp_path, env=env)
     log = tmp_path / "logs" / "wizard.log"
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines() == [
-        f"error: the wizard stopped on an unexpected error (StylesheetError: unable to read CSS file "
-        f"'{missing}') — details in {log}"
+        f"error: the wizard stopped on an unexpected error (RuntimeError: screen broke while holding ***HIDDEN***)"
+        f" — details in {log}"
     ]
     text = log.read_text(encoding="utf-8")
-    assert "Traceback (most recent call last)" in text and "StylesheetError" in text
+    assert "Traceback (most recent call last)" in text and "in mount" in text
     assert EXTERNAL_SECRET not in text + done.stdout + done.stderr
     assert log.stat().st_mode & 0o077 == 0
+
+
+def test_a_missing_stylesheet_says_reinstall(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from mipwizard.tui import app
+
+    monkeypatch.setattr(app.WizardApp, "CSS_PATH", str(tmp_path / "wizard.tcss"))
+    assert app.run_wizard() == 1
+    assert capsys.readouterr().err == (
+        "error: mipwizard's data file assets/wizard.tcss is missing — reinstall mipwizard (pipx reinstall mipwizard)\n"
+    )

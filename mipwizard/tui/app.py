@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerState
 
-from ..resources import data_path
+from ..resources import MissingResource, data_path
 from .env import WizardEnv
 from .state import WizardState
 from .widgets.step_bar import steps_for
@@ -290,6 +290,11 @@ MACHINE_ENV = "MIPWIZARD_MACHINE"  # a synthetic machine file: the wizard probes
 def run_wizard(answers_file: str | None = None, profiles_dir: str | None = None) -> int:
     import os
 
+    if not Path(WizardApp.CSS_PATH).is_file():  # a broken install: say so before Textual's CSS error
+        import sys
+
+        print(f"error: {MissingResource('assets/wizard.tcss')}", file=sys.stderr)
+        return 1
     machine = os.environ.get(MACHINE_ENV)
     app = make_app(answers_file, profiles_dir, machine_file=Path(machine) if machine else None)
     code = app.run()
