@@ -57,8 +57,7 @@ def mount(self):
     self.state.load_mapping({"keycloak": {"client_secret": sys.argv[1]}})   # a secret the app holds
     raise RuntimeError(f"screen broke while holding {sys.argv[1]}")
 app.WizardApp.on_mount = mount
-from mipwizard.cli.main import main
-raise SystemExit(main([]))
+raise SystemExit(app.run_wizard())   # what `mipwizard` runs once it has a terminal
 """
 
 
