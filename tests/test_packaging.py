@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,39 @@ def test_a_missing_stylesheet_says_reinstall(tmp_path: Path, monkeypatch: pytest
     assert capsys.readouterr().err == (
         "error: mipwizard's data file assets/wizard.tcss is missing — reinstall mipwizard (pipx reinstall mipwizard)\n"
     )
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_constraints_pin_every_dependency_the_tests_run_with() -> None:
+    """A dependency added to pyproject without a pin in constraints.txt fails here, not in an offline install."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
+    pins = {
+        canonical(line.split("==")[0])
+        for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    }
+    needed: set[str] = set()
+    todo = [("mipwizard", {"test", "dev"})]
+    while todo:
+        name, extras = todo.pop()
+        try:
+            requirements = distribution(name).requires or []
+        except PackageNotFoundError:
+            continue  # not installed here (a marker for another Python): pinned by update_constraints
+        for text in requirements:
+            req = Requirement(text)
+            if req.marker and not any(req.marker.evaluate({"extra": e}) for e in {"", *extras}):
+                continue
+            if canonical(req.name) not in needed and canonical(req.name) != "mipwizard":
+                needed.add(canonical(req.name))
+                todo.append((req.name, set(req.extras)))
+            elif canonical(req.name) == "mipwizard":
+                todo.append((req.name, set(req.extras)))
+    assert "textual" in needed and "pytest" in needed
+    assert needed - pins == set(), "pin these in constraints.txt (python3 tools/update_constraints.py)"
