@@ -173,3 +173,33 @@ def test_switch_profile_keeps_comments_and_refuses_what_would_not_load(
     text = installed.answers.read_text()
     assert text == original.replace("active_profile: direct\n", "active_profile: direct.no_auth\n")
     assert load_answers(installed.answers).active_profile == "direct.no_auth"
+
+
+@requires_shared()
+def test_cli_apply_shows_the_deployed_diff_then_changes_exactly_that_value(
+    installed: Any, answers_data: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mipwizard.core.cluster.queries import ClusterQueries
+
+    assert main(["apply", "--yes"]) == 0  # the fake was deployed from upstream's files: first ours
+    capsys.readouterr()
+    before = yaml.safe_load(ClusterQueries().helm_values("mip") or "")
+    saved = installed.answers
+    text = saved.read_text()
+    # saved without secrets (the wizard's default): apply finds the secret in the profiles already written
+    data = yaml.safe_load(text)
+    data["keycloak"]["client_secret"] = ""
+    data["keycloak"]["client_id"] = "mip-hospital-x"
+    saved.write_text("# edited by hand\n" + yaml.safe_dump(data, sort_keys=False))
+    code = main(["apply", "--yes"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "-  CLIENT_ID: mipfedqa" in out and "+  CLIENT_ID: mip-hospital-x" in out
+    assert EXTERNAL_SECRET not in out + err and INTERNAL_SECRET not in out + err
+    after = yaml.safe_load(ClusterQueries().helm_values("mip") or "")
+    assert after["keycloak"].pop("CLIENT_ID") == "mip-hospital-x"
+    assert before["keycloak"].pop("CLIENT_ID") == "mipfedqa"
+    assert after == before  # exactly that value changed in the deployed values
+    assert after["keycloak"]["CLIENT_SECRET"] == EXTERNAL_SECRET  # the secret came from the profile
+    assert saved.read_text().startswith("# edited by hand\n")
+    assert EXTERNAL_SECRET not in saved.read_text()

@@ -459,10 +459,13 @@ async def test_saved_answers_prefill_every_step(tmp_path: Path, answers: Any) ->
     save_answers(answers, tmp_path / "state" / "answers.yaml")
     app = fake_app(tmp_path, profiles_dir=tmp_path / "no-profiles")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.screen.query("#review-answers"))
-        assert "Saved answers were found" in str(app.screen.query_one("#existing-text", Static).render())
-        app.screen.query_one("#review-answers", Button).press()
-        await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
+        await wait_for(pilot, lambda: app.screen.query("#edit-profiles"))
+        text = str(app.screen.query_one("#existing-text", Static).render())
+        assert f"saved answers in {tmp_path / 'state' / 'answers.yaml'}" in text
+        app.screen.query_one("#edit-profiles", Button).press()
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        await go_to(pilot, app, "Review", "ReviewScreen")
+        await wait_for(pilot, lambda: app.screen.facts)
         assert "problems" not in app.screen.facts
         assert app.state.machine_public_fqdn == "mip.example.org" and app.state.federation == "mipfed1"
 
@@ -577,18 +580,20 @@ async def test_write_profiles_only_for_an_existing_chart_folder(tmp_path: Path, 
         app.goto("Review")
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
         button = app.screen.query_one("#write-only", Button)
-        assert button.display
+        assert app.screen.query_one("#write-actions").display
         files = str(app.screen.query_one("#files", Static).render())
         assert "new     .direct " in files and "same    .proxied " in files
         button.press()
         await wait_for(pilot, lambda: (profiles / ".direct").exists())
         assert stat.S_IMODE((profiles / ".direct").stat().st_mode) == 0o600
+        written = str(app.screen.query_one("#written", Static).render())
+        assert "The running MIP is unchanged" in written and "mipwizard apply --answers" in written
     fresh = fake_app(tmp_path, profiles_dir=tmp_path / "not-yet")
     async with fresh.run_test(size=SIZE) as pilot:
         fresh.state.load_mapping(answers.model_dump(mode="json"))
         fresh.goto("Review")
         await wait_for(pilot, lambda: screen_name(fresh) == "ReviewScreen" and fresh.screen.facts)
-        assert not fresh.screen.query_one("#write-only", Button).display
+        assert not fresh.screen.query_one("#write-actions").display
 
 
 # --- the worker role ---------------------------------------------------------------------------

@@ -124,6 +124,7 @@ def fake_app(
         "installer": installer or ScriptedInstaller(),
         "plan": lambda answers: list(FAKE_PLAN),
         "needs_password": lambda: False,
+        "helm_releases": lambda: [],
     }
     if machine:
         fields["probe"] = FakeProbe.from_json(MACHINES / f"{machine}.json")

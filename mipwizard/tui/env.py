@@ -11,7 +11,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..core.cluster.queries import ClusterQueries
 
 # Install events reach the UI by class name (StepStarted, StepOutput, StepFinished, PlanFinished).
 EventCallback = Callable[[Any], None]
@@ -52,6 +55,10 @@ class WizardEnv:
     needs_password: Callable[[], bool] | None = None
     sudo_password: str | None = field(default=None, repr=False)  # asked by the UI, memory only
     installer: Callable[[Any, EventCallback], InstallHandle] | None = None
+    # helm_releases() -> release names on this machine's cluster (Welcome recognises an install by them)
+    helm_releases: Callable[[], list[str]] | None = None
+    # cluster() -> the ClusterQueries Review compares the deployed values with (default: this machine's)
+    cluster: Callable[[], ClusterQueries] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     # --- paths ---------------------------------------------------------------------------------
@@ -113,6 +120,16 @@ class WizardEnv:
             return len(smpc_players(list_nodes()))
         except Exception:  # no cluster yet: nobody is an SMPC player
             return 0
+
+    def cluster_queries(self) -> ClusterQueries | None:
+        return self.cluster() if self.cluster is not None else None
+
+    def deployed_releases(self) -> list[str]:
+        if self.helm_releases is not None:
+            return self.helm_releases()
+        from ..core.existing import helm_release_names
+
+        return helm_release_names()
 
     # --- install -------------------------------------------------------------------------------
     def sudo_needs_password(self) -> bool:

@@ -62,6 +62,27 @@ def _normalised(text: str) -> str:
     return yaml.safe_dump(data, sort_keys=True, default_flow_style=False, allow_unicode=True)
 
 
+def values_diff(old_text: str | None, new_text: str, label: str, redactor: Redactor) -> str:
+    """Unified diff of two values files by meaning (key order and layout ignored), secrets masked."""
+    old_lines = redactor.redact(_normalised(old_text or "")).splitlines(keepends=True)
+    new_lines = redactor.redact(_normalised(new_text)).splitlines(keepends=True)
+    diff = "".join(difflib.unified_diff(old_lines, new_lines, fromfile="current", tofile=label))
+    if not diff and old_text is not None and _normalised(old_text) != _normalised(new_text):
+        diff = f"--- current\n+++ {label}\n  CLIENT_SECRET: {MASK} (a secret value changed)\n"
+    return diff
+
+
+def deployed_values(queries: ClusterQueries | None, release: str = RELEASE) -> str | None:
+    """``helm3 get values`` of ``release``, or None when there is none (or no cluster to ask)."""
+    if queries is None:
+        return None
+    try:
+        text = queries.helm_values(release)
+    except ClusterUnreachable:
+        return None
+    return text if text is not None and _normalised(text) else None
+
+
 def plan_switch(
     profile: str,
     *,
@@ -87,26 +108,16 @@ def plan_switch(
     new_text = values_file.read_text(encoding="utf-8")
 
     old_text, compared_with = None, "nothing (no deployed release, no previous profile)"
-    if queries is not None:
-        try:
-            old_text = queries.helm_values(release)
-        except ClusterUnreachable:
-            old_text = None
-        if old_text is not None and _normalised(old_text):
-            compared_with = f"the deployed values (helm3 get values {release})"
-        else:
-            old_text = None
+    old_text = deployed_values(queries, release)
+    if old_text is not None:
+        compared_with = f"the deployed values (helm3 get values {release})"
     if old_text is None:
         previous = previous_profile or active_profile(answers_path)
         if previous and (chart / f".{previous}").is_file():
             old_text = (chart / f".{previous}").read_text(encoding="utf-8")
             compared_with = f"the previous profile .{previous}"
     redactor = redactor_for(chart, answers_path, [*secrets_in_text(new_text), *secrets_in_text(old_text or "")])
-    old_lines = redactor.redact(_normalised(old_text or "")).splitlines(keepends=True)
-    new_lines = redactor.redact(_normalised(new_text)).splitlines(keepends=True)
-    diff = "".join(difflib.unified_diff(old_lines, new_lines, fromfile="current", tofile=f".{name}"))
-    if not diff and old_text is not None and _normalised(old_text) != _normalised(new_text):
-        diff = f"--- current\n+++ .{name}\n  CLIENT_SECRET: {MASK} (a secret value changed)\n"
+    diff = values_diff(old_text, new_text, f".{name}", redactor)
     return SwitchPlan(
         name, chart, values_file, helm_upgrade_argv(chart, values_file, release), compared_with, diff, redactor,
         record_in,

@@ -10,6 +10,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Button, Checkbox, Select, Static
 
+from ..widgets.field import Field
+from . import review_apply
 from .base import StepScreen
 
 
@@ -96,12 +98,13 @@ class ReviewScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Checking your answers…", id="target")
+        yield from review_apply.compose_secrets()
         yield Static("", id="files")
         yield Static("Active profile (the one installed):", classes="question")
         yield Select[str]([], id="active", allow_blank=True, compact=True)
         yield Checkbox("Also keep the client secrets in the saved answers file (mode 0600)", id="save-secrets",
                        value=self.wizard.state.save_secrets, compact=True)
-        yield Button("Write the profiles only (no install)", id="write-only", compact=True)
+        yield from review_apply.compose_actions()
         yield Static("", id="diff", classes="diff")
 
     def on_mount(self) -> None:
@@ -124,8 +127,10 @@ class ReviewScreen(StepScreen):
     def show(self, facts: dict[str, Any]) -> None:
         self.facts = facts
         target = self.query_one("#target", Static)
+        only_secrets = review_apply.show_secrets(self, facts.get("problems", []))
         if "problems" in facts:
-            target.update(Text("Fix these answers first (use Back):\n" + "\n".join(facts["problems"]), style="bold"))
+            first = "Type the missing secret below:" if only_secrets else "Fix these answers first (use Back):"
+            target.update(Text(first + "\n" + "\n".join(facts["problems"]), style="bold"))
             self.query_one("#files", Static).update("")
             self.refresh_next()
             return
@@ -133,7 +138,7 @@ class ReviewScreen(StepScreen):
             self.show_worker(facts)
             return
         target.update(f"Profiles folder: {facts['target']}")
-        self.query_one("#write-only").display = bool(facts.get("target_exists"))
+        self.query_one("#write-actions").display = bool(facts.get("target_exists"))
         text = Text(no_wrap=True, overflow="ellipsis")  # one line per file; F1 explains the states
         for name, state, describe in facts["files"]:
             style = {"new": "green", "changed": "yellow", "same": "dim"}[state]
@@ -154,7 +159,7 @@ class ReviewScreen(StepScreen):
         self.refresh_next()
 
     def show_worker(self, facts: dict[str, Any]) -> None:
-        for selector in ("#files", ".question", "#active", "#save-secrets", "#write-only", "#diff"):
+        for selector in ("#files", ".question", "#active", "#save-secrets", "#write-actions", "#diff"):
             for widget in self.query(selector):
                 widget.display = False
         self.wizard.state.save_secrets = False  # a join token works once: no use keeping it
@@ -186,10 +191,13 @@ class ReviewScreen(StepScreen):
                 self.wizard.profiles_dir = self.facts["target"]
 
     def go_next(self) -> None:
-        """Before the install: ask for the sudo password when we are not root and sudo wants one."""
         if self.blocker():
             return
         self.commit()
+        self.go_install()
+
+    def go_install(self) -> None:
+        """Before the install: ask for the sudo password when we are not root and sudo wants one."""
         env = self.wizard.env
         if env.sudo_password is None and env.sudo_needs_password():
             import getpass
@@ -206,11 +214,14 @@ class ReviewScreen(StepScreen):
         self.wizard.go_next(self.STEP)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "write-only":
+        if review_apply.pressed(self, event.button.id):
             event.stop()
-            self.write_only()
         else:
             super().on_button_pressed(event)
+
+    def on_field_changed(self, event: Field.Changed) -> None:
+        super().on_field_changed(event)
+        review_apply.secret_typed(self, event)
 
     def write_only(self) -> None:
         """Edit an existing installation's profiles without running the install."""
@@ -222,7 +233,8 @@ class ReviewScreen(StepScreen):
         except Exception as exc:  # UserError or OSError: say which file and stay here
             self.notify(self.wizard.redact(str(exc)), title="Profiles not written", severity="error", timeout=10)
             return
-        self.wizard.save_answers_after_run()
+        if self.wizard.save_answers_after_run():
+            review_apply.write_only_done(self)
         self.recheck()
 
 

@@ -1,9 +1,8 @@
-"""Welcome: choose the role; an existing installation is detected (in a worker) and pre-fills."""
+"""Welcome: choose the role; an existing installation is recognised (in a worker), says how, and pre-fills."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -13,6 +12,10 @@ from textual.widgets import Button, RadioButton, RadioSet, Static
 from ..state import ROLES
 from ..widgets.step_bar import StepBar
 from .base import StepScreen
+
+if TYPE_CHECKING:
+    from ...core.existing import ExistingInstall
+    from ..app import WizardApp
 
 ROLE_LABELS = {
     "local": "Single machine: master and worker on this server",
@@ -47,27 +50,26 @@ class WelcomeScreen(StepScreen):
         found = detect_installation(self.wizard)
         self.app.call_from_thread(self.show_existing, found)
 
-    def show_existing(self, found: dict[str, Any]) -> None:
-        if found.get("problem"):
-            self.notify(found["problem"], title="Could not read the saved settings", severity="warning")
-        if found.get("mapping"):
-            self.wizard.prefill(found["mapping"])
+    def show_existing(self, found: ExistingInstall) -> None:
+        if found.profiles_dir is not None:
+            self.wizard.profiles_dir = found.profiles_dir
+        if found.mapping:
+            self.wizard.prefill(found.mapping, found.problems)
             self.select_role(self.wizard.state.role)
             self.wizard.role_changed()
             self.query_one(StepBar).update(StepBar.build(self.STEP, self.wizard.steps))
-        if found.get("profiles_dir"):
-            text = (f"An existing MIP configuration was found in {found['profiles_dir']}.\n"
-                    "Every step is pre-filled from it: edit its profiles, or troubleshoot the running MIP.")
-            first = Button("Edit profiles", id="edit-profiles", compact=True)
-        elif found.get("answers"):
-            text = f"Saved answers were found in {found['answers']}; every step is pre-filled from them."
-            first = Button("Review them", id="review-answers", compact=True)
-        else:
+        if not found.found:
+            for problem in found.unreadable:
+                self.notify(problem, title="Could not read the saved settings", severity="warning", timeout=15)
             return
         # Mounted only when found: the first frame stays small.
         notice = Vertical(
-            Static(text, id="existing-text"),
-            Horizontal(first, Button("Troubleshoot", id="troubleshoot", compact=True), classes="buttons"),
+            Static(existing_text(found), id="existing-text", markup=False),
+            Horizontal(
+                Button("Edit profiles", id="edit-profiles", compact=True),
+                Button("Troubleshoot", id="troubleshoot", compact=True),
+                classes="buttons",
+            ),
             id="existing",
             classes="notice",
         )
@@ -90,9 +92,6 @@ class WelcomeScreen(StepScreen):
         if event.button.id == "edit-profiles":
             event.stop()
             self.wizard.goto("Network")
-        elif event.button.id == "review-answers":
-            event.stop()
-            self.wizard.goto("Review")
         elif event.button.id == "troubleshoot":
             event.stop()
             self.wizard.action_troubleshoot()
@@ -100,38 +99,25 @@ class WelcomeScreen(StepScreen):
             super().on_button_pressed(event)
 
 
-def detect_installation(app: Any) -> dict[str, Any]:
-    """Saved answers and profile files on disk, read into one answers mapping (thread-safe)."""
-    from ...core.errors import UserError
+def existing_text(found: ExistingInstall) -> str:
+    lines = ["An existing MIP installation was found: " + "; ".join(found.sources()) + "."]
+    lines.append("Every step is pre-filled from it: edit its profiles, or troubleshoot the running MIP.")
+    if found.problems:
+        lines.append(f"{len(found.problems)} saved value(s) need fixing (marked on their step; nothing is "
+                     "written until they are fixed):")
+        lines += [f"  {key}: {message}" if key else f"  {message}" for key, message in found.problems.items()]
+    lines += [f"  {problem}" for problem in found.unreadable]
+    return "\n".join(lines)
+
+
+def detect_installation(app: WizardApp) -> ExistingInstall:
+    """Saved answers, profile files, the install journal and helm releases (runs in a worker)."""
+    from ...core.existing import find_existing
 
     env = app.env
-    found: dict[str, Any] = {}
-    mapping: dict[str, Any] | None = None
-    base: Any = None
-    answers_path: Path = env.saved_answers_path()
-    try:
-        if answers_path.is_file():
-            from ...core.answers import load_answers
-
-            base = load_answers(answers_path)
-            mapping = base.model_dump(mode="json")
-            found["answers"] = str(answers_path)
-    except UserError as exc:
-        found["problem"] = str(exc)
-    profiles_dir = env.profiles_dir
-    if profiles_dir is None:
-        chart = Path((mapping or {}).get("mip_deployment", {}).get("path") or "/opt/mip-deployment")
-        profiles_dir = chart / "kubernetes"
-    app.profiles_dir = profiles_dir
-    try:
-        if any((profiles_dir / name).is_file() for name in (".direct", ".proxied", ".direct.no_auth")):
-            from ...core.profiles import load_profiles
-
-            mapping = load_profiles(profiles_dir, base=base).model_dump(mode="json")
-            found["profiles_dir"] = str(profiles_dir)
-    except UserError as exc:
-        found["problem"] = str(exc)
-    except OSError:
-        pass
-    found["mapping"] = mapping
-    return found
+    return find_existing(
+        env.saved_answers_path(),
+        env.profiles_dir,
+        env.state_path() / "install-journal.json",
+        releases=env.deployed_releases,
+    )

@@ -1,0 +1,112 @@
+"""Apply edited answers to a running MIP: what would change, then the install plan's own steps.
+
+*What changes* compares the active profile rendered from the answers with the values the cluster
+runs (``helm3 get values mip``), and lists the profile files that differ on disk; secrets masked.
+*Applying* is the install plan run again (``core.install.build_plan``): every step checks whether
+it is already done, so only what the edit touched runs — the profiles are written, ``helm3
+upgrade --install`` runs through the very step the install uses, and the plan's last step waits
+until every pod is Ready again (the recovery watch). No second copy of the helm command exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import UserError
+from .fields import put
+from .profile_kinds import profile_kind
+
+if TYPE_CHECKING:
+    from .answers import Answers
+    from .cluster.queries import ClusterQueries
+
+RELEASE = "mip"
+
+
+@dataclass
+class ApplyPreview:
+    profile: str
+    chart: Path
+    compared_with: str  # what ``diff`` is against, in words
+    diff: str  # the active profile against the deployed values, secrets masked; "" when equal
+    files: dict[str, str] = field(default_factory=dict)  # profile file -> diff with disk, secrets masked
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.diff or self.files)
+
+    def summary(self) -> str:
+        if not self.changes:
+            return "Nothing changes: the running MIP already has these values (apply re-checks every step)."
+        lines = [f"Profile .{self.profile} compared with {self.compared_with}:"]
+        lines.append(self.diff.rstrip("\n") if self.diff else "  (no change in the deployed values)")
+        if self.files:
+            lines.append("Profile files that change on disk: " + ", ".join(sorted(self.files)))
+        return "\n".join(lines)
+
+
+def preview_apply(answers: Answers, queries: ClusterQueries | None, *, release: str = RELEASE) -> ApplyPreview:
+    """What applying ``answers`` changes (reads only; ``queries`` None: no cluster to compare with)."""
+    from .cluster.switch import deployed_values, values_diff
+    from .profiles import diff_profiles, render_profile
+    from .redact import Redactor
+
+    chart = answers.mip_deployment.path / "kubernetes"
+    name = profile_kind(answers.active_profile).name
+    new_text = render_profile(answers, name)
+    old_text = deployed_values(queries, release)
+    compared_with = f"the deployed values (helm3 get values {release})"
+    if old_text is None:
+        compared_with = "nothing (no mip release is deployed yet)"
+    redactor = Redactor([*answers.secrets(), *secrets_from_profiles(chart).values()])
+    diff = values_diff(old_text, new_text, f".{name} (from the answers)", redactor)
+    return ApplyPreview(name, chart, compared_with, diff, diff_profiles(answers, chart))
+
+
+def secrets_from_profiles(chart: Path) -> dict[str, str]:
+    """The client secrets the profile files in ``chart`` hold, by answers key (the answers may lack them)."""
+    from .profile_kinds import PROFILES
+    from .profiles import read_profile_file
+    from .yamlutil import dig
+
+    found: dict[str, str] = {}
+    for kind in PROFILES:
+        path = chart / kind.filename
+        if not path.is_file():
+            continue
+        try:
+            value = dig(read_profile_file(path), "keycloak.CLIENT_SECRET")
+        except UserError:
+            continue
+        key = "internal_keycloak.client_secret" if kind.uses_internal_keycloak else "keycloak.client_secret"
+        if isinstance(value, str) and value and "<" not in value:
+            found.setdefault(key, value)
+    return found
+
+
+def with_known_secrets(answers: Answers) -> Answers:
+    """``answers`` with the secrets it lacks taken from the profile files already written (if any)."""
+    from .answers import answers_from_mapping
+
+    missing = [key for key, _ in answers.missing_secrets()]
+    if not missing:
+        return answers
+    known = secrets_from_profiles(answers.mip_deployment.path / "kubernetes")
+    if not any(key in known for key in missing):
+        return answers
+    data = answers.model_dump(mode="json")
+    for key in missing:
+        if key in known:
+            put(data, key, known[key])
+    return answers_from_mapping(data, secrets_optional=True)
+
+
+def with_secret(answers: Answers, key: str, value: str) -> Answers:
+    """``answers`` with the secret ``key`` (e.g. ``keycloak.client_secret``) set (validated)."""
+    from .answers import answers_from_mapping
+
+    data = answers.model_dump(mode="json")
+    put(data, key, value)
+    return answers_from_mapping(data, secrets_optional=True)
