@@ -41,7 +41,15 @@ def compose_actions() -> ComposeResult:
     with Horizontal(id="write-actions", classes="buttons"):
         yield Button("Write and apply", id="write-apply", compact=True, variant="primary")
         yield Button("Write only", id="write-only", compact=True)
-    yield Static("", id="written", classes="hint")
+    written = Static("", id="written", classes="hint")
+    written.display = False  # only while it says something: the diff keeps its lines
+    yield written
+
+
+def say(screen: ReviewScreen, text: str) -> None:
+    written = screen.query_one("#written", Static)
+    written.update(text)
+    written.display = bool(text)
 
 
 def show_secrets(screen: ReviewScreen, problems: list[str]) -> bool:
@@ -56,7 +64,8 @@ def show_secrets(screen: ReviewScreen, problems: list[str]) -> bool:
 
 def write_only_done(screen: ReviewScreen) -> None:
     answers = screen.wizard.saved_answers
-    screen.query_one("#written", Static).update(
+    say(
+        screen,
         f"Profiles written to {screen.wizard.profiles_dir}. The running MIP is unchanged: to apply them, "
         f"press Write and apply, or run `mipwizard apply --answers {answers}`."
     )
@@ -69,7 +78,7 @@ def start_apply(screen: ReviewScreen) -> None:
     screen.commit()
     if not screen.wizard.save_answers_after_run():  # refused (with the reason) or not writable
         return
-    screen.query_one("#written", Static).update("Comparing with the running MIP (helm3 get values mip)…")
+    say(screen, "Comparing with the running MIP (helm3 get values mip)…")
     _preview(screen)
 
 
@@ -87,7 +96,7 @@ def _confirm(screen: ReviewScreen, preview: ApplyPreview) -> None:
     from ..dialogs.confirm import ConfirmDialog
     from .review import colour_diff
 
-    screen.query_one("#written", Static).update("")
+    say(screen, "")
     screen.query_one("#diff", Static).update(
         Text.assemble(Text(f"Against {preview.compared_with}:\n", style="bold"),
                       colour_diff(preview.diff or "No change in the deployed values.\n"))
