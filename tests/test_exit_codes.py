@@ -117,6 +117,9 @@ OFFLINE: list[tuple[str, int, Callable[[Machine], list[str]], str]] = [
     ("node list", 3, lambda m: ["node", "list"], "cluster unreachable"),
     ("node label", 3, lambda m: ["node", "label", "worker1", "--worker"], "cluster unreachable"),
     ("node", 2, lambda m: ["node"], "choose a node command"),
+    ("chart check", 3, lambda m: ["chart", "check", "--answers", str(m.answers)], "microk8s is not installed"),
+    ("chart check", 2, lambda m: ["chart", "check"], "--answers FILE"),
+    ("chart", 2, lambda m: ["chart"], "chart check"),
 ]
 
 

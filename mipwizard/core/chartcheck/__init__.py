@@ -40,9 +40,11 @@ def check_chart(
     *,
     queries: ClusterQueries | None = None,
     redactor: Redactor | None = None,
+    host_roots: tuple[str, ...] | None = None,
 ) -> list[Finding]:
     """Render ``call`` and check it; a render failure is one finding ("render"). hostPaths are
-    probed on this machine unless ``facts.host_paths`` is already set."""
+    probed on this machine unless ``facts.host_paths`` is already set; with ``host_roots`` each
+    must lie under one of them (the answers' folders)."""
     try:
         manifests = render(call, kube_version=facts.k8s_version, queries=queries, redactor=redactor)
     except RenderError as exc:
@@ -50,4 +52,5 @@ def check_chart(
                         "fix the values file (or pin a release whose chart renders)", str(call.chart))]
     if facts.host_paths is None:
         facts = facts.with_host_paths(probe_host_paths(manifests))
-    return check_manifests(manifests, facts, namespace=call.namespace, create_namespace=call.create_namespace)
+    return check_manifests(manifests, facts, namespace=call.namespace, create_namespace=call.create_namespace,
+                           host_roots=host_roots)

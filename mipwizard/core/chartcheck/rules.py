@@ -96,7 +96,7 @@ def namespaces(s: Scope) -> list[Finding]:
         Finding(
             "namespace",
             f'namespace "{ns}" does not exist; {len(objs)} object(s) go there, e.g. {objs[0]}',
-            f'helm never creates a namespace a template names: it stops at `namespaces "{ns}" not found`',
+            f'helm never creates a namespace a template names: it stops at: namespaces "{ns}" not found',
             f"set the chart's namespace to one that exists (default), or: microk8s kubectl create namespace {ns}",
             objs[0],
         )
@@ -122,6 +122,7 @@ def storage_classes(s: Scope) -> list[Finding]:
          == "true"), None)
     static = {str(_dict(pv.get("spec")).get("storageClassName") or "") for pv in s.created("PersistentVolume")}
     found: list[Finding] = []
+    missing: dict[str, list[str]] = {}
     for m, spec in _claims(s):
         cls = spec.get("storageClassName")
         if cls is None and default is None and not spec.get("volumeName") and "" not in static:
@@ -130,12 +131,15 @@ def storage_classes(s: Scope) -> list[Finding]:
                 "the claim stays Pending and its pod never starts",
                 "microk8s enable hostpath-storage, or give the claim a storageClassName that exists", s.oid(m)))
         elif cls and cls not in known and cls not in static:
-            have = ", ".join(sorted(known)) or "none"
-            found.append(Finding(
-                "storage-class", f'{s.oid(m)} asks for storage class "{cls}", which does not exist (the cluster has: '
-                f"{have})", "the claim stays Pending and its pod never starts",
-                "set the chart's storage class to one the cluster has (microk8s: microk8s-hostpath, after "
-                "microk8s enable hostpath-storage)", s.oid(m)))
+            missing.setdefault(str(cls), []).append(s.oid(m))
+    have = ", ".join(sorted(known)) or "none"
+    for cls, claims in missing.items():
+        found.append(Finding(
+            "storage-class", f'storage class "{cls}" does not exist (the cluster has: {have}); '
+            f"{len(claims)} claim(s) ask for it, e.g. {claims[0]}",
+            "the claims stay Pending and their pods never start",
+            "set the chart's storage class to one the cluster has (microk8s: microk8s-hostpath, after "
+            "microk8s enable hostpath-storage)", claims[0]))
     return found
 
 
@@ -200,14 +204,17 @@ def secrets(s: Scope) -> list[Finding]:
                     "secret-key", f'{s.oid(m)} reads key "{key}" of Secret "{name}" ({ns}), which has no such key',
                     "the container cannot start (CreateContainerConfigError: couldn't find key)",
                     f"add the key {key} to Secret {name} in {ns}", s.oid(m)))
+    absent: list[Finding] = []
     for (ns, name), users in missing.items():
-        found.insert(0, Finding(
+        only_tls = all(u.startswith("Ingress/") for u in users)
+        absent.append(Finding(
             "secret", f'Secret "{name}" (namespace {ns}) does not exist; needed by {", ".join(users)}',
-            "no template of the chart creates it: the pods stay in CreateContainerConfigError "
-            "(an Ingress serves no certificate)",
+            "no template of the chart creates it: "
+            + ("the Ingress serves the controller's self-signed certificate instead" if only_tls
+               else "the pods stay in CreateContainerConfigError"),
             f"create Secret {name} in {ns} before deploying (mipwizard creates the ones the release needs); "
             "never put its values on a command line", users[0]))
-    return found
+    return absent + found
 
 
 # --- Ingress -----------------------------------------------------------------------------------
@@ -341,9 +348,9 @@ def host_paths(s: Scope) -> list[Finding]:
         for m, path, _ in host_path_refs(s.manifests):
             if not any((path.rstrip("/") + "/").startswith(r) for r in roots):
                 found.append(Finding(
-                    "host-path", f"{s.oid(m)} mounts {path} from the host, outside the answers' folders "
-                    f"({', '.join(s.host_roots)})", "the data or configuration the answers chose is not what the pod "
-                    "sees (the chart's default path is used)", "set the chart's paths from the answers (the "
+                    "host-path", f"{s.oid(m)} mounts {path} from the host, outside the answers' folders",
+                    "the pod does not see the data or configuration where the answers put them (the chart's "
+                    "default path is used)", f"set the chart's paths under {' or '.join(s.host_roots)} (the "
                     "release's values writer does)", s.oid(m)))
     existing = s.facts.host_paths
     if existing is None:
