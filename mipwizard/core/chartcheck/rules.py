@@ -96,7 +96,8 @@ def namespaces(s: Scope) -> list[Finding]:
         Finding(
             "namespace",
             f'namespace "{ns}" does not exist; {len(objs)} object(s) go there, e.g. {objs[0]}',
-            f'helm never creates a namespace a template names: it stops at: namespaces "{ns}" not found',
+            f'a namespace that a template names is never created by helm; the deploy stops with: '
+            f'namespaces "{ns}" not found',
             f"set the chart's namespace to one that exists (default), or: microk8s kubectl create namespace {ns}",
             objs[0],
         )
