@@ -41,7 +41,7 @@ def _check(args: argparse.Namespace) -> int:
     from ..core.chartcheck import FactsError
     from ..core.chartcheck.report import check_answers
     from ..core.cluster.queries import ClusterUnreachable
-    from ..core.cluster.secrets import default_answers_path
+    from ..core.cluster.sources import default_answers_path
     from ..core.errors import UserError
 
     path = args.answers or default_answers_path()
