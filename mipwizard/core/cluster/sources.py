@@ -35,11 +35,17 @@ def chart_dir_from(answers_path: Path | None) -> Path:
     return DEFAULT_CHART
 
 
+def answers_values(answers_path: Path | None) -> dict[str, str]:
+    """The saved answers' top-level text values (``machine_main_ip``, ``active_profile``…); {} if none."""
+    data = _read_yaml(answers_path) if answers_path is not None else None
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, str) and v}
+
+
 def main_ip_from(answers_path: Path | None) -> str | None:
     """``machine_main_ip`` from the saved answers (the master node's InternalIP must be it)."""
-    data = _read_yaml(answers_path) if answers_path is not None else None
-    value = data.get("machine_main_ip") if isinstance(data, dict) else None
-    return str(value) if isinstance(value, str) and value else None
+    return answers_values(answers_path).get("machine_main_ip")
 
 
 def profile_files(chart_dir: Path) -> list[Path]:
