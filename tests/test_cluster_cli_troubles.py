@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from mipwizard.cli.main import main
+from mipwizard.core.cluster.readers import OBJECT_KINDS
 
 from . import k8s_objects as k8s
 from .conftest import install_fake_cluster, requires_shared
@@ -155,9 +156,20 @@ def test_status_reads_each_kind_once_and_names_the_chart_objects_problems(
     )
     assert "nginx-public" in reasons["IngressClassNotServed"]["summary"]
     gets = [c for c in cluster.calls() if c[:3] == ["microk8s", "kubectl", "get"]]
-    assert sorted(c[3] for c in gets) == sorted(
-        ["pods", "nodes", "events", "persistentvolumeclaims,persistentvolumes,storageclasses,ingresses,ingressclasses"]
-    )  # one query per kind, none per pod
+    # one kubectl for every kind (pods, nodes, events, PVCs, PVs, classes, Ingresses), none per pod
+    assert gets == [["microk8s", "kubectl", "get", "pods,nodes,events," + OBJECT_KINDS, "-A", "-o", "json"]]
+
+
+def test_a_forbidden_kind_falls_back_to_one_read_per_kind(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    forbidden = 'Error from server (Forbidden): events is forbidden: User "mipadmin" cannot list resource "events"'
+    cluster.fail("microk8s", "kubectl", "get", "pods,nodes,events," + OBJECT_KINDS, stderr=forbidden)
+    cluster.fail("microk8s", "kubectl", "get", "events", stderr=forbidden)
+    code, out, _ = run(capsys, "status", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["healthy"] and len(data["pods"]) == len(cluster.pods())
+    assert data["errors"] and "Forbidden" in data["errors"][0]  # events only cost detail
+    kinds = [c[3] for c in cluster.calls_of("microk8s", "kubectl", "get")]
+    assert sorted(kinds[1:]) == sorted(["pods", "nodes", "events", OBJECT_KINDS])
 
 
 def test_status_names_a_node_ip_that_is_not_machine_main_ip(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -91,7 +91,7 @@ class FakeCapture:
         args = argv[argv.index("microk8s") + 1 :] if "microk8s" in argv else argv
         key = " ".join(args)
         for prefix, answer in self.table.items():
-            if key.startswith(prefix):
+            if key == prefix or key.startswith(prefix + " "):  # whole words: "get pods" is not "get pods,nodes"
                 if callable(answer):
                     answer = answer()
                 if isinstance(answer, Captured):
@@ -108,7 +108,9 @@ def healthy_table(**overrides: object) -> dict:
         "kubectl get events": '{"items": []}',
         "helm3 list": HELM_LIST,
         # microk8s' own: the hostpath storage class, the public and nginx ingress classes
-        "kubectl get persistentvolumeclaims": json.dumps(k8s.object_list(k8s.microk8s_objects())),
+        "kubectl get persistentvolumeclaims,persistentvolumes,storageclasses,ingresses,ingressclasses": json.dumps(
+            k8s.object_list(k8s.microk8s_objects())
+        ),
     }
     table.update(overrides)  # type: ignore[arg-type]
     return table

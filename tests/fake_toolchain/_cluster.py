@@ -53,9 +53,9 @@ def node_names(state: dict) -> list[str]:
     return list(state["nodes"])
 
 
-def _pod_name(state: dict, base: str, deployment: bool = True) -> str:
+def _pod_name(state: dict, base: str, deployment: bool = True, replica: int = 0) -> str:
     restarts = state["restarts"].get(base, 0)
-    seed = f"{base}#{restarts}"
+    seed = f"{base}#{restarts}" + (f"@{replica}" if replica else "")  # a DaemonSet's pod per node
     if deployment:
         return f"{base}-{k8s_suffix(base, 10)}-{k8s_suffix(seed, 5)}"
     return f"{base}-{k8s_suffix(seed, 5)}"
@@ -69,8 +69,8 @@ def pod_specs(state: dict) -> list[dict]:
     master = next((n for n, d in state["nodes"].items() if d["labels"].get("master") == "true"), nodes[0])
     workers = [n for n, d in state["nodes"].items() if d["labels"].get("worker") == "true"] or [master]
     specs: list[dict] = []
-    for n in nodes:
-        specs.append(_spec("kube-system", "calico-node", ["calico-node"], n, None, deployment=False))
+    for i, n in enumerate(nodes):
+        specs.append(_spec("kube-system", "calico-node", ["calico-node"], n, None, deployment=False, replica=i))
     specs.append(_spec("kube-system", "calico-kube-controllers", ["calico-kube-controllers"], master, None))
     addons = state["microk8s"]["addons"]
     if "dns" in addons:
@@ -78,10 +78,10 @@ def pod_specs(state: dict) -> list[dict]:
     if "hostpath-storage" in addons or "storage" in addons:
         specs.append(_spec("kube-system", "hostpath-provisioner", ["hostpath-provisioner"], master, None))
     if "ingress" in addons:
-        for n in nodes:
+        for i, n in enumerate(nodes):
             specs.append(
                 _spec("ingress", "nginx-ingress-microk8s-controller", ["nginx-ingress-microk8s"], n, None,
-                      deployment=False)
+                      deployment=False, replica=i)
             )
     for name, rel in state["releases"].items():
         ns = rel["namespace"]
@@ -114,9 +114,10 @@ def _spec(
     *,
     deployment: bool = True,
     selector: dict[str, str] | None = None,
+    replica: int = 0,
 ) -> dict:
     return {"namespace": ns, "base": base, "containers": containers, "node": node, "release": release,
-            "deployment": deployment, "selector": selector or {}}
+            "deployment": deployment, "selector": selector or {}, "replica": replica}
 
 
 def _schedulable(state: dict, selector: dict[str, str]) -> bool:
@@ -155,7 +156,7 @@ def _conditions(ready: bool, scheduled: bool = True, reason: str | None = None, 
 
 
 def build_pod(state: dict, spec: dict, scenario: str, ip_index: int) -> dict:
-    name = _pod_name(state, spec["base"], spec["deployment"])
+    name = _pod_name(state, spec["base"], spec["deployment"], spec["replica"])
     ns = spec["namespace"]
     uid = uid_for(f"{ns}/{name}")
     node = spec["node"]

@@ -103,15 +103,7 @@ def get(ctx: Any, kinds: str | list[str], names: list[str], output: str | None, 
     if output != "json":
         err(f"fake: kubectl get {','.join(kinds)} supports only -o json (extend tests/fake_toolchain/_objects.py)")
         return 1
-    state = ctx.state()
-    every = all_objects(state)
-    items = []
-    for kind in kinds:
-        kind_name, api_version, namespaced = KINDS[kind]
-        mine = [o for o in every if o.get("kind") == kind_name]
-        if namespaced and ns is not None:
-            mine = [o for o in mine if (o["metadata"].get("namespace") or "default") == ns]
-        items += [_served(o, api_version, every) for o in mine]
+    items = [i for kind in kinds for i in items_of(ctx.state(), kind, ns)]
     if names:
         picked = [o for o in items if o["metadata"]["name"] in names]
         missing = [n for n in names if n not in {o["metadata"]["name"] for o in picked}]
@@ -125,6 +117,16 @@ def get(ctx: Any, kinds: str | list[str], names: list[str], output: str | None, 
     out(json.dumps({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}},
                    indent=4))
     return 0
+
+
+def items_of(state: dict, kind: str, ns: str | None) -> list[dict]:
+    """The objects of one kind as served (``ns`` None: all namespaces)."""
+    every = all_objects(state)
+    kind_name, api_version, namespaced = KINDS[kind]
+    mine = [o for o in every if o.get("kind") == kind_name]
+    if namespaced and ns is not None:
+        mine = [o for o in mine if (o["metadata"].get("namespace") or "default") == ns]
+    return [_served(o, api_version, every) for o in mine]
 
 
 def _claim_status(pvc: dict, every: list[dict]) -> dict:

@@ -56,6 +56,8 @@ def get(ctx: Any, args: Args, rest: list[str]) -> int:
         return unsupported(ctx)
     all_ns = args.has("-A", "--all-namespaces")
     ns = args.get("-n", "--namespace", default="default")
+    if "," in rest[0] and {_kind(k)[0] for k in rest[0].split(",")} & {"pod", "node", "event"}:
+        return _get_many(ctx, [_kind(k)[0] for k in rest[0].split(",")], rest[1:], output, None if all_ns else ns)
     if "," in rest[0] or _kind(rest[0])[0] in _objects.ALIASES:  # see _objects.py
         kinds = [_objects.ALIASES.get(_kind(k)[0]) for k in rest[0].split(",")]
         if None in kinds:
@@ -85,6 +87,29 @@ def get(ctx: Any, args: Args, rest: list[str]) -> int:
             out(f"{ns_col}2m          {e['type']:<9} {e['reason']:<9} {obj}   {e['message']}")
         return 0
     return unsupported(ctx)
+
+
+def _get_many(ctx: Any, kinds: list[str], names: list[str], output: str | None, ns: str | None) -> int:
+    """``get pods,nodes,events,pvc,… -A -o json``: one List, items grouped by kind in the order asked."""
+    if names or output != "json":
+        return unsupported(ctx)
+    items: list[dict] = []
+    for kind in kinds:
+        if kind == "pod":
+            items += [dict(p, kind=p.get("kind", "Pod")) for p in _pods_now(ctx)
+                      if ns is None or p["metadata"]["namespace"] == ns]
+        elif kind == "node":
+            items += node_list(ctx.state())["items"]
+        elif kind == "event":
+            pods = current_pods(ctx.state())
+            items += [e for e in events_for(pods) if ns is None or e["metadata"]["namespace"] == ns]
+        elif kind in _objects.ALIASES:
+            items += _objects.items_of(ctx.state(), _objects.ALIASES[kind], ns)
+        else:
+            return unsupported(ctx)
+    out(json.dumps({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}},
+                   indent=4))
+    return 0
 
 
 def _apply(ctx: Any, args: Args, rest: list[str]) -> int:

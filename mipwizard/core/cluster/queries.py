@@ -10,14 +10,16 @@ from __future__ import annotations
 import getpass
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
 from .access import logs_argv, outside_microk8s_group
 from .health import pod_health
 from .readers import (
+    CLUSTER_KINDS,
     OBJECT_KINDS,
+    ClusterRead,
     Event,
     HelmRelease,
     HelmRevision,
@@ -26,6 +28,7 @@ from .readers import (
     ObjectFacts,
     Pod,
     ReaderError,
+    parse_cluster,
     parse_events,
     parse_helm_history,
     parse_helm_list,
@@ -183,6 +186,10 @@ class ClusterQueries:
         """PVCs, PVs, storage classes, Ingresses and ingress classes: one ``kubectl get`` for all five."""
         return parse_objects(self._json("kubectl", "get", OBJECT_KINDS, "-A", "-o", "json"))
 
+    def cluster(self) -> ClusterRead:
+        """Pods, nodes, events and the storage/ingress objects in one ``kubectl get`` (one process)."""
+        return parse_cluster(self._json("kubectl", "get", CLUSTER_KINDS, "-A", "-o", "json"))
+
     def helm_history(self, name: str, namespace: str) -> list[HelmRevision]:
         return parse_helm_history(self._json("helm3", "history", name, "-n", namespace, "-o", "json"))
 
@@ -203,38 +210,46 @@ class ClusterQueries:
         return self.run("kubectl", "delete", "pod", pod, "-n", namespace, timeout=max(self.timeout, 90.0))
 
     def snapshot(self, *, main_ip: str | None = None) -> ClusterSnapshot:
-        """Everything at once: status first (it tells unreachable and worker apart), then each
-        kind in its own thread — the snapshot costs about as much as its slowest read."""
+        """Everything at once, in parallel: ``microk8s status`` (it tells unreachable and worker
+        apart), one ``kubectl get`` of every kind, ``helm list``. If the one get fails (e.g. a kind
+        is forbidden), each kind is read on its own so the others still show."""
         snap = ClusterSnapshot(taken_at=time.time(), main_ip=main_ip)
-        try:
-            snap.status = self.status()
-        except ClusterUnreachable as exc:
-            snap.unreachable = exc.unreachable
-            if exc.unreachable.reason == "worker":
-                snap.worker = worker_report(self._capture)
-            return snap
-        reads: dict[str, Callable[[], Any]] = {
-            "pods": self.pods,
-            "nodes": self.nodes,
-            "events": self.events,
-            "releases": self.helm_releases,
-            "objects": self.objects,
-        }
-        try:
-            with ThreadPoolExecutor(max_workers=len(reads), thread_name_prefix="cluster-read") as pool:
-                futures = {label: pool.submit(read) for label, read in reads.items()}
-                for label, future in futures.items():
-                    try:
-                        setattr(snap, label, future.result())
-                    except ReaderError as exc:
-                        snap.errors.append(str(exc).replace("microk8s ", "", 1))
-        except ClusterUnreachable as exc:  # it stopped between the status and the reads
-            snap.unreachable = exc.unreachable
-            return snap
+        with ThreadPoolExecutor(max_workers=5, thread_name_prefix="cluster-read") as pool:
+            status = pool.submit(self.status)
+            cluster = pool.submit(self.cluster)
+            releases = pool.submit(self.helm_releases)
+            try:
+                snap.status = status.result()
+                self._take(snap, "releases", releases.result)
+                try:
+                    read = cluster.result()
+                    snap.pods, snap.nodes, snap.events, snap.objects = read.pods, read.nodes, read.events, read.objects
+                except ReaderError:
+                    kinds: dict[str, Callable[[], Any]] = {
+                        "pods": self.pods,
+                        "nodes": self.nodes,
+                        "events": self.events,
+                        "objects": self.objects,
+                    }
+                    futures: dict[str, Future[Any]] = {label: pool.submit(read) for label, read in kinds.items()}
+                    for label, future in futures.items():
+                        self._take(snap, label, future.result)
+            except ClusterUnreachable as exc:
+                snap.unreachable = exc.unreachable
+                if exc.unreachable.reason == "worker":
+                    snap.worker = worker_report(self._capture)
+                return snap
         snap.pod_health = [pod_health(p, snap.events, snap.nodes, snap.objects) for p in snap.pods]
         # Problems first, then by namespace/name: the order every face shows.
         snap.pod_health.sort(key=lambda h: (h.healthy, h.pod.namespace, h.pod.name))
         return snap
+
+    @staticmethod
+    def _take(snap: ClusterSnapshot, label: str, result: Callable[[], Any]) -> None:
+        try:
+            setattr(snap, label, result())
+        except ReaderError as exc:
+            snap.errors.append(str(exc).replace("microk8s ", "", 1))
 
 
 def _first_line(text: str) -> str:

@@ -119,7 +119,13 @@ def plan_switch(
     redactor = redactor_for(chart, answers_path, [*secrets_in_text(new_text), *secrets_in_text(old_text or "")])
     diff = values_diff(old_text, new_text, f".{name}", redactor)
     return SwitchPlan(
-        name, chart, values_file, helm_upgrade_argv(chart, values_file, release), compared_with, diff, redactor,
+        name,
+        chart,
+        values_file,
+        helm_upgrade_argv(chart, values_file, release),
+        compared_with,
+        diff,
+        redactor,
         record_in,
     )
 
@@ -187,8 +193,9 @@ def remember_profile(answers_path: Path | None, profile: str) -> str | None:
         current = load_answers(answers_path, secrets_optional=True)
         if current.active_profile != profile:
             # The file's own secrets are kept as they are (include_secrets: nothing new is added).
-            update_answers_file(answers_path, current.model_copy(update={"active_profile": profile}),
-                                include_secrets=True)
+            update_answers_file(
+                answers_path, current.model_copy(update={"active_profile": profile}), include_secrets=True
+            )
     except (UserError, OSError) as exc:
         return f"could not record the active profile in {answers_path}: {exc}"
     return None

@@ -25,17 +25,19 @@ from .microk8s import (
     status_problem,
 )
 from .nodes import MIP_LABELS, Node, parse_nodes
-from .objects import OBJECT_KINDS, ObjectFacts, parse_objects
+from .objects import CLUSTER_KINDS, OBJECT_KINDS, ClusterRead, ObjectFacts, parse_cluster, parse_objects
 from .pods import ContainerState, ContainerStatus, Event, Pod, Terminated, Waiting, parse_events, parse_pods
 from .storage import Pv, Pvc, StorageClass, parse_pvcs, parse_pvs, parse_storage_classes
 
 __all__ = [
+    "CLUSTER_KINDS",
     "MIP_LABELS",
     "NOT_RUNNING_MARK",
     "OBJECT_KINDS",
     "PERMISSION_MARK",
     "WORKER_MARK",
     "Addon",
+    "ClusterRead",
     "Condition",
     "ContainerState",
     "ContainerStatus",
@@ -54,6 +56,7 @@ __all__ = [
     "StorageClass",
     "Terminated",
     "Waiting",
+    "parse_cluster",
     "parse_events",
     "parse_helm_history",
     "parse_helm_list",
