@@ -90,19 +90,21 @@ def troubleshoot_lag(env: dict[str, str], refreshes: int) -> dict[str, Any]:
     figures: dict[str, Any] = {}
 
     async def drive(pilot: Any) -> None:
-        lags: list[float] = []
+        first: list[float] = []  # until the first 600 rows are on screen (the table is built once)
+        lags: list[float] = []  # the refreshes after it: what a user waits for while it refreshes
         loop = asyncio.get_running_loop()
         start = loop.time()
-        while screen.refreshes < refreshes and loop.time() - start < 120:
+        while screen.refreshes < refreshes + 1 and loop.time() - start < 120:
             before = loop.time()
             await asyncio.sleep(0.01)
-            lags.append(loop.time() - before - 0.01)
+            (first if screen.refreshes < 1 else lags).append(loop.time() - before - 0.01)
         elapsed = loop.time() - start
         lags.sort()
         figures.update(
-            refreshes=screen.refreshes,
+            refreshes=screen.refreshes - 1,
             seconds_per_refresh=round(elapsed / max(1, screen.refreshes), 3),
             pods_shown=len(screen.snapshot.pod_health) if screen.snapshot else 0,
+            first_fill_worst_lag_ms=round(max(first) * 1000, 1),
             worst_lag_ms=round(lags[-1] * 1000, 1),
             p99_lag_ms=round(lags[int(len(lags) * 0.99)] * 1000, 1),
             median_lag_ms=round(statistics.median(lags) * 1000, 1),

@@ -114,11 +114,21 @@ def _code(snap: Any) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from ..core.cluster.prefetch import Prefetch
+
+    first = Prefetch()  # the reads run while the readers import (stdlib only up to here)
+    try:
+        return _show_status(args, first)
+    finally:
+        first.close()
+
+
+def _show_status(args: argparse.Namespace, first: Any) -> int:
     from ..core.cluster.queries import ClusterQueries
     from ..core.cluster.report import format_status
     from ..core.cluster.sources import default_answers_path, main_ip_from
 
-    queries = ClusterQueries()
+    queries = ClusterQueries(capture_fn=first.capture)
     main_ip = main_ip_from(Path(args.answers) if args.answers else default_answers_path())
     tty = sys.stdout.isatty()
     while True:
