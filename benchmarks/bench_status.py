@@ -2,9 +2,9 @@
 
 Figures:
 - raw_seconds: ``microk8s kubectl get pods -A -o json`` alone (the fake kubectl; median);
-- status_seconds: ``mipwizard status --json`` (a fresh process: start, every read — status, pods,
-  nodes, events, storage/ingress objects, helm list — diagnosis, JSON out; median) → ratio,
-  goal ≤ 1.5;
+- status_seconds: ``mipwizard status --json`` (a fresh process: start, its three reads — status,
+  one get of every kind, helm list — diagnosis, JSON out; median) → ratio, goal ≤ 1.5; and the
+  CPU seconds of each (the command and all its children), which load on the machine cannot move;
 - troubleshoot: the Troubleshoot screen refreshing in a loop (its reads in a thread worker) while
   a probe on the UI's event loop measures how late it runs (every 10 ms): the worst and the 99th
   percentile lag are how long input would wait; goal: no stall ≥ 100 ms (a key feels instant).
@@ -52,8 +52,12 @@ def build(tmp: Path) -> tuple[Any, dict[str, str]]:
     from tests.fake_toolchain import FakeToolchain
 
     fake = FakeToolchain(tmp / "fake")
-    answers = dict(ANSWERS, data_root=str(tmp / "data"), exareme2={"path": str(tmp / "exareme2")},
-                   mip_deployment={"path": str(tmp / "mip-deployment")})
+    answers = dict(
+        ANSWERS,
+        data_root=str(tmp / "data"),
+        exareme2={"path": str(tmp / "exareme2")},
+        mip_deployment={"path": str(tmp / "mip-deployment")},
+    )
     fake.mark_fully_installed(answers)
     make_federation(fake)
     env = fake.env()
@@ -63,14 +67,20 @@ def build(tmp: Path) -> tuple[Any, dict[str, str]]:
     return fake, env
 
 
-def timed(argv: list[str], env: dict[str, str], repeat: int) -> tuple[float, str]:
-    times, out = [], ""
+def timed(argv: list[str], env: dict[str, str], repeat: int) -> tuple[float, float, str]:
+    """Median wall seconds, median CPU seconds (the command and every child: load cannot move it)."""
+    import resource
+
+    times, cpus, out = [], [], ""
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, cwd="/")
         times.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         out = done.stdout
-    return statistics.median(times), out
+    return statistics.median(times), statistics.median(cpus), out
 
 
 def troubleshoot_lag(env: dict[str, str], refreshes: int) -> dict[str, Any]:
@@ -122,8 +132,10 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-status-") as tmp:
         _fake, env = build(Path(tmp))
-        raw, raw_out = timed(["microk8s", "kubectl", "get", "pods", "-A", "-o", "json"], env, args.repeat)
-        status, status_out = timed([sys.executable, "-m", "mipwizard", "status", "--json"], env, args.repeat)
+        raw, raw_cpu, raw_out = timed(["microk8s", "kubectl", "get", "pods", "-A", "-o", "json"], env, args.repeat)
+        status, status_cpu, status_out = timed(
+            [sys.executable, "-m", "mipwizard", "status", "--json"], env, args.repeat
+        )
         data = json.loads(status_out)
         if len(data["pods"]) != len(json.loads(raw_out)["items"]) or len(data["nodes"]) != 30:
             raise SystemExit(f"status saw {len(data['pods'])} pods, {len(data['nodes'])} nodes")
@@ -135,6 +147,9 @@ def main() -> int:
         raw_seconds=round(raw, 3),
         status_seconds=round(status, 3),
         ratio=round(status / raw, 2),
+        raw_cpu_seconds=round(raw_cpu, 3),
+        status_cpu_seconds=round(status_cpu, 3),
+        cpu_ratio=round(status_cpu / raw_cpu, 2),
         goal_ratio=1.5,
         troubleshoot=lag,
     )

@@ -46,7 +46,7 @@ def format_status(snap: ClusterSnapshot, *, width: int = 80) -> str:
             f"node      {node.name[:30]:30} {state:8} {labels[:24]:24} {node.kubelet_version}"[:width].rstrip()
         )
     for rel in snap.releases:
-        lines.append(f"release   {rel.name[:20]:20} {rel.status:10} rev {rel.revision:<3} {rel.chart}"[:width].rstrip())
+        lines.append(f"release   {rel.name[:20]:20} {rel.status:15} rev {rel.revision:<3} {rel.chart}"[:width].rstrip())
     if snap.pod_health:
         lines.append("")
         lines.append(f"{'NAMESPACE':14} {'POD':36} {'READY':5} {'RST':>3}  STATE")
