@@ -16,7 +16,7 @@ from mipwizard.core.redact import MASK, Redactor
         ("keycloak.client_secret=zzz", f"keycloak.client_secret={MASK}"),
         ("git clone https://user:pw@mirror.example.org/x", f"git clone https://{MASK}@mirror.example.org/x"),
         ("microk8s join 10.0.0.1:25000/92b2db237428470dc4fcfc4ebbd9dc81/2c0cb3284b05 --worker",
-         f"microk8s join 10.0.0.1:25000/{MASK} --worker"),
+         f"microk8s join 10.0.0.1:25000/{MASK}/2c0cb3284b05 --worker"),
         (f"  CLIENT_SECRET: {MASK}", f"  CLIENT_SECRET: {MASK}"),
         ("CLIENT_SECRET: ''", "CLIENT_SECRET: ''"),
         ("Release mip has been upgraded. Happy Helming!", "Release mip has been upgraded. Happy Helming!"),

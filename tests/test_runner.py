@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mipwizard.core import paths
+from mipwizard.core import paths, process
 from mipwizard.core.logfile import LogFile
 from mipwizard.core.redact import MASK, Redactor
 from mipwizard.core.runner import ProcessRunner
@@ -103,21 +103,41 @@ def test_child_stdin_is_closed_without_password(tmp_path: Path) -> None:
     assert result.ok and result.tail == ["end"]
 
 
-def test_sudo_password_goes_to_stdin_and_never_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # a stand-in sudo that echoes what it reads (the worst case), found first on PATH
+def _stand_in_sudo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     sudo = bin_dir / "sudo"
-    sudo.write_text('#!/bin/sh\nread pw\necho "sudo got: $pw args: $*"\n')
+    sudo.write_text("#!/bin/sh\n" + body)
     sudo.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_sudo_password_answers_the_prompt_and_never_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a stand-in sudo that prompts (-p PROMPT, on stderr) and then echoes what it read: the worst case
+    _stand_in_sudo(tmp_path, monkeypatch, 'printf "%s" "$3" >&2\nread pw\necho "sudo got: $pw args: $1 $2 $4"\n')
     log = LogFile(tmp_path / "install.log")
     runner = ProcessRunner(redactor=Redactor(), log=log, sudo_password="pw-Hunter-2!", as_root=False)
     result = runner.run(["true"], privileged=True)
     log.close()
     assert result.ok
-    assert result.tail[0].startswith(f"sudo got: {MASK} args: -S -p  -- ")
+    assert result.tail == [f"sudo got: {MASK} args: -S -p --"]  # the prompt marker itself is not shown
     assert "pw-Hunter-2!" not in (tmp_path / "install.log").read_text()
+
+
+def test_sudo_password_never_reaches_a_command_when_sudo_does_not_ask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # cached credentials / NOPASSWD: sudo runs the command at once; the command reads its stdin
+    _stand_in_sudo(tmp_path, monkeypatch, 'shift 4\nexec "$@"\n')
+    monkeypatch.setattr(process, "PROMPT_WAIT_SECONDS", 0.2)  # sudo would have asked by then
+    for run in ("run", "query"):
+        runner = ProcessRunner(redactor=Redactor(patterns=False), sudo_password="pw-Hunter-2!", as_root=False)
+        argv = ["sh", "-c", "cat; echo end"]
+        if run == "run":
+            output = "\n".join(runner.run(argv, privileged=True, timeout=20).tail)
+        else:
+            output = runner.query(argv, privileged=True, timeout=20).stdout
+        assert output.strip() == "end", run
 
 
 def test_log_file_rotates_and_stays_bounded(tmp_path: Path) -> None:

@@ -75,6 +75,9 @@ def _install(args: argparse.Namespace) -> int:
     if not install_preflight(answers, args.ignore):
         return EXIT_PROBLEM
 
+    from ..core.lock import InstallLock
+
+    lock = InstallLock().acquire()  # another install running: refused here, before any question
     password = None
     if args.sudo_password_stdin:
         password = sys.stdin.readline().rstrip("\n") or None
@@ -88,8 +91,9 @@ def _install(args: argparse.Namespace) -> int:
         if reply.strip().lower() not in {"y", "yes"}:
             print("nothing changed", file=sys.stderr)
             return EXIT_PROBLEM
-    _save_answers(answers, args.save_secrets)
-    return _run(plan, answers, redactor, password, args)
+    with lock:
+        _save_answers(answers, args.save_secrets)
+        return _run(plan, answers, redactor, password, args)
 
 
 def _save_answers(answers: Any, include_secrets: bool) -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
 from ..core.errors import UsageError, UserError
+from ..core.process import Terminated, stop_signals_interrupt
 from . import _common
 from ._common import EXIT_INTERRUPTED, EXIT_PROBLEM, EXIT_USAGE
 
 EPILOG = """\
 Run without a command to open the full-screen wizard.
 Exit codes: 0 ok, 1 a problem was found or a step failed, 2 usage error,
-3 cluster unreachable, 130 interrupted."""
+3 cluster unreachable, 130 interrupted (Ctrl+C), 143 SIGTERM, 129 SIGHUP."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not args_list or args_list[0].split("=", 1)[0] in WIZARD_OPTIONS:
             return _run_wizard(args_list)
+        if argv is None:  # the real command line (not a test calling main): SIGTERM/SIGHUP like Ctrl+C
+            stop_signals_interrupt()
         parser = build_parser()
         args = parser.parse_args(args_list)
         handler = getattr(args, "handler", None)
@@ -70,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         _common.error(str(exc))
         return EXIT_PROBLEM
+    except Terminated as exc:
+        print(f"\nstopped by {signal.Signals(exc.signum).name}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

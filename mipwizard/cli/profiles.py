@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,10 +90,14 @@ def _write(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from ..core.errors import UserError
+    from ..core.fileio import recover_set
     from ..core.profile_kinds import PROFILES
     from ..core.profiles import mask_profile_text
 
     found = False
+    if args.dir.is_dir():
+        with contextlib.suppress(OSError):
+            recover_set(args.dir)  # a write killed half-way is completed first: never a mixed set
     for kind in PROFILES:
         path: Path = args.dir / kind.filename
         if not path.is_file():

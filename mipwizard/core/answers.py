@@ -207,14 +207,10 @@ class Answers(_Strict):
 
     def secrets(self) -> list[str]:
         """Every secret value in these answers, for redaction."""
-        found = [self.keycloak.client_secret, self.internal_keycloak.client_secret]
-        if self.join_command:
-            from .federation import parse_join_command
+        from .redact import secrets_in
 
-            # The token is the secret part (the address and certificate hash are not): masked alone,
-            # wherever it shows up, the rest of a join line stays readable.
-            found.append(parse_join_command(self.join_command).token)
-        return [s for s in found if s]
+        # The join token is the secret part of join_command (the address and hash are not).
+        return secrets_in(self.model_dump(mode="json"))
 
 
 def check_join_command(value: str) -> str:
@@ -342,14 +338,10 @@ def answers_from_mapping(data: object, *, source: str = "answers", secrets_optio
 
 
 def _secret_values(data: dict[Any, Any]) -> list[str]:
-    found = []
-    for section in ("keycloak", "internal_keycloak"):
-        block = data.get(section)
-        if isinstance(block, dict) and isinstance(block.get("client_secret"), str):
-            found.append(block["client_secret"])
-    if isinstance(data.get("join_command"), str):
-        found.append(data["join_command"].strip())
-    return [s for s in found if s]
+    from .redact import secrets_in
+
+    join = data.get("join_command")
+    return [*secrets_in(data), *([join.strip()] if isinstance(join, str) and join.strip() else [])]
 
 
 def load_answers(path: Path, *, secrets_optional: bool = False) -> Answers:

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 MEMBER_LIMIT = 8 * 1024 * 1024  # bytes kept from the end of a huge log
 INSPECT_TIMEOUT = 300.0
+# The allow-list: only these files of the wizard's folders go in, never a backup (``.bak-*``), a
+# temporary file, the fingerprint key or the lock; the answers and profiles are added by name.
+LOG_FILES = re.compile(r"install\.log(\.[0-9]{1,3})?")
+STATE_FILES = re.compile(r"install-journal\.json")
 _TARBALL_LINE = re.compile(r"Report tarball is at\s+(\S+\.tar\.gz)")
 
 
@@ -73,6 +77,13 @@ class _Bundle:
         self.tar.close()
 
 
+def allowed_files(folder: Path | None, names: re.Pattern[str]) -> list[Path]:
+    """Regular files (not links) directly in ``folder`` whose whole name matches ``names``."""
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if names.fullmatch(p.name) and p.is_file() and not p.is_symlink())
+
+
 def _text(raw: bytes) -> str | None:
     if b"\x00" in raw[:8192]:
         return None
@@ -102,13 +113,8 @@ def write_bundle(
         bundle = _Bundle(f"mipwizard-bundle-{stamp}", redactor, handle)
 
         for label, folder in (("logs", log_dir), ("state", state_dir)):
-            if folder is not None and folder.is_dir():
-                for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                    if log_dir and label == "state" and log_dir in path.parents:
-                        continue  # the log dir may live inside the state dir
-                    if path.name.startswith(f".{out.name}.") or path == out:
-                        continue  # this bundle itself, being written
-                    bundle.add_file(f"wizard/{label}/{path.relative_to(folder)}", path)
+            for path in allowed_files(folder, STATE_FILES if label == "state" else LOG_FILES):
+                bundle.add_file(f"wizard/{label}/{path.name}", path)
         if chart is not None:
             for path in profile_files(chart):
                 bundle.add_file(f"profiles/{path.name}", path)

@@ -9,6 +9,7 @@ from typing import Any
 
 from . import validators as v
 from .profile_kinds import PROFILES, Auth, Link, ProfileKind
+from .redact import SECRET_KEY_NAME, Redactor, secrets_in
 from .yamlutil import YamlProblem, dig, parse_yaml, walk_scalars
 
 # Client secrets published in upstream's repository: anyone can read them, so none may be used.
@@ -74,9 +75,10 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
     for key, value in walk_scalars(data):
         if isinstance(value, str) and v.find_placeholder(value):
             placeholders.add(key)
+            shown = "the value" if SECRET_KEY_NAME.search(key) else repr(value)  # never echo a secret
             add(
                 key,
-                f"{value!r} is an unfilled placeholder",
+                f"{shown} is an unfilled placeholder",
                 "fill it in, or write the profiles with `mipwizard profiles write`",
             )
 
@@ -149,7 +151,8 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
                 guess = difflib.get_close_matches(str(top), sections, n=1)
                 fix = f"rename {top!r} to {guess[0]!r}" if guess else "remove it"
                 add(str(top), "is a section the chart never reads (not in its values.yaml)", fix)
-    return out
+    hide = Redactor(secrets_in(data), patterns=False).redact  # a problem never quotes a secret
+    return [LintProblem(p.file, p.key, hide(p.problem), hide(p.fix)) for p in out]
 
 
 def chart_value_keys(values_path: Path) -> set[str]:

@@ -7,6 +7,7 @@ to itself. Reading a directory back gives the ``Answers`` that would write it ag
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import ipaddress
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from typing import Any
 from ..resources import MissingResource, data_text
 from .answers import Answers, answers_from_mapping, missing_for_profile
 from .errors import UserError
-from .fileio import atomic_write_text
+from .fileio import atomic_write_set, recover_set
 from .profile_kinds import PROFILES, Auth, Link, ProfileKind, profile_kind
-from .redact import MASK, Redactor
+from .redact import MASK, SECRET_KEY_NAME, Redactor, secrets_in
 from .validators import find_placeholder
 from .yamlutil import YamlProblem, dig, parse_yaml, yaml_scalar
 
@@ -124,13 +125,16 @@ def write_profiles(answers: Answers, out_dir: Path) -> WriteReport:
     report = WriteReport(skipped=rendered.skipped)
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"{out_dir}: exists and is not a folder — choose another --out")
-    for filename, text in rendered.files.items():
-        target = out_dir / filename
-        before = target.read_bytes() if target.exists() else None
-        backup = atomic_write_text(target, text, mode=0o600)
-        if backup:
-            report.backups.append(backup)
-        (report.unchanged if before == text.encode() else report.written).append(filename)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        changed, report.backups = atomic_write_set(out_dir, rendered.files, mode=0o600)
+    except OSError as exc:  # a full disk, a read-only folder: all or nothing, so nothing changed
+        raise UserError(
+            f"{out_dir}: cannot write the profiles ({exc.strerror or exc}) — free some disk space or fix "
+            "the folder's permissions, then write again; the profiles there are unchanged"
+        ) from None
+    for filename in rendered.files:
+        (report.written if filename in changed else report.unchanged).append(filename)
     return report
 
 
@@ -159,8 +163,9 @@ def _text(data: dict[str, Any], key: str, path: Path) -> str | None:
         return None
     value = str(value)
     if find_placeholder(value):
+        shown = "the value" if SECRET_KEY_NAME.search(key) else repr(value)  # never echo a secret
         raise UserError(
-            f"{path.name}:{key}: {value!r} is an unfilled placeholder — fill it (or write the profiles "
+            f"{path.name}:{key}: {shown} is an unfilled placeholder — fill it (or write the profiles "
             "from answers with `mipwizard profiles write`)"
         )
     return value
@@ -173,6 +178,8 @@ def load_profiles(directory: Path, base: Answers | dict[str, Any] | None = None)
     come from ``base`` (a saved answers file), else from defaults. The first profile (in the
     canonical order) that carries a fact wins.
     """
+    with contextlib.suppress(OSError):
+        recover_set(directory)  # a write killed half-way is completed first: never a mixed set
     present = [(kind, directory / kind.filename) for kind in PROFILES if (directory / kind.filename).is_file()]
     if not present:
         raise UserError(f"{directory}: no profile files (.direct, .proxied, …) found — is this the chart folder?")
@@ -221,8 +228,8 @@ def load_profiles(directory: Path, base: Answers | dict[str, Any] | None = None)
 
 
 def mask_profile_text(text: str, secrets: list[str] | None = None) -> str:
-    """Profile text with every secret value replaced by ``MASK``."""
-    return Redactor(secrets or []).redact(text)
+    """Profile text with every secret value (named or found in the text) replaced by ``MASK``."""
+    return Redactor([*(secrets or []), *_secrets_in(text)]).redact(text)
 
 
 def diff_profiles(answers: Answers, directory: Path) -> dict[str, str]:
@@ -231,6 +238,8 @@ def diff_profiles(answers: Answers, directory: Path) -> dict[str, str]:
     Files that would not change are absent. Skipped profiles are not diffed.
     """
     redactor = Redactor(answers.secrets())
+    with contextlib.suppress(OSError):
+        recover_set(directory)
     diffs: dict[str, str] = {}
     for filename, new in render_all(answers).files.items():
         target = directory / filename
@@ -262,8 +271,7 @@ def _secrets_in(text: str) -> list[str]:
         data = parse_yaml(text)
     except YamlProblem:
         return []
-    value = dig(data, "keycloak.CLIENT_SECRET")
-    return [str(value)] if value else []
+    return secrets_in(data)
 
 
 __all__ = [

@@ -1,33 +1,34 @@
-"""Run one external program through ``sh``: argv only, live batched output, timeouts, cancel.
+"""Run one external program with live, redacted, batched output; timeouts and cancel.
 
-Why the output does not go through ``sh``'s per-line callbacks: a child printing a million lines
-would mean a million Python calls. The child writes into a pipe we own; one reader thread reads
-it in 64 KiB chunks, redacts whole blocks of complete lines, and hands them to ``on_lines`` in
-batches bounded by time (``batch_seconds``) and size (``batch_lines``). The same batches go to
-the log file. ``on_lines`` is only ever called from that reader thread, in order.
+Why the output does not go through per-line callbacks: a child printing a million lines would
+mean a million Python calls. The child writes into a pipe we own; one reader thread reads it in
+64 KiB blocks, redacts them through a ``StreamRedactor`` (a secret split by a block boundary is
+still masked), and hands lines to ``on_lines`` in batches bounded by time (``batch_seconds``) and
+size (``batch_lines``). The same batches go to the log file. ``on_lines`` is only ever called
+from that reader thread, in order.
 
-The child runs in its own session, so a timeout or a cancel kills its whole process group, and a
-Ctrl+C on the terminal reaches only us: we then kill the child and re-raise.
+Processes are started by ``process.spawn``: each in its own session under a guard, so a timeout,
+a cancel, Ctrl+C/SIGTERM/SIGHUP here or mipwizard's death end its whole process group.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
 import select
 import shlex
 import signal
+import subprocess
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .process import SudoPrompt, capture_output, resolve, spawn
 from .redact import Redactor
-from .system import ProgramNotFound, find_program, is_root, privileged_argv
+from .system import Captured, ProgramNotFound, is_root, privileged_argv
 
 if TYPE_CHECKING:
     from .logfile import LogFile
@@ -36,7 +37,6 @@ LinesCallback = Callable[[list[str]], None]
 
 READ_SIZE = 64 * 1024
 MAX_LINE_BYTES = 64 * 1024  # a "line" longer than this is cut, so memory stays bounded
-KILL_GRACE_SECONDS = 2.0  # SIGTERM first, SIGKILL after this
 DRAIN_SECONDS = 2.0  # output still flowing after the child exited (a grandchild holds the pipe)
 POLL_SECONDS = 0.05
 
@@ -115,32 +115,45 @@ class ProcessRunner:
         started = time.monotonic()
         tail: deque[str] = deque(maxlen=max(1, tail_lines))
         self._note(f"$ {self.display(argv)}")
+        prompt = SudoPrompt(self.sudo_password) if (privileged and self.sudo_password and not self.as_root) else None
         try:
-            full = self._resolve(argv, privileged)
+            full = self._resolve(argv, privileged, prompt)
         except ProgramNotFound as exc:
             message = self.redactor.redact(str(exc))
             return self._early_failure(127, message, tail, on_lines, started)
 
-        password = self.sudo_password if (privileged and not self.as_root) else None
         read_fd, write_fd = os.pipe()
-        reader = _Reader(read_fd, self, on_lines, tail)
+        reader = _Reader(read_fd, self, on_lines, tail, prompt)
         try:
-            process = self._spawn(full, write_fd, password, cwd)
+            try:
+                child = spawn(
+                    full,
+                    stdin=subprocess.PIPE if prompt else subprocess.DEVNULL,
+                    stdout=write_fd,
+                    stderr=subprocess.STDOUT,
+                    cwd=cwd,
+                )
+            finally:
+                os.close(write_fd)  # the child has its copy; ours must go so EOF arrives when it exits
         except Exception as exc:
             os.close(read_fd)
             message = self.redactor.redact(f"cannot start {argv[0]}: {exc.__class__.__name__}: {exc}")
             return self._early_failure(126, message.splitlines()[0], tail, on_lines, started)
+        if prompt is not None:
+            prompt.stdin = child.popen.stdin
         reader.start()
         timed_out = cancelled = False
         deadline = started + timeout if timeout else None
         try:
             nap = 0.001
-            while process.is_alive()[0]:
+            while child.alive():
                 if reader.eof.is_set():  # output closed: the child is exiting, look again soon
                     time.sleep(nap)
                     nap = min(nap * 2, POLL_SECONDS)
                 else:
                     reader.eof.wait(POLL_SECONDS)
+                if prompt is not None:
+                    prompt.close_if_not_asked()
                 if cancel is not None and cancel.is_set():
                     cancelled = True
                     break
@@ -148,13 +161,16 @@ class ProcessRunner:
                     timed_out = True
                     break
             if timed_out or cancelled:
-                _kill_group(process)
-        except BaseException:  # Ctrl+C (KeyboardInterrupt) or a dying caller: never leave the child behind
-            _kill_group(process, grace=0.5)
+                child.terminate()
+        except BaseException:  # Ctrl+C, SIGTERM/SIGHUP (Terminated) or a dying caller: never leave it behind
+            child.terminate(grace=0.5)
             reader.stop.set()
             reader.join(DRAIN_SECONDS)
             raise
-        exit_code = process.wait()
+        finally:
+            if prompt is not None:
+                prompt.close()
+        exit_code = child.reap()  # strays holding the pipe die here, so the drain ends
         reader.join(DRAIN_SECONDS)
         if reader.is_alive():
             reader.stop.set()
@@ -170,43 +186,28 @@ class ProcessRunner:
         self._note(f"exit {exit_code} after {seconds:.1f} s" + (" (timed out)" if timed_out else ""))
         return result
 
+    def query(
+        self,
+        argv: list[str],
+        *,
+        privileged: bool = False,
+        timeout: float = 60.0,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> Captured:
+        """A short captured query (not streamed); a sudo password only answers sudo's prompt."""
+        needs_sudo = privileged and not self.as_root
+        password = self.sudo_password if needs_sudo else None
+        return capture_output(argv, timeout=timeout, privileged=needs_sudo, password=password, on_wait=on_wait)
+
     # --- internals -----------------------------------------------------------------------------
 
-    def _resolve(self, argv: list[str], privileged: bool) -> list[str]:
-        if not argv:
-            raise ValueError("empty argv")
-        program = argv[0] if os.sep in argv[0] else find_program(argv[0])
-        full = [program, *argv[1:]]
+    def _resolve(self, argv: list[str], privileged: bool, prompt: SudoPrompt | None) -> list[str]:
+        full = resolve(argv)
+        if prompt is not None:
+            return prompt.sudo_argv(full)
         if privileged and not self.as_root:
-            full = privileged_argv(full, as_root=False, password_on_stdin=self.sudo_password is not None)
+            return privileged_argv(full, as_root=False)
         return full
-
-    def _spawn(self, full: list[str], write_fd: int, password: str | None, cwd: Path | None) -> _Process:
-        import sh
-
-        out = os.fdopen(write_fd, "wb", buffering=0)
-        stdin: Any = password + "\n" if password else open(os.devnull, "rb")  # noqa: SIM115
-        try:
-            running = sh.Command(full[0])(
-                *full[1:],
-                _bg=True,
-                _bg_exc=False,
-                _out=out,
-                _err_to_out=True,
-                _in=stdin,
-                _tty_out=False,
-                _new_session=True,
-                _cwd=str(cwd) if cwd else None,
-                _ok_code=list(range(256)),
-                _preexec_fn=_die_with_parent,
-                _no_out=True,
-                _no_err=True,
-            )
-        finally:
-            out.close()  # the child has its copy; ours must go so EOF arrives when it exits
-            if not isinstance(stdin, str):
-                stdin.close()
-        return _Process(running)
 
     def _early_failure(
         self, code: int, message: str, tail: deque[str], on_lines: LinesCallback | None, started: float
@@ -223,72 +224,32 @@ class ProcessRunner:
             self.log.note(text)
 
 
-class _Process:
-    """The few things we need from sh's RunningCommand."""
-
-    def __init__(self, running: Any) -> None:
-        self._running = running
-        self._oproc = running.process
-        self.pgid: int = self._oproc.pgid or self._oproc.pid
-
-    def is_alive(self) -> tuple[bool, int | None]:
-        alive, code = self._oproc.is_alive()
-        return bool(alive), code
-
-    def wait(self) -> int:
-        code = self._oproc.wait()
-        return int(code)
-
-    def signal_group(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pgid, sig)
-
-
-def _kill_group(process: _Process, *, grace: float = KILL_GRACE_SECONDS) -> None:
-    """SIGTERM the child's process group, then SIGKILL whatever is left after ``grace``."""
-    process.signal_group(signal.SIGTERM)
-    end = time.monotonic() + grace
-    while time.monotonic() < end:
-        if not process.is_alive()[0]:
-            break
-        time.sleep(0.02)
-    process.signal_group(signal.SIGKILL)
-
-
-_PR_SET_PDEATHSIG = 1
-try:
-    _libc: Any = ctypes.CDLL(None, use_errno=True)
-    _prctl: Any = _libc.prctl
-except (OSError, AttributeError):  # not Linux
-    _prctl = None
-
-
-def _die_with_parent() -> None:
-    """In the child: if mipwizard itself is killed (even with kill -9), take the child along.
-
-    An orphan still changing the system while the user re-runs the install would be worse.
-    """
-    if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 class _Reader(threading.Thread):
     """Reads the child's merged stdout/stderr and delivers redacted lines in batches."""
 
-    def __init__(self, fd: int, runner: ProcessRunner, on_lines: LinesCallback | None, tail: deque[str]) -> None:
+    def __init__(
+        self,
+        fd: int,
+        runner: ProcessRunner,
+        on_lines: LinesCallback | None,
+        tail: deque[str],
+        prompt: SudoPrompt | None,
+    ) -> None:
         super().__init__(name=f"output reader fd {fd}", daemon=True)
         self.fd = fd
         self.runner = runner
         self.on_lines = on_lines
         self.tail = tail
+        self.prompt = prompt
         self.eof = threading.Event()
         self.stop = threading.Event()
         self.error: BaseException | None = None
         self._pending: list[str] = []
         self._last_flush = time.monotonic()
+        self._stream = runner.redactor.stream(max_hold=MAX_LINE_BYTES)
+        self._before_prompt = b""
 
     def run(self) -> None:
-        rest = b""
         try:
             while not self.stop.is_set():
                 wait = self.runner.batch_seconds if self._pending else 0.25
@@ -301,23 +262,13 @@ class _Reader(threading.Thread):
                 chunk = os.read(self.fd, READ_SIZE)
                 if not chunk:
                     break
-                data = rest + chunk
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    rest = data
-                    if len(rest) > MAX_LINE_BYTES:
-                        self._add(rest)
-                        rest = b""
-                else:
-                    self._add(data[:cut])
-                    rest = data[cut + 1 :]
+                self._add(self._stream.feed(self._answer_prompt(chunk)))
                 if (
                     len(self._pending) >= self.runner.batch_lines
                     or time.monotonic() - self._last_flush >= self.runner.batch_seconds
                 ):
                     self._flush()
-            if rest:
-                self._add(rest)
+            self._add(self._stream.feed(self._before_prompt) + self._stream.flush())
             self._flush()
         except BaseException as exc:  # a failing on_lines must not be lost silently
             self.error = exc
@@ -325,8 +276,24 @@ class _Reader(threading.Thread):
             os.close(self.fd)
             self.eof.set()
 
+    def _answer_prompt(self, chunk: bytes) -> bytes:
+        """Until sudo has asked, hold the text after the last newline: the prompt may be in it."""
+        if self.prompt is None or not (self.prompt.pending or self._before_prompt):
+            return chunk
+        data = self._before_prompt + chunk
+        if self.prompt.pending and self.prompt.marker_bytes not in data:
+            cut = data.rfind(b"\n") + 1
+            self._before_prompt = data[cut:]
+            return data[:cut]
+        self._before_prompt = b""
+        return self.prompt.answer_in(data)
+
     def _add(self, block: bytes) -> None:
-        text = self.runner.redactor.redact(block.decode("utf-8", "replace"))
+        if not block:
+            return
+        text = block.decode("utf-8", "replace")
+        if text.endswith("\n"):
+            text = text[:-1]
         lines = text.split("\n")
         if "\r" in text:  # CRLF endings and progress bars redrawn with \r: keep what is visible last
             lines = [line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 
 from .errors import UserError
@@ -70,26 +69,12 @@ class Captured:
 def capture(argv: list[str], *, timeout: float = 30.0, stdin_text: str | None = None) -> Captured:
     """Run a short query (``kubectl get … -o json``, ``id -nG``) and collect its output.
 
-    ``argv[0]`` is looked up on PATH. The child gets no terminal stdin. A timeout kills it and
-    is reported in the result, never raised.
+    ``argv[0]`` is looked up on PATH. The child gets no stdin. A timeout kills its whole process
+    group and is reported in the result, never raised. (``stdin_text`` is not supported any more:
+    a sudo password goes to sudo's prompt through ``process.capture_output(privileged=True)``.)
     """
-    program = find_program(argv[0]) if os.sep not in argv[0] else argv[0]
-    full = [program, *argv[1:]]
-    try:
-        proc = subprocess.run(
-            full,
-            input=stdin_text,
-            stdin=None if stdin_text is not None else subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-            start_new_session=True,
-        )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        return Captured(full, -1, out, f"timed out after {timeout:g} s", timed_out=True)
-    except OSError as exc:
-        return Captured(full, 127, "", f"cannot run {program}: {exc.strerror}")
-    return Captured(full, proc.returncode, proc.stdout, proc.stderr)
+    if stdin_text is not None:
+        raise ValueError("capture() takes no stdin text; use process.capture_output for a sudo password")
+    from .process import capture_output
+
+    return capture_output(argv, timeout=timeout)

@@ -235,11 +235,10 @@ class WizardApp(App[int]):
         return True
 
     def redact(self, text: str) -> str:
-        for secret in [*self.state.secrets(), self.env.sudo_password or "", *self.past_passwords]:
-            if not secret:
-                continue
-            text = text.replace(secret, "***HIDDEN***")
-        return text
+        from ..core.redact import Redactor
+
+        secrets = [*self.state.secrets(), self.env.sudo_password or "", *self.past_passwords]
+        return Redactor(secrets).redact(text)
 
     def on_worker_state_changed(self, event: Any) -> None:
         """The one place a worker's unexpected error is reported (secrets masked), the app stays up."""

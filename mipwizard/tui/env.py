@@ -162,10 +162,12 @@ def _real_installer(env: WizardEnv, answers: Any, on_event: EventCallback) -> In
 
     def run(*, from_step: str | None, cancel: threading.Event) -> Any:
         from ..core.install import InstallEngine, Journal
+        from ..core.lock import InstallLock
         from ..core.logfile import LogFile
         from ..core.redact import Redactor
         from ..core.runner import ProcessRunner
 
+        lock = InstallLock(env.state_path() / "install.lock").acquire()  # one install at a time
         log = LogFile(env.log_path())
         try:
             runner = ProcessRunner(redactor=Redactor(answers.secrets()), log=log, sudo_password=env.sudo_password)
@@ -174,5 +176,6 @@ def _real_installer(env: WizardEnv, answers: Any, on_event: EventCallback) -> In
             return engine.run(from_step=from_step, cancel=cancel)
         finally:
             log.close()
+            lock.release()
 
     return InstallHandle(run)

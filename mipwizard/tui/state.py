@@ -14,6 +14,7 @@ from typing import Any
 
 from ..core.fields import FORM, dig, drop, put
 from ..core.profile_kinds import PROFILE_BY_NAME, Auth, Link, ProfileKind, Role
+from ..core.redact import join_tokens
 
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 AUTHS: tuple[str, ...] = tuple(auth.value for auth in Auth)
@@ -106,13 +107,3 @@ class WizardState:
         if self.join_command.strip():
             found += [self.join_command.strip(), *join_tokens(self.join_command)]
         return [s for s in found if s]
-
-
-def join_tokens(text: str) -> list[str]:
-    """The token parts of ``<ip>:25000/<token>/<hash>`` in ``text`` (typed or half-typed): masked everywhere."""
-    tokens = []
-    for word in text.split():
-        parts = word.split("/")
-        if len(parts) >= 2 and ":" in parts[0] and parts[1]:
-            tokens.append(parts[1])
-    return tokens

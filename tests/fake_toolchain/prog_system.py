@@ -119,12 +119,39 @@ def sudo(ctx: Any) -> int:
     env[AS_ROOT_ENV] = "1"
     sys.stdout.flush()
     sys.stderr.flush()
-    try:
-        os.execvpe(inner[0], inner, env)
-    except OSError:
-        err(f"sudo: {inner[0]}: command not found")
-        return 1
-    return 1  # pragma: no cover - exec does not return
+    return _run_like_sudo(inner, env)
+
+
+def _run_like_sudo(inner: list, env: dict) -> int:
+    """Like real sudo (use_pty): the command runs as a child in a session of its own, and sudo
+    relays the signals it gets to it. A sudo killed with SIGKILL leaves its command running —
+    which is why the runner ends a group with SIGTERM first."""
+    import contextlib
+    import signal
+
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        try:
+            os.execvpe(inner[0], inner, env)
+        except OSError:
+            err(f"sudo: {inner[0]}: command not found")
+            os._exit(1)
+
+    def relay(signum: int, frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):
+        signal.signal(sig, relay)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    code = os.waitstatus_to_exitcode(status)
+    return code if code >= 0 else 128 - code
 
 
 # --- users and groups -----------------------------------------------------------------------------

@@ -8,85 +8,46 @@ couple of memory scans. The child runs in its own session and dies with us (pipe
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 from typing import BinaryIO
 
-from ..redact import _HINTS, Redactor
-from ..system import find_program
+from ..process import resolve, spawn
+from ..redact import Redactor
 
 READ_SIZE = 1 << 20
-MAX_LINE = 1 << 20  # a "line" longer than this is written out unsplit, so memory stays bounded
-_HINT_BYTES = tuple(h.encode() for h in _HINTS)
-
-
-class BlockFilter:
-    """Redacts blocks of whole lines, skipping the (costly) redactor when nothing could match."""
-
-    def __init__(self, redactor: Redactor) -> None:
-        self.redactor = redactor
-        self.secrets = [s.encode() for s in redactor.secrets]
-
-    def __call__(self, block: bytes) -> bytes:
-        if any(s in block for s in self.secrets):
-            return self._redact(block)
-        low = block.lower()
-        if any(h in low for h in _HINT_BYTES):
-            return self._redact(block)
-        return block
-
-    def _redact(self, block: bytes) -> bytes:
-        return self.redactor.redact(block.decode("utf-8", "replace")).encode("utf-8")
+MAX_LINE = 1 << 20  # a "line" longer than this is cut (never inside a secret), so memory stays bounded
 
 
 def stream_logs(argv: list[str], out: BinaryIO, *, redactor: Redactor) -> tuple[int, bool]:
     """Run ``argv`` (a ``kubectl logs`` command; stderr merged) copying its output to ``out``.
 
-    Returns (exit code, True when the reader went away, e.g. ``| head``).
+    Returns (exit code, True when the reader went away, e.g. ``| head``). However this ends —
+    EOF, a closed reader, Ctrl+C, SIGTERM — the command's whole process group ends with it.
     """
-    program = argv[0] if os.sep in argv[0] else find_program(argv[0])
-    proc = subprocess.Popen(
-        [program, *argv[1:]],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    assert proc.stdout is not None
-    fd = proc.stdout.fileno()
-    clean = BlockFilter(redactor)
-    rest = b""
+
+    child = spawn(resolve(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert child.popen.stdout is not None
+    fd = child.popen.stdout.fileno()
+    stream = redactor.stream(max_hold=MAX_LINE)
+    finished = False
     try:
         while True:
             chunk = os.read(fd, READ_SIZE)
             if not chunk:
                 break
-            data = rest + chunk if rest else chunk
-            cut = data.rfind(b"\n") + 1
-            if cut == 0 and len(data) < MAX_LINE:
-                rest = data
-                continue
-            if cut == 0:
-                cut = len(data)
-            rest = data[cut:]
-            out.write(clean(data[:cut]))
-            out.flush()  # one flush per block read: a follower sees new lines at once
-        if rest:
-            out.write(clean(rest))
-            out.flush()
-        return proc.wait(), False
+            block = stream.feed(chunk)
+            if block:
+                out.write(block)
+                out.flush()  # one flush per block read: a follower sees new lines at once
+        out.write(stream.flush())
+        out.flush()
+        finished = True
+        return child.reap(), False
     except (BrokenPipeError, ValueError):
         return 0, True
     finally:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        proc.stdout.close()
+        if not finished:
+            child.terminate()
+            child.reap()
+        child.popen.stdout.close()

@@ -3,18 +3,15 @@ what they say (the main IP, the secret values to seed a ``Redactor``)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..profile_kinds import PROFILE_NAMES
-from ..redact import Redactor
+from ..redact import Redactor, secrets_in
 
 DEFAULT_CHART = Path("/opt/mip-deployment/kubernetes")
-_SECRET_KEY = re.compile(r"secret|password|passwd|token|api_?key|credential", re.IGNORECASE)
-_URL_CRED = re.compile(r"[a-z][a-z0-9+.-]*://([^/\s:@]+):([^/\s@]+)@", re.IGNORECASE)
 
 
 def default_answers_path() -> Path | None:
@@ -61,24 +58,8 @@ def _read_yaml(path: Path) -> Any:
 
 
 def secrets_in_data(data: Any) -> list[str]:
-    """String values of secret-named keys anywhere in ``data``, plus URL passwords."""
-    found: list[str] = []
-
-    def walk(node: Any, secret: bool) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, secret or bool(_SECRET_KEY.search(str(key))))
-        elif isinstance(node, list):
-            for item in node:
-                walk(item, secret)
-        elif isinstance(node, (str, int, float)) and not isinstance(node, bool):
-            text = str(node)
-            if secret and text:
-                found.append(text)
-            found.extend(m.group(2) for m in _URL_CRED.finditer(text))
-
-    walk(data, False)
-    return found
+    """Secret values in ``data`` (the one rule lives in ``redact.secrets_in``)."""
+    return secrets_in(data)
 
 
 def secrets_in_text(text: str) -> list[str]:
@@ -89,9 +70,13 @@ def secrets_in_text(text: str) -> list[str]:
 
 
 def known_secrets(chart_dir: Path | None, answers_path: Path | None) -> list[str]:
+    """Secrets in the profiles and answers, and in their kept backups (an old secret may be in a log)."""
+    from ..fileio import list_backups
+
     found: list[str] = []
     for path in [*(profile_files(chart_dir) if chart_dir else []), *([answers_path] if answers_path else [])]:
-        found += secrets_in_data(_read_yaml(path))
+        for version in [path, *list_backups(path)]:
+            found += secrets_in_data(_read_yaml(version))
     return found
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shlex
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..fingerprint import keyed_fingerprint
 from ..redact import Redactor
 from ..runner import ProcessRunner, RunResult
-from ..system import Captured, ProgramNotFound, capture, privileged_argv
+from ..system import Captured
 
 
 class StepFailed(Exception):
@@ -64,9 +63,12 @@ class Step:
     done_message: str = ""
 
 
+QUERY_HANG_FIX = "check that microk8s is running (`microk8s status`) and try again"
+
+
 def fingerprint(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """Keyed (HMAC, per-machine key): the inputs may hold a secret a plain hash would give away."""
+    return keyed_fingerprint(*parts)
 
 
 class StepContext:
@@ -114,17 +116,17 @@ class StepContext:
 
     def query(self, argv: list[str], *, privileged: bool = False, timeout: float = 60.0) -> Captured:
         """A short read-only query whose output we parse (not streamed; noted in the log)."""
-        password = self.runner.sudo_password if privileged and not self.runner.as_root else None
-        try:
-            if privileged and not self.runner.as_root:
-                full = privileged_argv(argv, as_root=False, password_on_stdin=password is not None)
-            else:
-                full = list(argv)
-            result = capture(full, timeout=timeout, stdin_text=(password + "\n") if password else None)
-        except ProgramNotFound as exc:
-            result = Captured(list(argv), 127, "", str(exc))
+        shown = self.redactor.redact(shlex.join(argv))
+        result = self.runner.query(
+            argv,
+            privileged=privileged,
+            timeout=timeout,
+            on_wait=lambda s: self.say(f"… still waiting for `{shown}` ({s:.0f} s)"),
+        )
         if self.runner.log is not None:
-            self.runner.log.note(f"check: {self.redactor.redact(shlex.join(argv))} -> exit {result.exit_code}")
+            self.runner.log.note(f"check: {shown} -> exit {result.exit_code}")
+        if result.timed_out:  # a hung check is a failure, never "not done yet" or success
+            raise StepFailed(f"`{shown}` did not answer within {timeout:g} s and was stopped — {QUERY_HANG_FIX}")
         return result
 
     def cancelled(self) -> bool:

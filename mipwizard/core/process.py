@@ -1,0 +1,261 @@
+"""The one place a child process is started (install runner, queries, logs, bundle all come here).
+
+Every program runs under ``guard.py`` in a session of its own: a timeout, a cancel or a Ctrl+C
+ends the whole process group (sudo, snap and the programs they fork included), and so does
+mipwizard's death by any cause, ``kill -9`` included — the guard sees the death pipe close.
+A program that exits normally takes its strays along: what is left in its group is killed.
+
+A sudo password goes to sudo's prompt only: sudo is asked to print a marker as its prompt
+(``-p``), and the password is written to its stdin when the marker shows up, never before; if
+sudo does not ask (cached credentials, NOPASSWD), its command never sees the password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from .system import Captured, ProgramNotFound, find_program, privileged_argv
+
+GUARD_SCRIPT = Path(__file__).with_name("guard.py")
+KILL_GRACE_SECONDS = 2.0  # SIGTERM first, SIGKILL after this
+PROMPT_WAIT_SECONDS = 5.0  # sudo asks at once or not at all; then its stdin is closed
+READ_SIZE = 64 * 1024
+
+_death_lock = threading.Lock()
+_death_pipe: tuple[int, int, int] | None = None  # (owner pid, read end, write end)
+
+
+def _death_fd() -> int:
+    """The read end of the pipe every guard watches; only this process holds the write end."""
+    global _death_pipe
+    with _death_lock:
+        if _death_pipe is None or _death_pipe[0] != os.getpid():  # (a forked copy needs its own)
+            read_end, write_end = os.pipe()  # not inheritable: no child ever holds the write end
+            _death_pipe = (os.getpid(), read_end, write_end)
+        return _death_pipe[1]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (an SSH session dropped) received: handled like Ctrl+C, exit 128 + signal.
+
+    A KeyboardInterrupt, so every cleanup path written for Ctrl+C (killing a running command's
+    group, releasing the install lock) runs for these too.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+def stop_signals_interrupt() -> None:
+    """Make SIGTERM and SIGHUP raise ``Terminated`` in the main thread (for the headless CLI)."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
+
+
+class Child:
+    """A program running under its guard; ``pgid`` is its process group."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+        self.pgid = popen.pid
+
+    def alive(self) -> bool:
+        """True while the program runs (the guard is not reaped here, so the group id stays ours)."""
+        if self.popen.returncode is not None:
+            return False
+        try:
+            return os.waitid(os.P_PID, self.popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+        except ChildProcessError:
+            return False
+
+    def signal_group(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pgid, sig)
+
+    def terminate(self, grace: float = KILL_GRACE_SECONDS) -> None:
+        """SIGTERM the group, SIGKILL whatever is left after ``grace`` seconds."""
+        self.signal_group(signal.SIGTERM)
+        end = time.monotonic() + grace
+        while self.alive() and time.monotonic() < end:
+            time.sleep(0.01)
+        self.signal_group(signal.SIGKILL)
+
+    def reap(self) -> int:
+        """Wait for the program, kill the strays left in its group, return its exit code."""
+        if self.popen.returncode is None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitid(os.P_PID, self.popen.pid, os.WEXITED | os.WNOWAIT)
+        self.signal_group(signal.SIGKILL)
+        return self.popen.wait()
+
+
+def resolve(argv: list[str]) -> list[str]:
+    """``argv`` with its program looked up on PATH now (raises ``ProgramNotFound``)."""
+    if not argv:
+        raise ValueError("empty argv")
+    program = argv[0] if os.sep in argv[0] else find_program(argv[0])
+    return [program, *argv[1:]]
+
+
+def spawn(argv: list[str], *, stdin: Any, stdout: Any, stderr: Any, cwd: Path | None = None) -> Child:
+    """Start resolved ``argv`` under a guard, in a new session."""
+    fd = _death_fd()
+    guard = [sys.executable or "python3", "-I", "-S", str(GUARD_SCRIPT), str(fd), str(KILL_GRACE_SECONDS)]
+    popen = subprocess.Popen(
+        [*guard, *argv],
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        cwd=str(cwd) if cwd else None,
+        start_new_session=True,
+        pass_fds=(fd,),
+    )
+    return Child(popen)
+
+
+class SudoPrompt:
+    """Answers sudo's prompt (and only it) with the password, on the child's stdin pipe."""
+
+    def __init__(self, password: str) -> None:
+        self.password = password
+        self.marker = f"[mipwizard-sudo-{secrets.token_hex(6)}]"
+        self.marker_bytes = self.marker.encode()
+        self.stdin: IO[bytes] | None = None
+        self.started = time.monotonic()
+        self._lock = threading.Lock()  # the reader answers, the waiting loop may give up
+
+    @property
+    def pending(self) -> bool:
+        return self.stdin is not None
+
+    def sudo_argv(self, argv: list[str]) -> list[str]:
+        return [find_program("sudo"), "-S", "-p", self.marker, "--", *argv]
+
+    def answer_in(self, data: bytes) -> bytes:
+        """``data`` with the prompt removed; the password is sent when the prompt is in it."""
+        if self.marker_bytes in data:
+            with self._lock:
+                if self.stdin is not None:
+                    with contextlib.suppress(OSError):
+                        self.stdin.write(self.password.encode() + b"\n")
+                        self.stdin.flush()
+            self.close()
+        return data.replace(self.marker_bytes, b"")
+
+    def close_if_not_asked(self) -> None:
+        if self.stdin is not None and time.monotonic() - self.started > PROMPT_WAIT_SECONDS:
+            self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self.stdin.close()
+                self.stdin = None
+
+
+def capture_output(
+    argv: list[str],
+    *,
+    timeout: float = 30.0,
+    privileged: bool = False,
+    password: str | None = None,
+    on_wait: Callable[[float], None] | None = None,
+    wait_every: float = 10.0,
+) -> Captured:
+    """Run a short query and collect stdout and stderr; a timeout kills its group (never raised).
+
+    ``privileged`` prefixes sudo when needed (the password, if given, answers its prompt only).
+    ``on_wait(elapsed)`` is called every ``wait_every`` seconds while the query runs.
+    """
+    prompt = SudoPrompt(password) if (privileged and password) else None
+    try:
+        full = resolve(argv)
+        if privileged:
+            full = prompt.sudo_argv(full) if prompt else privileged_argv(full)
+    except ProgramNotFound as exc:
+        return Captured(list(argv), 127, "", str(exc))
+    try:
+        child = spawn(
+            full,
+            stdin=subprocess.PIPE if prompt else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as exc:
+        return Captured(full, 127, "", f"cannot run {full[0]}: {exc.strerror}")
+    if prompt is not None:
+        prompt.stdin = child.popen.stdin
+    out, err, timed_out = _collect(child, timeout, prompt, on_wait, wait_every)
+    code = child.reap()
+    for stream in (child.popen.stdout, child.popen.stderr):
+        if stream is not None:
+            stream.close()
+    text_out, text_err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    if timed_out:
+        return Captured(full, -1, text_out, f"timed out after {timeout:g} s", timed_out=True)
+    return Captured(full, code, text_out, text_err)
+
+
+def _collect(
+    child: Child,
+    timeout: float,
+    prompt: SudoPrompt | None,
+    on_wait: Callable[[float], None] | None,
+    wait_every: float,
+) -> tuple[bytes, bytes, bool]:
+    assert child.popen.stdout is not None and child.popen.stderr is not None
+    streams = {child.popen.stdout.fileno(): bytearray(), child.popen.stderr.fileno(): bytearray()}
+    err_fd = child.popen.stderr.fileno()
+    started = time.monotonic()
+    next_note = started + wait_every
+    with selectors.DefaultSelector() as selector:
+        for fd in streams:
+            selector.register(fd, selectors.EVENT_READ)
+        try:
+            while selector.get_map():
+                now = time.monotonic()
+                if now - started >= timeout:
+                    child.terminate()
+                    return bytes(streams[child.popen.stdout.fileno()]), bytes(streams[err_fd]), True
+                if on_wait is not None and now >= next_note:
+                    on_wait(now - started)
+                    next_note += wait_every
+                wait = min(timeout - (now - started), next_note - now if on_wait else timeout, 0.5)
+                for key, _ in selector.select(max(0.0, wait)):
+                    fd = key.fd
+                    data = os.read(fd, READ_SIZE)
+                    if not data:
+                        selector.unregister(fd)
+                        continue
+                    streams[fd] += data
+                    if prompt is not None and fd == err_fd and prompt.pending:
+                        streams[fd] = bytearray(prompt.answer_in(bytes(streams[fd])))
+                if prompt is not None:
+                    prompt.close_if_not_asked()
+                if not child.alive():  # strays may hold the pipes open: end them, then drain
+                    child.signal_group(signal.SIGKILL)
+        except BaseException:  # Ctrl+C, SIGTERM: never leave the query running
+            child.terminate(grace=0.5)
+            raise
+        finally:
+            if prompt is not None:
+                prompt.close()
+    return bytes(streams[child.popen.stdout.fileno()]), bytes(streams[err_fd]), False
