@@ -35,14 +35,14 @@ def test_creates_and_chowns_with_colon(tmp_path: Path) -> None:
     base = tmp_path / "mipfed1"
     assert folders == [base / "dementia", base / "tbi"]
     assert run.calls == [
-        ["mkdir", "-p", str(base / "dementia"), str(base / "tbi")],
-        ["chown", "mipadmin:mipadmin", str(base), str(base / "dementia"), str(base / "tbi")],
+        ["mkdir", "-p", "--", str(base / "dementia"), str(base / "tbi")],
+        ["chown", "-h", "--", "mipadmin:mipadmin", str(base), str(base / "dementia"), str(base / "tbi")],
     ]
     assert missing_pathologies(tmp_path, "mipfed1", ["dementia", "tbi", "mri"]) == ["mri"]
 
 
 def test_failure_names_the_command(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match=r"`chown ghost:staff .*` failed: chown: invalid user"):
+    with pytest.raises(UserError, match=r"`chown -h -- ghost:staff .*` failed: chown: invalid user"):
         create_pathology_folders(tmp_path, "f", ["p"], "ghost", group="staff", run=Recorder(failing="chown"))
 
 

@@ -104,8 +104,8 @@ def test_full_install_runs_every_step_in_order_with_exact_argv(fake_toolchain, s
         ["microk8s", "status", "--wait-ready", "--timeout", "300"],
         ["microk8s", "enable", "dns", "helm3", "ingress"],
         # data folders: the same argv as mipwizard.core.data.create_pathology_folders (group from id -gn)
-        ["mkdir", "-p", f"{data}/mipfed1/dementia"],
-        ["chown", "mipadmin:mipadmin", f"{data}/mipfed1", f"{data}/mipfed1/dementia"],
+        ["mkdir", "-p", "--", f"{data}/mipfed1/dementia"],
+        ["chown", "-h", "--", "mipadmin:mipadmin", f"{data}/mipfed1", f"{data}/mipfed1/dementia"],
         ["git", "clone", "https://github.com/madgik/Exareme2", str(exa)],
         ["chown", "-R", "mipadmin:mipadmin", str(exa)],
         ["git", "clone", "https://github.com/HBPMedical/mip-deployment", str(mip)],

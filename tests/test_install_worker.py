@@ -79,8 +79,8 @@ def test_worker_install_runs_snap_user_ready_join_folders_in_order(fake_toolchai
         ["usermod", "-aG", "sudo,microk8s", "mipadmin"],
         ["microk8s", "status", "--wait-ready", "--timeout", "300"],
         ["microk8s", "join", CONNECTION, "--worker"],
-        ["mkdir", "-p", f"{data}/dementia"],
-        ["chown", "mipadmin:mipadmin", str(data), f"{data}/dementia"],
+        ["mkdir", "-p", "--", f"{data}/dementia"],
+        ["chown", "-h", "--", "mipadmin:mipadmin", str(data), f"{data}/dementia"],
     ]
     # no addons, charts or labels on a worker: the master labels it
     assert not fake_toolchain.calls_of("microk8s", "enable") and not fake_toolchain.calls_of("microk8s", "helm3")
@@ -128,7 +128,7 @@ def test_owner_group_is_the_users_primary_group(fake_toolchain, worker, tmp_path
     result, _events = run_worker(worker, tmp_path)
     assert result.ok, result.message
     data = tmp_path / "data" / "mipfed1"
-    assert fake_toolchain.calls_of("chown") == [["chown", "mipadmin:staff", str(data), f"{data}/dementia"]]
+    assert fake_toolchain.calls_of("chown") == [["chown", "-h", "--", "mipadmin:staff", str(data), f"{data}/dementia"]]
 
 
 def test_failed_join_says_a_new_token_is_needed_and_never_shows_it(fake_toolchain, worker, tmp_path: Path) -> None:

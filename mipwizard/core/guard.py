@@ -61,7 +61,8 @@ def main(argv: list[str]) -> int:
             _end_group(wake_r, pid, grace)
     code = os.waitstatus_to_exitcode(status)
     if code < 0:  # killed by a signal: die the same way, so the caller sees it
-        signal.signal(-code, signal.SIG_DFL)
+        if -code not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
     return code
 

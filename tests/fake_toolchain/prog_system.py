@@ -124,7 +124,7 @@ def sudo(ctx: Any) -> int:
 
 def _run_like_sudo(inner: list, env: dict) -> int:
     """Like real sudo (use_pty): the command runs as a child in a session of its own, and sudo
-    relays the signals it gets to it. A sudo killed with SIGKILL leaves its command running —
+    relays the signals it gets to the command's process group. A sudo killed with SIGKILL leaves its command running —
     which is why the runner ends a group with SIGTERM first."""
     import contextlib
     import signal
@@ -140,7 +140,7 @@ def _run_like_sudo(inner: list, env: dict) -> int:
 
     def relay(signum: int, frame: object) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signum)
+            os.killpg(pid, signum)  # the command leads its own group, as under sudo's pty
 
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):
         signal.signal(sig, relay)
@@ -348,7 +348,11 @@ def cmd_usermod(ctx: Any) -> int:
 def cmd_chown(ctx: Any) -> int:
     recursive = False
     rest: list[str] = []
-    for a in ctx.args:
+    args = list(ctx.args)
+    if "--" in args:  # everything after it is an operand, even a name starting with '-'
+        rest = args[args.index("--") + 1 :]
+        args = args[: args.index("--")]
+    for a in args:
         if a in ("-R", "--recursive"):
             recursive = True
         elif a.startswith("-") and a != "-":

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..validators import parse_mip_number
 from .metadata import DATASET, SUBJECT_ID, VISIT_ID, Metadata, Variable
 from .report import FileReport
 
@@ -153,8 +154,8 @@ def _check_rows(reader: _reader, header: list[str], metadata: Metadata, report: 
     numeric: list[
         tuple[Callable[[str], float], str, str, tuple[str, str], list[tuple[int, str, float | None, float | None]]]
     ] = [
-        (int, "value-not-integer", "a whole number", ("INT", "42"), ints),
-        (float, "value-not-numeric", "a number", ("REAL", "1.5"), reals),
+        (lambda text: parse_mip_number(text, integer=True), "value-not-integer", "a whole number", ("INT", "42"), ints),
+        (lambda text: parse_mip_number(text, integer=False), "value-not-numeric", "a number", ("REAL", "1.5"), reals),
     ]
     add = report.add
     datasets = report.datasets

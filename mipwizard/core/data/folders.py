@@ -1,8 +1,10 @@
 """Creating /data/<FEDERATION>/<PATHOLOGY> folders owned by the admin user.
 
 The data root usually belongs to root, so the folders are made with privileged ``mkdir -p`` and
-handed over with ``chown user:group`` (``user.group`` is deprecated) — both as argv, via sudo
-when the wizard is not root.
+handed over with ``chown -h user:group`` (``user.group`` is deprecated) — both as argv, via sudo
+when the wizard is not root. The admin user owns these folders, so a re-run as root refuses any
+path with a symbolic link in it (a planted ``/data/fed/dementia -> /root`` would make root chown
+``/root``), and ``-h`` never follows one at the end.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import UserError
+from ..safe_fs import refuse_links
 from ..system import Captured, capture, privileged_argv
 from ..validators import check_folder_name
 
@@ -61,9 +64,11 @@ def folder_commands(root: Path, federation: str, pathologies: Sequence[str], own
     if not folders:
         return []
     base = Path(root) / federation
+    for folder in folders:  # root must not create or chown through a link the admin user planted
+        refuse_links(folder, what="data folder")
     return [
-        ["mkdir", "-p", *map(str, folders)],
-        ["chown", owner_spec, str(base), *map(str, folders)],
+        ["mkdir", "-p", "--", *map(str, folders)],
+        ["chown", "-h", "--", owner_spec, str(base), *map(str, folders)],
     ]
 
 
