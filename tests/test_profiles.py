@@ -96,12 +96,12 @@ def test_round_trip_without_base_keeps_profile_facts(answers, tmp_path: Path) ->
 
 
 def test_odd_values_are_quoted_and_round_trip(answers_data, tmp_path: Path) -> None:
-    answers_data["keycloak"]["client_secret"] = "12345"  # would become an int unquoted
-    answers_data["internal_keycloak"]["client_secret"] = "a: b #c"
+    answers_data["keycloak"]["client_secret"] = "1234567890"  # would become an int unquoted
+    answers_data["internal_keycloak"]["client_secret"] = "a: b #c, d"
     answers = answers_from_mapping(answers_data)
     write_profiles(answers, tmp_path)
-    assert yaml.safe_load((tmp_path / ".direct").read_text())["keycloak"]["CLIENT_SECRET"] == "12345"
-    assert yaml.safe_load((tmp_path / ".direct.internal_auth").read_text())["keycloak"]["CLIENT_SECRET"] == "a: b #c"
+    assert yaml.safe_load((tmp_path / ".direct").read_text())["keycloak"]["CLIENT_SECRET"] == "1234567890"
+    assert yaml.safe_load((tmp_path / ".direct.internal_auth").read_text())["keycloak"]["CLIENT_SECRET"] == "a: b #c, d"
     assert load_profiles(tmp_path, base=answers) == answers
 
 

@@ -32,6 +32,11 @@ HostOrIp = Annotated[str, AfterValidator(lambda s: v.check_host_or_ip(s))]
 IpAddress = Annotated[str, AfterValidator(v.check_ip)]
 Federation = Annotated[str, AfterValidator(f.check_federation)]
 Pathology = Annotated[str, AfterValidator(f.check_pathology)]
+# Input limits (core/validators.py): what reaches argv, the file system or the redactor.
+Secret = Annotated[str, AfterValidator(v.check_secret_value)]
+CheckoutPath = Annotated[Path, AfterValidator(lambda p: Path(v.check_abs_path(p, what="checkout")))]
+RepoUrl = Annotated[str, AfterValidator(v.check_repo_url)]
+SnapChannel = Annotated[str, AfterValidator(v.check_snap_channel)]
 
 DEFAULT_ADMIN_USER = f.DEFAULT_ADMIN_USER
 # A git ref (tag, branch or commit) given by hand; never starting with "-" (it goes into git's argv).
@@ -48,7 +53,7 @@ class ExternalKeycloak(_Strict):
     url: Hostname = "iam.ebrains.eu"
     realm: str = "MIP"
     client_id: str = ""
-    client_secret: str = ""
+    client_secret: Secret = ""
 
     @field_validator("realm", "client_id")
     @classmethod
@@ -62,13 +67,13 @@ class InternalKeycloak(_Strict):
 
     realm: str = "MIP"
     client_id: str = "MIP"
-    client_secret: str = ""
+    client_secret: Secret = ""
 
 
 class Exareme2Settings(_Strict):
-    repo_url: str | None = None  # None: the release's repository
+    repo_url: RepoUrl | None = None  # None: the release's repository
     ref: GitRef | None = None  # None: the release's ref (tag, branch or commit)
-    path: Path = Path("/opt/exareme2")
+    path: CheckoutPath = Path("/opt/exareme2")
     # Number of worker ("local") nodes; 1 for a single-machine install (master == worker).
     localnodes: int = 1
     smpc: bool = False
@@ -80,9 +85,9 @@ class Exareme2Settings(_Strict):
 
 
 class MipDeploymentSettings(_Strict):
-    repo_url: str | None = None  # None: the release's repository
+    repo_url: RepoUrl | None = None  # None: the release's repository
     ref: GitRef | None = None  # None: the release's ref (tag, branch or commit)
-    path: Path = Path("/opt/mip-deployment")
+    path: CheckoutPath = Path("/opt/mip-deployment")
 
 
 class Answers(_Strict):
@@ -103,7 +108,7 @@ class Answers(_Strict):
     # --- installation (the install engine reads these) ---
     admin_user: str = DEFAULT_ADMIN_USER
     data_root: Path = Path("/data")
-    microk8s_channel: str | None = None  # None: the snap's default channel
+    microk8s_channel: SnapChannel | None = None  # None: the snap's default channel
     exareme2: Exareme2Settings = Field(default_factory=Exareme2Settings)
     mip_deployment: MipDeploymentSettings = Field(default_factory=MipDeploymentSettings)
     smpc_player: bool = False  # label this machine smpc_player=true
@@ -351,21 +356,9 @@ def load_answers(path: Path, *, secrets_optional: bool = False) -> Answers:
 
 def read_answers_data(path: Path) -> dict[str, Any]:
     """The raw mapping of an answers file (not validated), or ``UserError`` saying why not."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such answers file — check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(
-            f"{path}: cannot read it ({exc.__class__.__name__}) — check its permissions and encoding"
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise UserError(f"{path}: not valid YAML{where}: {problem} — fix the file's syntax") from None
+    from .yamlutil import load_yaml_file
+
+    data = load_yaml_file(path, what="answers file")  # bounded; duplicate keys, FIFOs, devices refused
     if data is None:
         raise UserError(f"{path}: the file is empty — write the answers as key: value lines")
     if not isinstance(data, dict):

@@ -47,7 +47,7 @@ def check_data_root(value: str) -> str:
     raw = str(value).strip()
     if not raw.startswith("/"):
         raise ValueError(f"{raw!r} is not an absolute path — e.g. /data")
-    return raw
+    return v.check_abs_path(raw, what="data root", allow_top=True)  # normalised, never a system folder
 
 
 def check_localnodes(value: str | int) -> int:

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from . import validators as v
+from .errors import UserError
 from .profile_kinds import PROFILES, Auth, Link, ProfileKind
 from .redact import SECRET_KEY_NAME, Redactor, secrets_in
-from .yamlutil import YamlProblem, dig, parse_yaml, walk_scalars
+from .safe_fs import read_regular_file
+from .yamlutil import MAX_INPUT_BYTES, YamlProblem, dig, parse_yaml, walk_scalars
 
 # Client secrets published in upstream's repository: anyone can read them, so none may be used.
 PUBLISHED_SECRETS = {
@@ -57,9 +59,12 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
         out.append(LintProblem(name, key, problem, fix))
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        add("", f"cannot be read ({exc.__class__.__name__})", "check the file's permissions and encoding")
+        text = read_regular_file(path, max_bytes=MAX_INPUT_BYTES, what="profile").decode("utf-8")
+    except UnicodeDecodeError:
+        add("", "is not UTF-8 text", "restore it from a .bak- copy")
+        return out
+    except UserError as exc:  # a FIFO, a device, a huge file, unreadable
+        add("", str(exc).split(": ", 1)[-1].split(" — ")[0], "point at the real profile file")
         return out
     try:
         data = parse_yaml(text)
@@ -156,7 +161,7 @@ def lint_file(path: Path, kind: ProfileKind, chart_keys: set[str] | None = None)
 
 
 def chart_value_keys(values_path: Path) -> set[str]:
-    data = parse_yaml(values_path.read_text(encoding="utf-8"))
+    data = parse_yaml(read_regular_file(values_path, max_bytes=MAX_INPUT_BYTES, what="values file").decode("utf-8"))
     if not isinstance(data, dict):
         raise ValueError("not a mapping")
     return {key for key, _ in walk_scalars(data)}

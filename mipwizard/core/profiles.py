@@ -20,9 +20,10 @@ from .answers import Answers, answers_from_mapping, missing_for_profile
 from .errors import UserError
 from .fileio import atomic_write_set, recover_set
 from .profile_kinds import PROFILES, Auth, Link, ProfileKind, profile_kind
-from .redact import MASK, SECRET_KEY_NAME, Redactor, secrets_in
+from .redact import MASK, SECRET_KEY_NAME, Redactor, secrets_in_text
+from .safe_fs import read_regular_file
 from .validators import find_placeholder
-from .yamlutil import YamlProblem, dig, parse_yaml, yaml_scalar
+from .yamlutil import MAX_INPUT_BYTES, YamlProblem, dig, parse_yaml, yaml_scalar
 
 HEADER = "# Written by mipwizard from your answers; `mipwizard profiles diff` shows pending changes.\n"
 
@@ -144,9 +145,9 @@ def write_profiles(answers: Answers, out_dir: Path) -> WriteReport:
 def read_profile_file(path: Path) -> dict[str, Any]:
     """Parse one profile file into a mapping, or raise ``UserError`` naming the file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read it ({exc.__class__.__name__}) — check permissions") from None
+        text = read_regular_file(path, max_bytes=MAX_INPUT_BYTES, what="profile").decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text — restore a .bak- copy") from None
     try:
         data = parse_yaml(text)
     except YamlProblem as exc:
@@ -267,11 +268,7 @@ def diff_profiles(answers: Answers, directory: Path) -> dict[str, str]:
 
 
 def _secrets_in(text: str) -> list[str]:
-    try:
-        data = parse_yaml(text)
-    except YamlProblem:
-        return []
-    return secrets_in(data)
+    return secrets_in_text(text)
 
 
 __all__ = [

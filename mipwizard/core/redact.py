@@ -15,6 +15,7 @@ redacts a byte stream read in blocks, never splitting a secret across two blocks
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import shlex
@@ -270,3 +271,23 @@ def secrets_in(data: Any) -> list[str]:
 
     walk(data, False)
     return [s for s in dict.fromkeys(found) if s]
+
+
+def secrets_in_text(text: str) -> list[str]:
+    """Secrets in a YAML/JSON text: parsed when it parses, and read off ``KEY: value`` lines always,
+    so a broken or hand-edited file (a key written twice, a stray quote) still yields its secrets."""
+    from .yamlutil import YamlProblem, parse_yaml
+
+    try:
+        found = secrets_in(parse_yaml(text))
+    except YamlProblem:
+        found = []
+    if _might_match(text):
+        for match in _KEY_VALUE.finditer(text):
+            value = match.group("value").strip()
+            found.append(value)
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                found.append(value[1:-1])
+                with contextlib.suppress(YamlProblem):
+                    found.extend(secrets_in({"secret": parse_yaml(value)}))
+    return [s for s in dict.fromkeys(found) if s and s != MASK]

@@ -171,7 +171,6 @@ _SNAP_CHANNEL = re.compile(
 )
 _URL_SCHEMES = ("https", "http", "ssh", "git", "file")
 _SCP_LIKE = re.compile(r"^[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+:[A-Za-z0-9_./~-]+$")
-_GIT_REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}$")
 # MIP numbers (mipdb reads them with these rules): ASCII digits, optional sign, decimal point
 # and exponent for REAL. No `1_0`, no Arabic-Indic digits, no nan/inf: Python's int()/float() take them.
 _MIP_INT = re.compile(r"^[+-]?[0-9]{1,18}$", re.ASCII)
@@ -264,13 +263,6 @@ def check_snap_channel(value: str) -> str:
     return text
 
 
-def check_git_ref(value: str) -> str:
-    """A tag, branch or commit as git takes it on a command line (never an option)."""
-    text = value.strip()
-    check_no_option(text, what="git tag or commit")
-    if not _GIT_REF.match(text) or ".." in text or text.endswith((".lock", "/", ".")):
-        raise ValueError(f"{text!r} is not a git tag, branch or commit — e.g. 8.0.0 or f7c6441")
-    return text
 
 
 def parse_mip_number(value: str, *, integer: bool) -> float:

@@ -103,8 +103,9 @@ def parse_yaml(text: str) -> Any:
     """Parse one YAML document safely within the bounds above; ``YamlProblem`` for anything wrong."""
     if len(text) > MAX_INPUT_BYTES:
         raise YamlProblem(f"is {len(text):,} characters long, more than {MAX_INPUT_BYTES:,} — check the file", None)
-    loader = _BoundedLoader(text)
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -120,7 +121,8 @@ def parse_yaml(text: str) -> Any:
     except (ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
         raise YamlProblem(f"a value cannot be read ({str(exc).splitlines()[0][:80]})", None) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def parse_json(text: str) -> Any:
@@ -180,7 +182,7 @@ def load_yaml_file(path: Path, *, what: str = "file", max_bytes: int = MAX_INPUT
         return parse_yaml(text)
     except YamlProblem as exc:
         where = f" at line {exc.line}" if exc.line else ""
-        raise UserError(f"{path}: not a valid {what}{where}: {exc} — fix the file") from None
+        raise UserError(f"{path}: not valid YAML{where}: {exc} — fix the {what}") from None
 
 
 def dig(data: Any, dotted: str) -> Any:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..profile_kinds import PROFILE_NAMES
-from ..redact import Redactor, secrets_in
+from ..redact import Redactor, secrets_in, secrets_in_text
 
 DEFAULT_CHART = Path("/opt/mip-deployment/kubernetes")
 
@@ -50,23 +48,30 @@ def profile_files(chart_dir: Path) -> list[Path]:
     return [chart_dir / f".{name}" for name in PROFILE_NAMES if (chart_dir / f".{name}").is_file()]
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_text(path: Path) -> str:
+    """A small regular file's text, or "" (a FIFO or a device is never opened for a read that hangs)."""
+    from ..errors import UserError
+    from ..safe_fs import read_regular_file
+    from ..yamlutil import MAX_INPUT_BYTES
+
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, yaml.YAMLError):
+        return read_regular_file(path, max_bytes=MAX_INPUT_BYTES).decode("utf-8", "replace")
+    except UserError:
+        return ""
+
+
+def _read_yaml(path: Path) -> Any:
+    from ..yamlutil import YamlProblem, parse_yaml
+
+    try:
+        return parse_yaml(_read_text(path))
+    except YamlProblem:
         return None
 
 
 def secrets_in_data(data: Any) -> list[str]:
     """Secret values in ``data`` (the one rule lives in ``redact.secrets_in``)."""
     return secrets_in(data)
-
-
-def secrets_in_text(text: str) -> list[str]:
-    try:
-        return secrets_in_data(yaml.safe_load(text))
-    except yaml.YAMLError:
-        return []
 
 
 def known_secrets(chart_dir: Path | None, answers_path: Path | None) -> list[str]:
@@ -76,7 +81,7 @@ def known_secrets(chart_dir: Path | None, answers_path: Path | None) -> list[str
     found: list[str] = []
     for path in [*(profile_files(chart_dir) if chart_dir else []), *([answers_path] if answers_path else [])]:
         for version in [path, *list_backups(path)]:
-            found += secrets_in_data(_read_yaml(version))
+            found += secrets_in_text(_read_text(version))
     return found
 
 

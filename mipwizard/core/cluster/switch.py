@@ -20,9 +20,9 @@ import yaml
 
 from ..errors import UsageError, UserError
 from ..profile_kinds import profile_kind
-from ..redact import MASK, Redactor
+from ..redact import MASK, Redactor, secrets_in_text
 from .queries import ClusterQueries, ClusterUnreachable
-from .sources import chart_dir_from, redactor_for, secrets_in_text
+from .sources import chart_dir_from, redactor_for
 
 if TYPE_CHECKING:
     from ..runner import LinesCallback, RunResult

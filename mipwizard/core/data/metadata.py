@@ -8,14 +8,15 @@ required; a ``longitudinal`` pathology also needs ``subjectID`` and ``visitID``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..yamlutil import YamlProblem, parse_json
 from .report import FileReport
 
 METADATA_FILE = "CDEsMetadata.json"
+MAX_METADATA_BYTES = 16 * 1024 * 1024  # the real ones are a few hundred KB
 SQL_TYPES = {"text", "real", "int"}
 TYPES = {"nominal", "real", "integer", "text"}
 REQUIRED_FIELDS = ("code", "label", "isCategorical", "sql_type", "type")
@@ -54,7 +55,23 @@ class Metadata:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits: not a bound anyone meant
+        return None
+
+
+def _read_bounded(path: Path) -> str:
+    """The file's text: a regular file of at most MAX_METADATA_BYTES (FIFOs, devices refused)."""
+    from ..errors import UserError
+    from ..safe_fs import read_regular_file
+
+    if not path.exists():
+        raise FileNotFoundError(path)
+    try:
+        return read_regular_file(path, max_bytes=MAX_METADATA_BYTES, what=METADATA_FILE).decode("utf-8-sig")
+    except UserError as exc:
+        raise OSError(str(exc).split(": ", 1)[-1]) from None
 
 
 def _bound(raw: dict[str, Any], names: tuple[str, ...]) -> tuple[Any, str | None]:
@@ -187,7 +204,7 @@ def _walk(node: dict[str, Any], where: str, metadata: Metadata, report: FileRepo
 def read_metadata(path: Path, report: FileReport) -> Metadata | None:
     """The variables of ``path``; problems go to ``report``. None when the file is unusable."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read_bounded(path)
     except FileNotFoundError:
         report.add(
             "metadata-missing",
@@ -198,13 +215,10 @@ def read_metadata(path: Path, report: FileReport) -> Metadata | None:
         report.add("metadata-unreadable", f"cannot read {path.name}: {exc} — save it as UTF-8 text")
         return None
     try:
-        tree = json.loads(text)
-    except json.JSONDecodeError as exc:
-        report.add(
-            "metadata-invalid-json",
-            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} — fix the syntax",
-            row=exc.lineno,
-        )
+        tree = parse_json(text)  # bounded: depth, size, duplicate keys, NaN refused
+    except YamlProblem as exc:
+        where = f" at line {exc.line}" if exc.line else ""
+        report.add("metadata-invalid-json", f"{exc}{where} — fix the file", row=exc.line)
         return None
     if not isinstance(tree, dict):
         report.add("metadata-bad-tree", "the top level must be an object with version, variables, groups")
