@@ -134,7 +134,7 @@ def test_pathology_folders_get_the_owner(fake_toolchain, tmp_path: Path) -> None
     assert fake_toolchain.owner_of(root / "mipfed1" / "dementia") == "mipadmin:mipadmin"
     assert fake_toolchain.owner_of(root / "mipfed1") == "mipadmin:mipadmin"
     [chown] = fake_toolchain.calls_of("chown")
-    assert chown[1] == "mipadmin:mipadmin"
+    assert chown[1:4] == ["-h", "--", "mipadmin:mipadmin"]  # never follows a link
 
 
 def test_pathology_folders_unknown_owner(fake_toolchain, tmp_path: Path) -> None:
