@@ -151,3 +151,12 @@ def test_the_guard_runs_no_shell_and_reports_exec_failure(tmp_path: Path) -> Non
     """)
     killed = runner.run([sys.executable, "-c", script])
     assert killed.exit_code == -9 and "SIGKILL" in killed.describe()
+
+
+def test_a_started_query_nobody_collects_is_stopped_with_its_group(forker: Path) -> None:
+    from mipwizard.core.process import start_capture
+
+    pending = start_capture(["forker"])  # what `status` prefetches before its readers import
+    assert wait_until(lambda: len(recorded_pids(forker)) == 2)
+    pending.stop()
+    assert wait_until(lambda: not any(alive(p) for p in recorded_pids(forker)))

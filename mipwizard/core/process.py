@@ -185,33 +185,56 @@ def capture_output(
     ``privileged`` prefixes sudo when needed (the password, if given, answers its prompt only).
     ``on_wait(elapsed)`` is called every ``wait_every`` seconds while the query runs.
     """
-    prompt = SudoPrompt(password) if (privileged and password) else None
     try:
-        full = resolve(argv)
-        if privileged:
-            full = prompt.sudo_argv(full) if prompt else privileged_argv(full)
+        pending = start_capture(argv, privileged=privileged, password=password)
     except ProgramNotFound as exc:
         return Captured(list(argv), 127, "", str(exc))
-    try:
-        child = spawn(
-            full,
-            stdin=subprocess.PIPE if prompt else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
     except OSError as exc:
-        return Captured(full, 127, "", f"cannot run {full[0]}: {exc.strerror}")
+        return Captured(list(argv), 127, "", f"cannot run {argv[0]}: {exc.strerror}")
+    return pending.result(timeout=timeout, on_wait=on_wait, wait_every=wait_every)
+
+
+def start_capture(argv: list[str], *, privileged: bool = False, password: str | None = None) -> PendingCapture:
+    """Start a query now, collect it later (raises ``ProgramNotFound`` or ``OSError``)."""
+    prompt = SudoPrompt(password) if (privileged and password) else None
+    full = resolve(argv)
+    if privileged:
+        full = prompt.sudo_argv(full) if prompt else privileged_argv(full)
+    stdin = subprocess.PIPE if prompt else subprocess.DEVNULL
+    child = spawn(full, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if prompt is not None:
         prompt.stdin = child.popen.stdin
-    out, err, timed_out = _collect(child, timeout, prompt, on_wait, wait_every)
-    code = child.reap()
-    for stream in (child.popen.stdout, child.popen.stderr):
-        if stream is not None:
-            stream.close()
-    text_out, text_err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
-    if timed_out:
-        return Captured(full, -1, text_out, f"timed out after {timeout:g} s", timed_out=True)
-    return Captured(full, code, text_out, text_err)
+    return PendingCapture(full, child, prompt)
+
+
+class PendingCapture:
+    """A query running under its guard: ``result`` collects it, ``stop`` ends its group."""
+
+    def __init__(self, full: list[str], child: Child, prompt: SudoPrompt | None) -> None:
+        self.argv = full
+        self.child = child
+        self.prompt = prompt
+
+    def result(
+        self, *, timeout: float = 30.0, on_wait: Callable[[float], None] | None = None, wait_every: float = 10.0
+    ) -> Captured:
+        out, err, timed_out = _collect(self.child, timeout, self.prompt, on_wait, wait_every)
+        code = self._finish()
+        text_out, text_err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        if timed_out:
+            return Captured(self.argv, -1, text_out, f"timed out after {timeout:g} s", timed_out=True)
+        return Captured(self.argv, code, text_out, text_err)
+
+    def stop(self) -> None:
+        self.child.terminate(grace=0.0)
+        self._finish()
+
+    def _finish(self) -> int:
+        code = self.child.reap()
+        for stream in (self.child.popen.stdout, self.child.popen.stderr):
+            if stream is not None:
+                stream.close()
+        return code
 
 
 def _collect(

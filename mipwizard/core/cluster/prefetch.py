@@ -9,11 +9,7 @@ through sudo), runs as usual.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-
+from ..process import PendingCapture, start_capture
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
 from .access import outside_microk8s_group
 
@@ -28,7 +24,7 @@ READS = (
 
 class Prefetch:
     def __init__(self) -> None:
-        self._started: dict[tuple[str, ...], subprocess.Popen[str]] = {}
+        self._started: dict[tuple[str, ...], PendingCapture] = {}
         try:
             find_program("microk8s")
         except ProgramNotFound:
@@ -37,41 +33,19 @@ class Prefetch:
         for args in READS:
             argv = ["microk8s", *args]
             argv = privileged_argv(argv) if sudo else argv
-            try:
-                full = [find_program(argv[0]), *argv[1:]]  # as system.capture runs it
-                self._started[tuple(argv)] = subprocess.Popen(
-                    full,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    errors="replace",
-                    start_new_session=True,
-                )
+            try:  # as system.capture runs it: under a guard, in a session of its own
+                self._started[tuple(argv)] = start_capture(argv)
             except (OSError, ProgramNotFound):
                 continue
 
     def capture(self, argv: list[str], *, timeout: float = 30.0, stdin_text: str | None = None) -> Captured:
-        proc = self._started.pop(tuple(argv), None) if stdin_text is None else None
-        if proc is None:
+        pending = self._started.pop(tuple(argv), None) if stdin_text is None else None
+        if pending is None:
             return capture(argv, timeout=timeout, stdin_text=stdin_text)
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            out, _ = proc.communicate()
-            return Captured(argv, -1, out or "", f"timed out after {timeout:g} s", timed_out=True)
-        return Captured(argv, proc.returncode, out, err)
+        return pending.result(timeout=timeout)
 
     def close(self) -> None:
         """Stop reads nobody took (the cluster was unreachable, or the command failed early)."""
-        for proc in self._started.values():
-            _kill(proc)
-            proc.communicate()
+        for pending in self._started.values():
+            pending.stop()
         self._started.clear()
-
-
-def _kill(proc: subprocess.Popen[str]) -> None:
-    """The read and whatever it started (its own session: sudo, the microk8s wrapper, kubectl)."""
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
