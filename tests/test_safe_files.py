@@ -152,3 +152,16 @@ def test_checkout_is_reused_only_if_it_is_the_expected_repository(tmp_path: Path
     unfinished = checkout_problem(tmp_path, url, remote_url=url + ".git", head_ok=False)
     assert unfinished and "unfinished clone" in unfinished
     assert checkout_problem(tmp_path, url, remote_url=url + "/", head_ok=True) is None
+
+
+def test_the_wizards_install_is_refused_while_another_holds_the_lock(tmp_path: Path, answers: object) -> None:
+    import threading
+
+    from mipwizard.tui.env import WizardEnv, _real_installer
+
+    env = WizardEnv(state_dir=tmp_path / "state", log_dir=tmp_path / "logs")
+    with InstallLock(tmp_path / "state" / "install.lock", command="mipwizard install --yes"):
+        handle = _real_installer(env, answers, lambda event: None)
+        result = handle.run(from_step=None, cancel=threading.Event())
+    assert not result.ok and "another install is running" in result.message
+    assert "mipwizard install --yes" in result.message

@@ -161,14 +161,21 @@ def _real_installer(env: WizardEnv, answers: Any, on_event: EventCallback) -> In
     """The engine's InstallEngine over a ProcessRunner that logs to disk, secrets redacted."""
 
     def run(*, from_step: str | None, cancel: threading.Event) -> Any:
-        from ..core.install import InstallEngine, Journal
-        from ..core.lock import InstallLock
+        from ..core.install import InstallEngine, InstallResult, Journal
+        from ..core.lock import InstallLock, InstallLocked
         from ..core.logfile import LogFile
         from ..core.redact import Redactor
         from ..core.runner import ProcessRunner
 
-        lock = InstallLock(env.state_path() / "install.lock").acquire()  # one install at a time
-        log = LogFile(env.log_path())
+        try:
+            lock = InstallLock(env.state_path() / "install.lock").acquire()  # one install at a time
+        except InstallLocked as exc:  # the screen shows it as the run's failure, with who holds the lock
+            return InstallResult(ok=False, message=str(exc))
+        try:
+            log = LogFile(env.log_path())
+        except BaseException:
+            lock.release()
+            raise
         try:
             runner = ProcessRunner(redactor=Redactor(answers.secrets()), log=log, sudo_password=env.sudo_password)
             journal = Journal(env.state_path() / "install-journal.json")
