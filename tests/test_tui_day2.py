@@ -187,3 +187,26 @@ def test_a_wizard_save_that_would_not_load_is_refused(tmp_path: Path, answers: A
     with pytest.raises(Exception, match="not updated"):
         update_answers_file(path, broken)
     assert path.read_text() == before
+
+
+async def test_a_secret_left_out_of_the_saved_answers_is_asked_masked_when_needed(
+    tmp_path: Path, answers: Any
+) -> None:
+    saved = tmp_path / "state" / "answers.yaml"
+    update_answers_file(saved, answers, include_secrets=False)  # the default: no secret kept
+    app = fake_app(tmp_path, profiles_dir=tmp_path / "no-profiles")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#edit-profiles"))  # loaded, not refused
+        await go_to(pilot, app, "Review", "ReviewScreen")
+        await wait_for(pilot, lambda: app.screen.facts)
+        assert app.screen.query_one("#secrets-needed").display
+        assert "Type the missing secret below" in str(app.screen.query_one("#target", Static).render())
+        secret = app.screen.query_one("#needed-keycloak_client_secret Input", Input)
+        assert secret.password and app.screen.query_one("#next", Button).disabled
+        assert not app.screen.query_one("#needed-internal_client_secret").display
+        await type_text(pilot, "#needed-keycloak_client_secret Input", EXTERNAL_SECRET)
+        await wait_for(pilot, lambda: "answers" in app.screen.facts)
+        assert not app.screen.query_one("#next", Button).disabled
+        await go_to(pilot, app, "Auth", "AuthScreen")
+        assert app.screen.query_one("#input-keycloak_client_secret", Input).value == EXTERNAL_SECRET
+    assert EXTERNAL_SECRET not in saved.read_text()

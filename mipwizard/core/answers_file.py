@@ -81,6 +81,12 @@ def partial_from_mapping(data: dict[str, Any], *, source: str = "answers") -> Pa
     return result
 
 
+def _without_none(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_none(v) for k, v in node.items() if v is not None}
+    return node
+
+
 def _plain(node: Any) -> Any:
     if isinstance(node, dict):
         return {str(k): _plain(v) for k, v in node.items()}
@@ -170,8 +176,7 @@ def render_update(text: str | None, answers: Answers, *, include_secrets: bool) 
     """The file's new text: ``text`` with only the changed values replaced (a fresh file if None)."""
     rt = _yaml()
     if text is None or not text.strip():
-        data = intended_data(answers, include_secrets=include_secrets)
-        data = {k: v for k, v in data.items() if v is not None}
+        data = _without_none(intended_data(answers, include_secrets=include_secrets))
         out = io.StringIO()
         rt.dump(data, out)
         return HEADER + out.getvalue()

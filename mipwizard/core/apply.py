@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import UserError
+from .existing import secrets_from_profiles
 from .fields import put
 from .profile_kinds import profile_kind
 
@@ -63,27 +63,6 @@ def preview_apply(answers: Answers, queries: ClusterQueries | None, *, release: 
     redactor = Redactor([*answers.secrets(), *secrets_from_profiles(chart).values()])
     diff = values_diff(old_text, new_text, f".{name} (from the answers)", redactor)
     return ApplyPreview(name, chart, compared_with, diff, diff_profiles(answers, chart))
-
-
-def secrets_from_profiles(chart: Path) -> dict[str, str]:
-    """The client secrets the profile files in ``chart`` hold, by answers key (the answers may lack them)."""
-    from .profile_kinds import PROFILES
-    from .profiles import read_profile_file
-    from .yamlutil import dig
-
-    found: dict[str, str] = {}
-    for kind in PROFILES:
-        path = chart / kind.filename
-        if not path.is_file():
-            continue
-        try:
-            value = dig(read_profile_file(path), "keycloak.CLIENT_SECRET")
-        except UserError:
-            continue
-        key = "internal_keycloak.client_secret" if kind.uses_internal_keycloak else "keycloak.client_secret"
-        if isinstance(value, str) and value and "<" not in value:
-            found.setdefault(key, value)
-    return found
 
 
 def with_known_secrets(answers: Answers) -> Answers:

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answers_file import SECRET_KEYS, partial_from_mapping
+from .answers_file import partial_from_mapping
 from .errors import UserError
 from .fields import dig, put
+from .validators import find_placeholder
 
 DEFAULT_CHART = Path("/opt/mip-deployment/kubernetes")
 PROFILE_MARKERS = (".direct", ".proxied", ".direct.no_auth", ".proxied.no_auth")
@@ -71,17 +72,11 @@ def find_existing(
     if partial is not None:
         found.problems = dict(partial.problems)
     chart = profiles_dir or _chart_of(raw)
-    profiles: dict[str, Any] | None = None
     if any((chart / name).is_file() for name in PROFILE_MARKERS):
         found.profiles_dir = chart
-        try:
-            from .profiles import load_profiles
-
-            base = partial.answers if partial is not None else None
-            profiles = load_profiles(chart, base=base).model_dump(mode="json")
-        except (UserError, OSError) as exc:
-            found.unreadable.append(str(exc))
-    found.mapping = _union(raw, profiles)
+        found.mapping = _with_profile_secrets(raw, chart) if raw is not None else _from_profiles(chart, found)
+    else:
+        found.mapping = raw
     found.journal_steps = _journal_steps(journal_path)
     if releases is not None:
         try:
@@ -96,22 +91,47 @@ def _chart_of(raw: dict[str, Any] | None) -> Path:
     return Path(path) / "kubernetes" if known and isinstance(path, str) and path.startswith("/") else DEFAULT_CHART
 
 
-def _union(raw: dict[str, Any] | None, profiles: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The answers as written, with what only the profiles know (secrets left out of the answers)."""
-    if raw is None:
-        return profiles
+def _from_profiles(chart: Path, found: ExistingInstall) -> dict[str, Any] | None:
+    """No saved answers: what the profile files say (an upstream template left unfilled is a problem)."""
+    try:
+        from .profiles import load_profiles
+
+        mapping: dict[str, Any] = load_profiles(chart).model_dump(mode="json")
+        return mapping
+    except (UserError, OSError) as exc:
+        found.unreadable.append(str(exc))
+        return None
+
+
+def _with_profile_secrets(raw: dict[str, Any], chart: Path) -> dict[str, Any]:
+    """The answers as written, with the secrets only the profile files kept (answers saved without them)."""
     merged: dict[str, Any] = json.loads(json.dumps(raw, default=str))
-    if profiles is None:
-        return merged
-    for key in SECRET_KEYS:
-        known, value = dig(merged, key)
-        found, from_profiles = dig(profiles, key)
-        if found and from_profiles and (not known or not value):
-            put(merged, key, from_profiles)
-    for key in ("machine_main_ip", "machine_public_fqdn", "machine_private_fqdn_or_ip"):
-        if merged.get(key) in (None, "") and profiles.get(key):
-            merged[key] = profiles[key]
+    for key, value in secrets_from_profiles(chart).items():
+        known, current = dig(merged, key)
+        if not known or not current:
+            put(merged, key, value)
     return merged
+
+
+def secrets_from_profiles(chart: Path) -> dict[str, str]:
+    """The client secrets the profile files in ``chart`` hold, by answers key (the answers may lack them)."""
+    from .profile_kinds import PROFILES
+    from .profiles import read_profile_file
+    from .yamlutil import dig as dig_profile
+
+    found: dict[str, str] = {}
+    for kind in PROFILES:
+        path = chart / kind.filename
+        try:
+            if not path.is_file() or find_placeholder(path.read_text(encoding="utf-8")):
+                continue  # an upstream template still unfilled: its sample secret is nobody's
+            value = dig_profile(read_profile_file(path), "keycloak.CLIENT_SECRET")
+        except (UserError, OSError, UnicodeDecodeError):
+            continue
+        key = "internal_keycloak.client_secret" if kind.uses_internal_keycloak else "keycloak.client_secret"
+        if isinstance(value, str) and value and not find_placeholder(value):
+            found.setdefault(key, value)
+    return found
 
 
 def _journal_steps(path: Path) -> int:

@@ -73,6 +73,13 @@ class StepScreen(Screen[None]):
     def on_mount(self) -> None:
         self.call_after_refresh(self.refresh_next)
 
+    def on_screen_resume(self) -> None:
+        """A value typed on another step (Review asks a missing secret) shows here too."""
+        for field in self.query(Field):
+            value = getattr(self.wizard.state, field.key, None)
+            if isinstance(value, str) and field.is_mounted and field.value != value:
+                field.input.value = value
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "next":
             event.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from ...core.apply import ApplyPreview
     from .review import ReviewScreen
 
+MAX_SHOWN = 6  # changed lines in the confirmation (the whole diff is under the files)
 SECRET_LABELS = {
     "keycloak.client_secret": "Keycloak client secret (not kept in the saved answers; hidden as you type)",
     "internal_keycloak.client_secret": "Embedded Keycloak client secret (not kept in the saved answers; hidden)",
@@ -55,10 +57,12 @@ def say(screen: ReviewScreen, text: str) -> None:
 def show_secrets(screen: ReviewScreen, problems: list[str]) -> bool:
     """Show the inputs for the missing secrets; True when those are the only problems left."""
     missing = {line.split(":", 1)[0] for line in problems if line.split(":", 1)[0] in SECRET_LABELS}
-    box = screen.query_one("#secrets-needed")
-    box.display = bool(missing)
+    shown = False
     for key in SECRET_LABELS:
-        screen.query_one(f"#needed-{FORM_BY_KEY[key].attr}").display = key in missing
+        field = screen.query_one(f"#needed-{FORM_BY_KEY[key].attr}", Field)
+        field.display = key in missing or field.input.has_focus  # stays while the user types
+        shown = shown or field.display
+    screen.query_one("#secrets-needed").display = shown
     return bool(missing) and len(missing) == len(problems)
 
 
@@ -101,10 +105,12 @@ def _confirm(screen: ReviewScreen, preview: ApplyPreview) -> None:
         Text.assemble(Text(f"Against {preview.compared_with}:\n", style="bold"),
                       colour_diff(preview.diff or "No change in the deployed values.\n"))
     )
-    changed = sum(1 for line in preview.diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
+    lines = [line for line in preview.diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    changed = sum(1 for line in lines if line.startswith("+"))
+    shown = "\n".join(lines[:MAX_SHOWN] + (["  …"] if len(lines) > MAX_SHOWN else []))
     message = (
-        f"{changed} deployed value(s) change (shown under the files). mipwizard runs the install's steps "
-        "again: only what changed runs (helm3 upgrade --install), then it waits until every pod is Ready."
+        f"{changed} deployed value(s) change:\n{escape(shown)}\n\nmipwizard runs the install's steps again: only "
+        "what changed runs (helm3 upgrade --install), then it waits until every pod is Ready."
         if preview.diff else
         "The deployed values are already these. The install's steps are checked again and the pods watched."
     )
