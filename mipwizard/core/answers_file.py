@@ -201,12 +201,16 @@ def update_answers_file(path: Path, answers: Answers, *, include_secrets: bool =
 
     Refused (``UserError``, file untouched) when the result would not load back as ``answers``.
     """
-    try:
-        text: str | None = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read it ({exc.__class__.__name__}) — check its permissions") from None
+    from .safe_fs import read_regular_file
+    from .yamlutil import MAX_INPUT_BYTES
+
+    text: str | None = None
+    if path.exists() or path.is_symlink():
+        raw = read_regular_file(path, max_bytes=MAX_INPUT_BYTES, what="answers file")  # bounded, no FIFOs
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: not UTF-8 text — save the answers file as UTF-8") from None
     from ruamel.yaml.error import YAMLError
 
     try:
