@@ -23,7 +23,6 @@ from pydantic import (
 from . import fields as f
 from . import validators as v
 from .errors import UserError
-from .fileio import atomic_write_text
 from .profile_kinds import PROFILE_NAMES, Role, profile_kind
 from .releases.catalogue import DEFAULT_RELEASE, check_git_ref, release_by_name
 
@@ -367,8 +366,10 @@ def read_answers_data(path: Path) -> dict[str, Any]:
 
 
 def save_answers(answers: Answers, path: Path, *, include_secrets: bool = True) -> None:
-    """Write answers atomically with mode 0600, keeping the previous version."""
-    atomic_write_text(path, answers.to_yaml(include_secrets=include_secrets), mode=0o600)
+    """Write answers (atomic, 0600, previous version kept) through the one round-trip writer."""
+    from .answers_file import update_answers_file
+
+    update_answers_file(path, answers, include_secrets=include_secrets)
 
 
 __all__ = [
