@@ -178,3 +178,38 @@ def test_status_names_a_node_ip_that_is_not_machine_main_ip(cluster: Any, capsys
     text = " ".join(out.split())
     assert code == 1 and "InternalIP 172.17.0.1, not MACHINE_MAIN_IP 10.20.30.40" in text
     assert "--node-ip=10.20.30.40" in text
+
+
+PORTAL_MANIFEST = """---
+# Source: mip/templates/portalbackend.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: portalbackend
+  namespace: default
+spec:
+  selector:
+    matchLabels: {app: portalbackend}
+  template:
+    metadata:
+      labels: {app: portalbackend}
+    spec:
+      containers:
+        - name: portalbackend
+          image: hbpmip/portal-backend:8.0.0
+          env:
+            - name: KEYCLOAK_CLIENT_SECRET
+              valueFrom:
+                secretKeyRef: {name: keycloak-credentials, key: client-secret}
+"""
+
+
+def test_failed_release_shows_the_chart_checks_findings(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    cluster.set_release_status("mip", "failed")
+    with cluster._store.update() as state:  # what helm deployed (helm3 get manifest mip)
+        state["releases"]["mip"]["manifest"] = PORTAL_MANIFEST
+    code, out, _ = run(capsys, "status", "--json")
+    [problem] = [p for p in json.loads(out)["problems"] if p["kind"] == "release"]
+    assert code == 1 and "chart check found" in problem["summary"]
+    assert "keycloak-credentials" in problem["detail"]
+    assert ["microk8s", "helm3", "get", "manifest", "mip", "-n", "default"] in cluster.calls()

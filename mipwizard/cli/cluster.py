@@ -127,12 +127,14 @@ def _show_status(args: argparse.Namespace, first: Any) -> int:
     from ..core.cluster.queries import ClusterQueries
     from ..core.cluster.report import format_status
     from ..core.cluster.sources import default_answers_path, main_ip_from
+    from ..core.release_findings import add_release_findings
 
     queries = ClusterQueries(capture_fn=first.capture)
     main_ip = main_ip_from(Path(args.answers) if args.answers else default_answers_path())
     tty = sys.stdout.isatty()
     while True:
         snap = queries.snapshot(main_ip=main_ip)
+        snap = add_release_findings(queries, snap)  # a failed release: why, per the chart check
         if args.json:
             print_json(snap.to_json())
         else:

@@ -145,11 +145,11 @@ def _clustered(settings: InstallSettings) -> bool:
     return settings.clustered_lock.exists()
 
 
-def _microk8s_status(ctx: StepContext, settings: InstallSettings) -> readers.Microk8sStatus:
+def _microk8s_status(ctx: StepContext, settings: InstallSettings) -> readers.MicroK8sStatus:
     if "microk8s_status" not in ctx.cache:
         result = ctx.query(["microk8s", "status", "--format", "yaml"], privileged=True, timeout=settings.query_timeout)
         ctx.cache["microk8s_status"] = readers.read_microk8s_status(result.stdout if result.ok else "")
-    status: readers.Microk8sStatus = ctx.cache["microk8s_status"]
+    status: readers.MicroK8sStatus = ctx.cache["microk8s_status"]
     return status
 
 

@@ -3,30 +3,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..cluster.health import pod_health
+from ..cluster.readers import MicroK8sStatus as MicroK8sStatus  # re-exported: the steps type with it
 from ..cluster.readers import ReaderError, parse_helm_list, parse_pods, parse_status_yaml
 
 # Pod states that will not fix themselves quickly; named in the output and in a timeout message.
 BAD_REASONS = {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError", "InvalidImageName"}
 
 
-@dataclass
-class Microk8sStatus:
-    running: bool
-    enabled: set[str] = field(default_factory=set)
-    message: str = ""
-
-
-def read_microk8s_status(text: str) -> Microk8sStatus:
+def read_microk8s_status(text: str) -> MicroK8sStatus:
     """``microk8s status --format yaml``; anything unreadable counts as not running."""
     try:
-        status = parse_status_yaml(text)
+        return parse_status_yaml(text)
     except ReaderError as exc:
-        return Microk8sStatus(False, set(), str(exc))
-    enabled = {name.rsplit("/", 1)[-1] for name in status.enabled_addons}  # "core/dns" -> "dns"
-    return Microk8sStatus(status.running, enabled, status.message)
+        return MicroK8sStatus(running=False, message=str(exc))
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,9 @@ class TroubleshootScreen(Screen[None]):
             if self.redactor is None:
                 self._find_sources()
             snap = self.queries.snapshot(main_ip=self.main_ip)
+            from ...core.release_findings import add_release_findings
+
+            snap = add_release_findings(self.queries, snap)  # a failed release: why, per the chart check
             call_if_shown(self, self._show, snap)
         finally:
             self._loading = False
