@@ -29,6 +29,10 @@ def main(ctx: Any, argv: list[str]) -> int:
     if not state["microk8s"]["running"]:
         err(REFUSED)
         return 1
+    import prog_kubectl_exec  # exec (pg_dumpall/psql), scale, workloads, pv: backup/restore/upgrade
+
+    if (code := prog_kubectl_exec.dispatch(ctx, argv)) is not None:
+        return code
     args = Args(argv, WITH_VALUE, BOOLEANS)
     if args.unknown or not args.positional:
         return unsupported(ctx)
