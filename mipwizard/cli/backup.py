@@ -32,6 +32,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--list", action="store_true", help="list the archives in the backup folder and exit")
     p.add_argument("--verify", type=Path, default=None, metavar="FILE", help="check an archive against its manifest")
     p.add_argument("--answers", type=Path, default=None, metavar="FILE", help="answers file (default: the wizard's)")
+    register_restore(subparsers)
 
 
 def _add_passphrase(p: argparse.ArgumentParser, encrypt_help: str | None) -> None:
@@ -173,4 +174,85 @@ def _verify(path: Path, args: argparse.Namespace) -> int:
     print(paint("ok:", "green") + f" {path}: {len(manifest.members)} members match MANIFEST.json "
           f"({manifest.file_count} files, {human(manifest.total_bytes)}, {len(manifest.databases)} dumps, "
           f"release {manifest.release or 'unknown'}, made {manifest.created} on {manifest.host})")
+    return EXIT_OK
+
+
+RESTORE_HELP = """\
+Verify the archive against its manifest (a damaged one is refused before anything is stopped),
+stop the MIP (scale to 0, remembering the replicas), move the current folders and files aside
+(<path>.before-restore-<id>, kept), put the backup's in their place with their owners, start the
+MIP again and wait until it is Ready. No merging: only the backup's state is restored.
+Killed or interrupted, run the same command again to finish, or --rollback to put back the
+previous state. The journal is <state>/restore-journal.json."""
+
+
+def register_restore(subparsers: Any) -> None:
+    p = add_command(subparsers, "restore", _restore, "put a backup back (stops and restarts the MIP)", RESTORE_HELP)
+    p.add_argument("file", type=Path, nargs="?", metavar="FILE", help="the archive (.tar.gz or .tar.gz.age)")
+    p.add_argument("--dry-run", action="store_true", help="verify and show what would be done; change nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--rollback", action="store_true", help="undo an unfinished restore (puts the previous state back)")
+    p.add_argument("--replay-dumps", action="store_true",
+                   help="also replay each database's pg_dumpall once the MIP is Ready")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="S", help="wait for Ready up to S seconds")
+    _add_passphrase(p, None)
+
+
+def _kube() -> Any:
+    from ..core.backup.workloads import Kube
+    from ..core.cluster.access import outside_microk8s_group
+    from ..core.system import is_root
+
+    return Kube(sudo=not is_root() and outside_microk8s_group())
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from ..core.backup import restore as r
+    from ..core.backup.journal import RestoreJournal
+    from ..core.errors import UsageError, UserError
+    from ..core.paths import state_dir
+    from ._common import confirm
+
+    state = state_dir()
+    kube = _kube()
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    with r.restore_lock(state):
+        journal = RestoreJournal.load(r.journal_path(state))
+        if args.rollback:
+            if journal is None:
+                raise UserError("there is no unfinished restore to roll back")
+            if not confirm(f"Put back the state from before the restore of {journal.archive}?", assume_yes=args.yes):
+                return EXIT_PROBLEM
+            r.rollback(journal, state_dir=state, kube=kube, say=say, timeout=args.timeout)
+            print(paint("rolled back:", "green") + " the previous state is back, the MIP is started again")
+            return EXIT_OK
+        if args.file is None:
+            raise UsageError("name the backup to restore: mipwizard restore FILE (see mipwizard backup --list)")
+        if not args.file.is_file():
+            raise UserError(f"{args.file}: no such backup file — see `mipwizard backup --list`")
+        sha = r.file_sha256(args.file)
+        if journal is not None and journal.archive_sha256 != sha:
+            raise UserError(f"a restore of {journal.archive} is unfinished (stage {journal.stage}) — finish it with "
+                            f"`mipwizard restore {journal.archive}`, or undo it with `mipwizard restore --rollback`")
+        plain, temp = open_archive(args.file, args)
+        try:
+            plan = r.plan_restore(plain, kube=kube, journal=journal)
+            print(paint("ok:", "green") + f" {args.file} matches its manifest")
+            for line in plan.describe():
+                print(f"  {line}")
+            if args.dry_run:
+                print("dry run: nothing was changed")
+                return EXIT_OK
+            if journal is None and not confirm("Stop the MIP and restore this backup?", assume_yes=args.yes):
+                return EXIT_PROBLEM
+            done = r.run_restore(plan, source=args.file, source_sha256=sha, state_dir=state, kube=kube, say=say,
+                                 ready_timeout=args.timeout, journal=journal, replay_dumps=args.replay_dumps)
+        finally:
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+    print(paint("restored:", "green") + f" {args.file}; the MIP is Ready")
+    kept = [m.aside for m in done.roots if m.existed]
+    if kept:
+        print(f"  the previous state is kept in {len(kept)} places ending in .before-restore-{done.id} "
+              "(delete them once you are happy)")
     return EXIT_OK
