@@ -93,3 +93,20 @@ def tree(root: Path) -> dict[str, tuple[str, int]]:
             else:
                 found[rel] = (hashlib.sha256(path.read_bytes()).hexdigest(), st.st_mode)
     return found
+
+
+def live_workloads(fake: Any) -> list[dict[str, Any]]:
+    """The workloads the fake kubectl serves now (with the replicas `kubectl scale` set)."""
+    import sys
+
+    folder = str(Path(__file__).resolve().parent / "fake_toolchain")
+    sys.path.insert(0, folder)
+    try:
+        import prog_kubectl_exec
+    finally:
+        sys.path.remove(folder)
+    return list(prog_kubectl_exec.live_workloads(fake.state()))
+
+
+def replicas(fake: Any) -> dict[str, int]:
+    return {w["name"]: w["replicas"] for w in live_workloads(fake)}

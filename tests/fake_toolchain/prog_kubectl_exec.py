@@ -1,9 +1,11 @@
 """Fake ``microk8s kubectl`` for backup/restore/upgrade: exec (imitating ``pg_dumpall`` and ``psql``
 inside PostgreSQL containers), scale, ``get deployments,statefulsets`` and ``get pv``.
 
-The workloads live in ``state["workloads"]`` (set by tests/backup_fakes.py): name, namespace, kind,
-release, replicas and containers; a PostgreSQL container has an image and a ``data`` folder (its
-hostPath). The fake database is that folder: ``PG_VERSION`` (the major version that initialised it,
+The workloads are those of every deployed helm release that the real helm rendered (its
+Deployments/StatefulSets, each PostgreSQL container's data folder found through its PVC and the PV
+with the PVC's selector labels), plus, for releases without rendered manifests, the entries of
+``state["workloads"]`` (set by tests/backup_fakes.py). ``kubectl scale`` keeps its replicas in
+``state["replicas"]``. The fake database is that folder: ``PG_VERSION`` (the major version that initialised it,
 at the layout the image uses) and ``fake-db.sql`` (the "tables"). Like the real server, a container
 whose image major differs from the folder's ``PG_VERSION`` cannot start, and exec into a workload
 scaled to 0 fails.
@@ -65,10 +67,62 @@ def _flags(argv: list[str], with_value: set[str]) -> tuple[dict[str, str], list[
     return values, positional, []
 
 
+def _from_manifests(release: dict) -> list[dict]:
+    docs = [d for d in release.get("manifests") or [] if isinstance(d, dict)]
+    ns_default = release["namespace"]
+    pvs = [d for d in docs if d.get("kind") == "PersistentVolume"]
+    pvcs = {(d.get("metadata") or {}).get("name"): d for d in docs if d.get("kind") == "PersistentVolumeClaim"}
+
+    def host_path(claim: str) -> str | None:
+        pvc = pvcs.get(claim) or {}
+        wanted = ((pvc.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        for pv in pvs:
+            labels = (pv.get("metadata") or {}).get("labels") or {}
+            if wanted and all(labels.get(k) == v for k, v in wanted.items()):
+                return ((pv.get("spec") or {}).get("hostPath") or {}).get("path")
+        return None
+
+    found = []
+    for d in docs:
+        if d.get("kind") not in ("Deployment", "StatefulSet"):
+            continue
+        pod = ((d.get("spec") or {}).get("template") or {}).get("spec") or {}
+        claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod.get("volumes") or []
+                  if v.get("persistentVolumeClaim")}
+        containers = []
+        for c in pod.get("containers") or []:
+            entry = {"name": c["name"], "image": str(c.get("image", ""))}
+            if image_major(entry["image"]) and "postgres" in entry["image"]:
+                for m in c.get("volumeMounts") or []:
+                    path = host_path(claims.get(m.get("name"), ""))
+                    if path and m.get("mountPath", "").startswith("/var/lib/postgres"):
+                        entry.update(data=path, mount=m["mountPath"])
+                        break
+            containers.append(entry)
+        meta = d.get("metadata") or {}
+        found.append({"kind": d["kind"].lower(), "name": meta.get("name"), "namespace": meta.get("namespace")
+                      or ns_default, "release": release["name"],
+                      "replicas": int((d.get("spec") or {}).get("replicas", 1)), "containers": containers})
+    return found
+
+
+def live_workloads(state: dict) -> list[dict]:
+    derived, found = set(), []
+    for release in state.get("releases", {}).values():
+        if release.get("manifests"):
+            derived.add(release["name"])
+            found += _from_manifests(release)
+    found += [dict(w) for w in state.get("workloads", []) if w["release"] not in derived]
+    overrides = state.get("replicas", {})
+    for w in found:
+        w["replicas"] = overrides.get(f"{w['namespace']}/{w['kind']}/{w['name']}", w["replicas"])
+    return found
+
+
 def _find(state: dict, ref: str, ns: str) -> dict | None:
     kind, _, name = ref.partition("/")
     kind = KIND_ALIASES.get(kind, kind)
-    for w in state.get("workloads", []):
+    for w in live_workloads(state):
         if w["name"] == name and w["namespace"] == ns and w["kind"] == kind:
             return w
     return None
@@ -79,7 +133,7 @@ def get_workloads(ctx: Any, kinds: set[str], argv: list[str]) -> int:
     if values.get("-o", values.get("--output")) != "json":
         return unsupported(ctx)
     ns = None if ("-A" in values or "--all-namespaces" in values) else values.get("-n", "default")
-    items = [_object(w) for w in ctx.state().get("workloads", [])
+    items = [_object(w) for w in live_workloads(ctx.state())
              if w["kind"] in kinds and (ns is None or w["namespace"] == ns)]
     out(json.dumps({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}},
                    indent=4))
@@ -113,7 +167,7 @@ def _object(w: dict) -> dict:
 
 def get_pv(ctx: Any) -> int:
     items = []
-    for w in ctx.state().get("workloads", []):
+    for w in live_workloads(ctx.state()):
         for c in w["containers"]:
             if c.get("data"):
                 claim = f"{w['name']}-{c['name']}-claim0"
@@ -141,7 +195,7 @@ def scale(ctx: Any, argv: list[str]) -> int:
         if w is None:
             err(f'Error from server (NotFound): deployments.apps "{pos[0].split("/")[-1]}" not found')
             return 1
-        w["replicas"] = int(replicas)
+        state.setdefault("replicas", {})[f"{w['namespace']}/{w['kind']}/{w['name']}"] = int(replicas)
     out(f"{w['kind']}.apps/{w['name']} scaled")
     return 0
 

@@ -41,13 +41,18 @@ class RestorePlan:
     workloads: list[Workload] = field(default_factory=list)
 
     def describe(self) -> list[str]:
-        lines = [f"backup of {self.manifest.created} from {self.manifest.host}, release "
-                 f"{self.manifest.release or 'unknown'}: {self.manifest.file_count} files"]
-        names = ", ".join(f"{w.namespace}/{w.ref} ({w.replicas})" for w in self.workloads) or "none running"
+        m = self.manifest
+        lines = [f"backup of {m.created} from {m.host}, release {m.release or 'unknown'}: {m.file_count} files, "
+                 f"{len(m.databases)} database dumps"]
+        names = ", ".join(f"{w.namespace}/{w.ref}" for w in self.workloads) or "nothing is running"
         lines.append(f"stop (scale to 0, then back to the same replicas): {names}")
-        for move in self.moves:
-            what = f"move {move.path} aside to {move.aside}, then put" if move.existed else "put"
-            lines.append(f"{what} the backup's {move.kind} {move.path} in its place")
+        folders = [mv.path for mv in self.moves if mv.kind == "dir"]
+        files = [Path(mv.path).name for mv in self.moves if mv.kind == "file"]
+        lines.append(f"restore {len(folders)} folders: {', '.join(folders)}")
+        if files:
+            shown = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+            lines.append(f"restore {len(files)} files: {shown}")
+        lines.append(f"the current copies are moved aside to <path>.before-restore-{self.stamp} and kept")
         return lines
 
 
@@ -191,7 +196,11 @@ def _swap(journal: RestoreJournal, say: Say) -> None:
             if target.exists() and not move.existed:  # appeared since: never merged, kept aside too
                 os.rename(target, aside)
             os.rename(staging, target)
-        say(f"restored {target}" + (f" (previous copy kept in {aside})" if move.existed else ""))
+        if move.kind == "dir":
+            say(f"restored {target}" + (f" (previous copy kept in {aside})" if move.existed else ""))
+    files = [m for m in journal.roots if m.kind == "file"]
+    if files:
+        say(f"restored {len(files)} files (answers, profiles, overlays, secrets); previous copies kept beside them")
     os.sync()
 
 
