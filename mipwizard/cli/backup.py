@@ -32,6 +32,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--list", action="store_true", help="list the archives in the backup folder and exit")
     p.add_argument("--verify", type=Path, default=None, metavar="FILE", help="check an archive against its manifest")
     p.add_argument("--answers", type=Path, default=None, metavar="FILE", help="answers file (default: the wizard's)")
+    p.add_argument("--yes", action="store_true", help=argparse.SUPPRESS)  # nothing to confirm; as restore/upgrade
     register_restore(subparsers)
 
 

@@ -30,11 +30,20 @@ class WizardCommands(Provider):
             ("Open log", "The full install log on disk", app.action_open_log),
             ("Re-run preflight", "Check this machine again", app.action_rerun_preflight),
         ]
-        optional = (
+        optional: tuple[tuple[str, str, str, Callable[[], object]], ...] = (
             ("Troubleshoot", "Pods, events and logs of the running MIP", "troubleshoot", app.action_troubleshoot),
             ("Data", "Check the datasets under the data root", "data", app.action_data),
             ("Nodes", "Federation nodes, joins and labels", "nodes", app.action_nodes),
         )
+        if app.state.role != "worker":  # backup, restore and upgrade look after the MIP's own folders
+            optional += tuple(
+                (title, help_text, "backup", partial(app._push_tool, "backup", "BackupScreen", start))
+                for title, help_text, start in (
+                    ("Backup", "Back up the MIP's folders, settings and databases", "backup"),
+                    ("Restore a backup", "Put a backup back (stops and restarts the MIP)", "restore"),
+                    ("Upgrade the MIP", "Move to another release (backs up first, rolls back on failure)", "upgrade"),
+                )
+            )
         for title, help_text, module, action in optional:
             if module_available(f"mipwizard.tui.screens.{module}"):
                 found.append((title, help_text, action))

@@ -46,7 +46,7 @@ def rollback(ctx: Any, args: Args, rest: list[str]) -> int:
         rel = st["releases"][name]
         rel.update(new, revision=current + 1, status="deployed", description=f"Rollback to {wanted}",
                    deployed_at=time.time())
-        rel["history"] = history + [{"revision": current + 1, "chart_path": old["chart_path"],
+        rel["history"] = [*history, {"revision": current + 1, "chart_path": old["chart_path"],
                                      "values_files": old["values_files"], "set": old["set"],
                                      "updated": rel.get("updated", "")}]
     out("Rollback was a success! Happy Helming!")

@@ -149,6 +149,29 @@ class Kube:
             return {}
         return paths
 
+    def read_secret(self, namespace: str, name: str) -> dict[str, Any]:
+        """A Secret as a minimal object to apply again (name, namespace, type, data): never printed."""
+        try:
+            doc = json.loads(self._checked("get", "secret", name, "-n", namespace, "-o", "json"))
+        except ValueError:
+            raise UserError(f"cannot read Secret {namespace}/{name} (kubectl printed no JSON)") from None
+        return {"apiVersion": "v1", "kind": "Secret", "type": doc.get("type", "Opaque"),
+                "metadata": {"name": name, "namespace": namespace}, "data": dict(doc.get("data") or {})}
+
+    def apply_secret(self, secret: dict[str, Any], *, release: str | None = None) -> None:
+        """``kubectl apply -f -`` with the Secret on stdin (never in a file or argv). With ``release``,
+        it carries helm's ownership marks, so a later ``helm rollback`` adopts it instead of failing."""
+        doc = json.loads(json.dumps(secret))
+        if release:
+            meta = doc["metadata"]
+            meta["labels"] = {"app.kubernetes.io/managed-by": "Helm"}
+            meta["annotations"] = {RELEASE_ANNOTATION: release, "meta.helm.sh/release-namespace": meta["namespace"]}
+        result = subprocess.run(self.argv("apply", "-f", "-"), input=json.dumps(doc), capture_output=True,
+                                text=True, timeout=self.timeout, check=False)
+        if result.returncode != 0:
+            name = doc["metadata"]["name"]
+            raise UserError(f"cannot apply Secret {name}: exit {result.returncode} (kubectl apply -f -)")
+
     def scale(self, workload: Workload, replicas: int) -> None:
         self._checked("scale", workload.ref, "-n", workload.namespace, f"--replicas={replicas}")
 

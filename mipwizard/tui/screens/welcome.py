@@ -68,6 +68,7 @@ class WelcomeScreen(StepScreen):
             Horizontal(
                 Button("Edit profiles", id="edit-profiles", compact=True),
                 Button("Troubleshoot", id="troubleshoot", compact=True),
+                Button("Backup / upgrade", id="maintenance", compact=True),
                 classes="buttons",
             ),
             id="existing",
@@ -95,6 +96,9 @@ class WelcomeScreen(StepScreen):
         elif event.button.id == "troubleshoot":
             event.stop()
             self.wizard.action_troubleshoot()
+        elif event.button.id == "maintenance":
+            event.stop()
+            self.wizard._push_tool("backup", "BackupScreen")
         else:
             super().on_button_pressed(event)
 

@@ -1,0 +1,142 @@
+"""mipwizard upgrade --to: 8.0.0 → the guide's snapshot and → 9.0.2 with real-helm renders of both
+sides, the diff shown, the deploy, the portal database carried across PostgreSQL 11 → 18, and a
+failing upgrade rolled back (helm rollback + the old checkout)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mipwizard.cli.main import main
+from tests.backup_fakes import live_workloads, seed_mip_state
+from tests.conftest import install_fake_cluster
+from tests.realhelm import requires_real_charts, requires_real_helm
+from tests.upgrade_repos import build, git, real_git_first
+
+pytestmark = [requires_real_helm, requires_real_charts]
+
+
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory):
+    root = tmp_path_factory.mktemp("upgrade-repos")
+    commits = build(root)
+    return root, commits
+
+
+@pytest.fixture
+def mip8(fake_toolchain, answers_data, tmp_path, monkeypatch, repos):
+    """An 8.0.0 MIP deployed through the fake helm (real renders), with data in its databases."""
+    root, commits = repos
+    monkeypatch.setenv("PATH", f"{real_git_first(tmp_path / 'realgit')}{os.pathsep}{os.environ['PATH']}")
+    mip = tmp_path / "mip-deployment"
+    git(tmp_path, "clone", "--quiet", str(root / "mip-deployment.git"), str(mip))
+    git(mip, "checkout", "--quiet", "--detach", "8.0.0")
+    answers_data["mip_deployment"] = {"repo_url": str(root / "mip-deployment.git")}
+    fake = install_fake_cluster(fake_toolchain, answers_data, tmp_path, monkeypatch)
+    answers_data["mip_deployment"]["repo_url"] = str(root / "mip-deployment.git")
+    fake.answers.write_text("# my MIP\n" + yaml.safe_dump(answers_data))
+    from mipwizard.core.answers import answers_from_mapping
+    from mipwizard.core.releases import release_by_name
+    from mipwizard.core.upgrade.values import release_values
+
+    files = release_values(answers_from_mapping(answers_data), release_by_name("8.0.0"), mip / "kubernetes")
+    for path, text in files:
+        path.write_text(text)
+    import subprocess
+
+    argv = ["microk8s", "helm3", "upgrade", "--install", "mip", str(mip / "kubernetes")]
+    for path, _ in files:
+        argv += ["-f", str(path)]
+    subprocess.run(argv, check=True, capture_output=True, env=fake.env())
+    assert fake.helm_releases()["mip"].get("manifests"), "the fake helm did not render through the real helm"
+    seed_mip_state(fake, mip)
+    fake.mip_path, fake.commits, fake.repo_root = mip, commits, root
+    fake.rev0 = fake.helm_releases()["mip"]["revision"]
+    return fake
+
+
+def _head(path: Path) -> str:
+    return git(path, "rev-parse", "HEAD")
+
+
+def test_dry_run_shows_the_differences_and_changes_nothing(mip8, capsys):
+    before = _head(mip8.mip_path)
+    assert main(["upgrade", "--to", "guide-f7c6441", "--ref", mip8.commits["mip-deployment@f7c6441"],
+                 "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "MIP 8.0.0 → guide-f7c6441" in out
+    assert "gateway image hbpmip/gateway:1.6.0 → hbpmip/gateway:1.8.0" in out
+    assert "portalbackend image hbpmip/portal-backend:8.0.2 → hbpmip/portal-backend:8.2.0" in out
+    assert "- Job/default/create-dbs" in out
+    assert "dry run: nothing was deployed" in out
+    assert _head(mip8.mip_path) == before
+    assert mip8.helm_releases()["mip"]["revision"] == mip8.rev0
+    assert not (Path(os.environ["MIPWIZARD_STATE_DIR"]) / "backups").exists()
+
+
+def test_upgrade_to_the_guide_snapshot_deploys_it(mip8, capsys):
+    ref = mip8.commits["mip-deployment@f7c6441"]
+    assert main(["upgrade", "--to", "guide-f7c6441", "--ref", ref, "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "upgraded:" in out and "backing up first" in out
+    assert _head(mip8.mip_path) == ref
+    release = mip8.helm_releases()["mip"]
+    assert release["revision"] == mip8.rev0 + 1 and release["status"] == "deployed"
+    images = {c["image"] for w in live_workloads(mip8) if w["release"] == "mip" for c in w["containers"]}
+    assert "hbpmip/gateway:1.8.0" in images
+    # The snapshot's chart no longer creates mip-secret (helm deletes it): kept, with the same passwords.
+    assert "Secret default/mip-secret: the new chart reads it but no longer creates it" in out
+    secret = next(o for o in mip8.state().get("objects", []) if o.get("kind") == "Secret")
+    assert secret["metadata"]["name"] == "mip-secret" and secret["data"]["portalbackend-db.DB_ADMIN_PASSWORD"]
+    assert secret["data"]["portalbackend-db.DB_ADMIN_PASSWORD"] not in out
+    text = mip8.answers.read_text()
+    assert text.startswith("# my MIP\n") and "release: guide-f7c6441" in text and f"ref: {ref}" in text
+    (backup,) = (Path(os.environ["MIPWIZARD_STATE_DIR"]) / "backups").glob("mipwizard-backup-*.tar.gz")
+    assert (backup.stat().st_mode & 0o777) == 0o600
+
+
+def test_upgrade_to_902_carries_the_portal_database_from_postgresql_11_to_18(mip8, capsys):
+    pytest.importorskip("mipwizard.core.releases.mip9_values")
+    new_home = str(mip8.repo_root / "mip-deployment-new.git")
+    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "+ Deployment/default/platform-backend" in out and "- Deployment/default/portalbackend" in out
+    assert "portalbackend-db (PostgreSQL 11" in out and "platform-backend-db (PostgreSQL 18" in out
+    new_db = mip8.mip_path / ".stored_data" / "platform_backenddb" / "18" / "docker"
+    assert (new_db / "PG_VERSION").read_text().strip() == "18"
+    assert "INSERT INTO users VALUES ('alice', 'portalbackend-db');" in (new_db / "fake-db.sql").read_text()
+    # The 8.0.0 database folder is untouched (and in the backup).
+    assert (mip8.mip_path / ".stored_data" / "portalbackenddb" / "PG_VERSION").read_text().strip() == "11"
+    assert "release: 9.0.2" in mip8.answers.read_text() and new_home in mip8.answers.read_text()
+
+
+def test_a_new_database_is_never_started_on_an_old_data_folder(mip8, capsys):
+    pytest.importorskip("mipwizard.core.releases.mip9_values")
+    old = mip8.mip_path / ".stored_data" / "platform_backenddb"
+    old.mkdir(parents=True)
+    (old / "PG_VERSION").write_text("11\n")
+    before = _head(mip8.mip_path)
+    new_home = str(mip8.repo_root / "mip-deployment-new.git")
+    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes"]) == 1
+    captured = capsys.readouterr()
+    assert "holds PostgreSQL 11 files" in captured.out and "refused" in captured.err
+    assert _head(mip8.mip_path) == before and mip8.helm_releases()["mip"]["revision"] == mip8.rev0
+
+
+def test_a_failing_upgrade_is_rolled_back(mip8, capsys):
+    pytest.importorskip("mipwizard.core.releases.mip9_values")
+    before = _head(mip8.mip_path)
+    mip8.fail("microk8s", "kubectl", "exec", "-i", stderr="error: unable to upgrade connection: container not found")
+    new_home = str(mip8.repo_root / "mip-deployment-new.git")
+    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes"]) == 1
+    captured = capsys.readouterr()
+    assert "the upgrade failed" in captured.out and f"helm rollback mip {mip8.rev0}: done" in captured.out
+    assert "rolled back to 8.0.0" in captured.err
+    assert _head(mip8.mip_path) == before
+    release = mip8.helm_releases()["mip"]
+    assert release["revision"] == mip8.rev0 + 2 and release["description"] == f"Rollback to {mip8.rev0}"
+    assert {w["name"] for w in live_workloads(mip8) if w["release"] == "mip"} >= {"portalbackend", "gateway"}
+    assert "release: 9.0.2" not in mip8.answers.read_text()
