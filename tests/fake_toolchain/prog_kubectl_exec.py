@@ -40,8 +40,8 @@ def dispatch(ctx: Any, argv: list[str]) -> int | None:
         kinds = argv[1].split(",")
         if all(k in KIND_ALIASES for k in kinds):
             return get_workloads(ctx, {KIND_ALIASES[k] for k in kinds}, argv[2:])
-        if argv[1] in ("pv", "persistentvolumes"):
-            return get_pv(ctx)
+        if argv[1] in ("pv", "persistentvolumes") and ctx.state().get("workloads"):
+            return get_pv(ctx)  # the static workloads' volumes; rendered releases' PVs: _objects.py
     return None
 
 

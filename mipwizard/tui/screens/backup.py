@@ -28,7 +28,7 @@ from .tool_workers import call_if_shown
 
 def saved_release() -> str | None:
     """The release the saved answers name (the catalogue's default when they name none)."""
-    from ...core.cluster.secrets import default_answers_path
+    from ...core.cluster.sources import default_answers_path
     from ...core.releases import DEFAULT_RELEASE
 
     path = default_answers_path()
@@ -197,14 +197,18 @@ class BackupScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="maintenance", exit_on_error=False)
     def worker(self, args: list[str], what: str) -> None:
-        from ...core.cluster.secrets import chart_dir_from, default_answers_path, redactor_for
+        from ...core.cluster.sources import chart_dir_from, default_answers_path, redactor_for
         from ...core.runner import ProcessRunner
 
-        answers = default_answers_path()
-        runner = ProcessRunner(redactor=redactor_for(chart_dir_from(answers), answers))
-        log = self.query_one(LiveLog)
-        result = runner.run([sys.executable, "-m", "mipwizard", *args], timeout=None, cancel=self.cancel,
-                            on_lines=lambda lines: call_if_shown(self, log.feed, lines))
+        try:
+            answers = default_answers_path()
+            runner = ProcessRunner(redactor=redactor_for(chart_dir_from(answers), answers))
+            log = self.query_one(LiveLog)
+            result = runner.run([sys.executable, "-m", "mipwizard", *args], timeout=None, cancel=self.cancel,
+                                on_lines=lambda lines: call_if_shown(self, log.feed, lines))
+        except Exception as exc:  # never leave the screen "running" forever
+            call_if_shown(self, self.finished, what, False, f"{exc.__class__.__name__}: {exc}")
+            return
         call_if_shown(self, self.finished, what, result.ok, result.describe())
 
     def finished(self, what: str, ok: bool, how: str) -> None:
