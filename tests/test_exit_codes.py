@@ -167,6 +167,10 @@ ON_CLUSTER: list[tuple[str, str, int, Callable[[Machine], list[str]], str]] = [
     ("node label", "healthy", 1, lambda m: ["node", "label", "nosuchnode", "--worker"], "no node"),
     ("node label", "stopped", 3, lambda m: ["node", "label", "nosuchnode", "--worker"], "sudo microk8s start"),
     ("bundle", "healthy", 0, lambda m: ["bundle", "--no-inspect", "-o", str(m.tmp / "b.tar.gz")], "Wrote"),
+    ("restore", "healthy", 1, lambda m: ["restore", "--rollback", "--yes"], "no unfinished restore"),
+    ("restore", "healthy", 2, lambda m: ["restore"], "name the backup"),
+    ("restore", "stopped", 3, lambda m: ["restore", "--rollback", "--yes"], "sudo microk8s start"),
+    ("upgrade", "healthy", 1, lambda m: ["upgrade", "--to", "nope", "--answers", str(m.answers)], "not a known"),
 ]
 
 

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._common import EXIT_OK, EXIT_PROBLEM, add_command, error, paint
+from ._common import EXIT_OK, EXIT_PROBLEM, add_command, error, paint, unreachable_is_exit_3
 
 BACKUP_HELP = """\
 One archive (mode 0600) with .stored_data and config from the mip-deployment folder, the answers,
@@ -207,6 +207,7 @@ def _kube() -> Any:
     return Kube(sudo=not is_root() and outside_microk8s_group())
 
 
+@unreachable_is_exit_3
 def _restore(args: argparse.Namespace) -> int:
     from ..core.backup import restore as r
     from ..core.backup.journal import RestoreJournal

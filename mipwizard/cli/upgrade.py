@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._common import EXIT_OK, EXIT_PROBLEM, add_command, confirm, error, paint
+from ._common import EXIT_OK, EXIT_PROBLEM, add_command, confirm, error, paint, unreachable_is_exit_3
 
 HELP = """\
 Back up first (mipwizard backup), fetch and check out the release's mip-deployment ref, write its
@@ -29,6 +29,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--answers", type=Path, default=None, metavar="FILE", help="answers file (default: the wizard's)")
 
 
+@unreachable_is_exit_3
 def _upgrade(args: argparse.Namespace) -> int:
     from ..core.paths import state_dir
     from ..core.upgrade.plan import cleanup, plan_upgrade
