@@ -19,6 +19,7 @@ from ..profile_kinds import PROFILE_NAMES
 # Secret files mipwizard writes into its state folder (generated database passwords, realm
 # credentials). Listed by name on purpose: a stray file in the state folder is never archived.
 STATE_SECRET_FILES = (
+    "mip-secret.json",  # the releases' generated database/Keycloak passwords (core/releases/secrets.py)
     "mip-secret.yaml",
     "mip-secret.env",
     "mip-secrets.yaml",
