@@ -90,10 +90,6 @@ def main(ctx: Any, argv: list[str]) -> int:
             return 1
         sys_out(r.get("manifest") or "")
         return 0
-    if verb in ("rollback", "history"):  # backup's upgrade rolls back a failed upgrade
-        import prog_helm_rollback
-
-        return int(getattr(prog_helm_rollback, verb)(ctx, args, rest))
     if verb == "version":
         out('version.BuildInfo{Version:"v3.9.1+unreleased", GitCommit:"", GitTreeState:"", GoVersion:"go1.21.6"}')
         return 0

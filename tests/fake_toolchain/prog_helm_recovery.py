@@ -94,5 +94,8 @@ def rollback(ctx: Any, args: Any, rest: list[str]) -> int:
         record.update(revision=new["revision"], status="deployed", description=new["description"],
                       chart_path=old.get("chart_path", record.get("chart_path")),
                       values_files=old.get("values_files", record.get("values_files")))
+    import prog_helm_rollback  # the old revision's manifests come back (rendered through the real helm)
+
+    prog_helm_rollback.rerender(ctx, name)
     out("Rollback was a success! Happy Helming!")
     return 0
