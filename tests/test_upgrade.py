@@ -99,7 +99,6 @@ def test_upgrade_to_the_guide_snapshot_deploys_it(mip8, capsys):
 
 
 def test_upgrade_to_902_carries_the_portal_database_from_postgresql_11_to_18(mip8, capsys):
-    pytest.importorskip("mipwizard.core.releases.mip9_values")
     new_home = str(mip8.repo_root / "mip-deployment-new.git")
     assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes"]) == 0
     out = capsys.readouterr().out
@@ -114,7 +113,6 @@ def test_upgrade_to_902_carries_the_portal_database_from_postgresql_11_to_18(mip
 
 
 def test_a_new_database_is_never_started_on_an_old_data_folder(mip8, capsys):
-    pytest.importorskip("mipwizard.core.releases.mip9_values")
     old = mip8.mip_path / ".stored_data" / "platform_backenddb"
     old.mkdir(parents=True)
     (old / "PG_VERSION").write_text("11\n")
@@ -127,7 +125,6 @@ def test_a_new_database_is_never_started_on_an_old_data_folder(mip8, capsys):
 
 
 def test_a_failing_upgrade_is_rolled_back(mip8, capsys):
-    pytest.importorskip("mipwizard.core.releases.mip9_values")
     before = _head(mip8.mip_path)
     mip8.fail("microk8s", "kubectl", "exec", "-i", stderr="error: unable to upgrade connection: container not found")
     new_home = str(mip8.repo_root / "mip-deployment-new.git")

@@ -44,14 +44,10 @@ def hostpath_overlay(values: Any, root: Path) -> dict[str, Any]:
 def release_values(answers: Answers, release: Release, chart: Path) -> list[tuple[Path, str]]:
     """(path, text) of each values file, in helm's ``-f`` order."""
     if release.values_model is ValuesModel.VALUES_9:
-        import importlib
+        from ..releases.mip9_values import render_mip9_values
 
-        try:  # the 9.x writer (chartcheck's); imported by name so this module stands without it
-            writer = importlib.import_module("mipwizard.core.releases.mip9_values").render_mip9_values
-        except (ImportError, AttributeError):
-            raise UserError(f"this mipwizard cannot write the values of {release.name} yet") from None
         try:
-            data = writer(answers)
+            data = render_mip9_values(answers)
         except ValueError as exc:
             raise UserError(f"{release.name}: {exc}") from None
         return [(chart / OVERLAY, HEADER + yaml.safe_dump(data, sort_keys=False))]
