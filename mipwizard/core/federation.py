@@ -158,8 +158,6 @@ class NodeInfo:
     def mip_roles(self) -> list[str]:
         return [role for role in ("master", "worker", "smpc_player") if self.has(role)]
 
-    roles = mip_roles
-
     @classmethod
     def from_node(cls, node: Node) -> NodeInfo:
         return cls(node.name, dict(node.labels), node.ready)
