@@ -23,6 +23,7 @@ from pydantic import (
 from . import fields as f
 from . import validators as v
 from .errors import UserError
+from .join_command import parse_join_command
 from .profile_kinds import PROFILE_NAMES, Role, profile_kind
 from .releases.catalogue import DEFAULT_RELEASE, check_git_ref, release_by_name
 
@@ -219,8 +220,6 @@ class Answers(_Strict):
 
 def check_join_command(value: str) -> str:
     """The canonical ``microk8s join … --worker`` line, or ValueError (never echoing the token)."""
-    from .federation import parse_join_command
-
     if not value.strip():
         raise ValueError(
             "is empty — paste the line `microk8s join <ip>:25000/<token>/<hash> --worker` "

@@ -17,14 +17,15 @@ from textual.screen import Screen
 from textual.worker import WorkerState
 
 from ..resources import MissingResource, data_path
+from .commands import WizardCommands
 from .env import WizardEnv
+from .screens.base import StepScreen
 from .state import WizardState
 from .widgets.step_bar import steps_for
 
 if TYPE_CHECKING:
-    from textual.command import Provider
-
     from ..core.answers import Answers
+    from .host import Wizard
 
 
 # Each step's module is imported when first visited: the first frame only pays for Welcome.
@@ -48,16 +49,10 @@ def make_step_screen(step: str) -> Screen[Any]:
     return screen_class()  # type: ignore[no-any-return]
 
 
-def wizard_commands() -> type[Provider]:
-    from .commands import WizardCommands
-
-    return WizardCommands
-
-
 class WizardApp(App[int]):
     TITLE = "mipwizard"
     CSS_PATH = str(data_path("assets/wizard.tcss"))
-    COMMANDS: ClassVar = App.COMMANDS | {wizard_commands}
+    COMMANDS: ClassVar = App.COMMANDS | {WizardCommands}
     BINDINGS: ClassVar = [Binding("f1", "help", "Help", show=False)]
 
     def __init__(self, env: WizardEnv, state: WizardState | None = None) -> None:
@@ -84,7 +79,7 @@ class WizardApp(App[int]):
                 if self.screen is self.get_screen("Install"):
                     return
                 self.uninstall_screen("Install")  # a fresh run each time Review sends us here
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, _step_screen_class()):
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, StepScreen):
             self.pop_screen()  # close dialogs and tools (troubleshoot, done) on top of the steps
         if not self.is_screen_installed(step):
             self.install_screen(make_step_screen(step), step)
@@ -260,10 +255,10 @@ class WizardApp(App[int]):
         self._exit_renderables.clear()
 
 
-def _step_screen_class() -> type:
-    from .screens.base import StepScreen
+if TYPE_CHECKING:
 
-    return StepScreen
+    def _implements_wizard(app: WizardApp) -> Wizard:
+        return app  # mypy: WizardApp has everything the screens may ask of it
 
 
 def make_app(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from .app import WizardApp
+    from .host import Wizard
 
 
 def module_available(name: str) -> bool:
@@ -22,7 +22,7 @@ def module_available(name: str) -> bool:
 
 class WizardCommands(Provider):
     def commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app: WizardApp = self.app  # type: ignore[assignment]
+        app: Wizard = self.app  # type: ignore[assignment]  # WizardApp, which implements Wizard
         found: list[tuple[str, str, Callable[[], object]]] = []
         if app.state.role != "worker":  # a worker runs no MIP chart, so it has no profile to choose
             found.append(("Switch profile", "Choose the active profile (Review step)", app.action_switch_profile))

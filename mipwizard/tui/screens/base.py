@@ -15,7 +15,7 @@ from ..widgets.key_hints import KeyHints
 from ..widgets.step_bar import StepBar
 
 if TYPE_CHECKING:
-    from ..app import WizardApp
+    from ..host import Wizard
 
 
 class StepScreen(Screen[None]):
@@ -31,8 +31,8 @@ class StepScreen(Screen[None]):
     ]
 
     @property
-    def wizard(self) -> WizardApp:
-        return self.app  # type: ignore[return-value]
+    def wizard(self) -> Wizard:
+        return self.app  # type: ignore[return-value]  # WizardApp, which implements Wizard
 
     def compose(self) -> ComposeResult:
         yield StepBar(self.STEP, self.wizard.steps)
