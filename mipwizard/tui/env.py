@@ -59,7 +59,6 @@ class WizardEnv:
     helm_releases: Callable[[], list[str]] | None = None
     # cluster() -> the ClusterQueries Review compares the deployed values with (default: this machine's)
     cluster: Callable[[], ClusterQueries] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     # --- paths ---------------------------------------------------------------------------------
     def state_path(self) -> Path:
