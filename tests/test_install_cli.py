@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -21,6 +20,8 @@ from mipwizard.core.redact import Redactor
 from mipwizard.core.runner import ProcessRunner
 from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
 from tests.test_install import MUTATING, mutating_calls
+
+from .polling import until
 
 SUDO_PASSWORD = "Sudo-Pass-9d1e77"
 
@@ -62,12 +63,7 @@ def cli(tmp_path: Path, answers_data: dict, fake_toolchain):
 
 
 def wait_for_call(fake, *prefix: str, timeout: float = 60) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if fake.calls_of(*prefix):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{prefix} was never called")
+    until(lambda: fake.calls_of(*prefix), timeout=timeout, what=f"a call of {prefix}")
 
 
 def test_dry_run_prints_every_step_and_changes_nothing(cli, fake_toolchain) -> None:
@@ -129,8 +125,7 @@ def test_sigkill_mid_step_then_rerun_does_no_step_twice(cli, fake_toolchain) -> 
     fake_toolchain.hang("microk8s", "enable", times=1)
     proc = cli.start("--yes")
     wait_for_call(fake_toolchain, "microk8s", "enable")
-    time.sleep(0.3)
-    proc.kill()
+    proc.kill()  # the journal says "running: addons" before the step's command starts
     proc.wait(10)
     assert json.loads(cli.journal.read_text())["running"] == "addons"
     again = cli.run("--yes")
@@ -151,15 +146,19 @@ def test_ctrl_c_kills_the_child_and_exits_130(cli, fake_toolchain) -> None:
     fake_toolchain.hang("snap", "install")
     proc = cli.start("--yes")
     wait_for_call(fake_toolchain, "snap", "install")
-    time.sleep(0.3)
-    children = psutil.Process(proc.pid).children(recursive=True)
-    assert children
+    children = until(lambda: psutil.Process(proc.pid).children(recursive=True), what="the hung child")
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
     assert "interrupted" in err
-    time.sleep(0.2)
-    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    until(lambda: not [c for c in children if alive(c)], what="the children to end")
+
+
+def alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_secrets_never_in_stdout_log_or_journal(cli, fake_toolchain) -> None:

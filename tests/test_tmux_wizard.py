@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.polling import until
 
 pytestmark = [
     pytest.mark.tmux,
@@ -38,14 +39,16 @@ class Tmux:
         return self.run("capture-pane", "-p", "-t", self.session)
 
     def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
+        last = [""]
+
+        def shown() -> str:
+            last[0] = self.screen()
+            return last[0] if text in last[0] else ""
+
+        try:
+            return until(shown, timeout=timeout)
+        except AssertionError:
+            raise AssertionError(f"{text!r} never appeared; the screen was:\n{last[0]}") from None
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from textual.worker import WorkerState
 
 from mipwizard.tui.screens.data import ConfirmDialog, DataScreen, FolderNameDialog
 from tests.conftest import SHARED_DATA
+from tests.polling import until_async
 
 needs_data = pytest.mark.skipif(not (SHARED_DATA / "tbi").is_dir(), reason="shared datasets are absent")
 SIZE = (80, 24)
@@ -165,10 +166,8 @@ async def close_while_working(app: App[None], pilot, screen_type: type, late_sec
     A cancelled thread worker counts as finished at once while its thread still runs: wait
     ``late_seconds`` so the slow call returns and hands its result to the UI before the app ends.
     """
-    await pilot.pause(0.2)
+    busy = await until_async(pilot, lambda: [w for w in app.workers if w.is_running], what="the screen's worker")
     assert isinstance(app.screen, screen_type)
-    busy = [w for w in app.workers if w.is_running]
-    assert busy, "the worker should still be running"
     await pilot.press("escape")
     await pilot.pause()
     assert not isinstance(app.screen, screen_type)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +16,20 @@ from mipwizard.core.profiles import write_profiles
 from mipwizard.tui.app import WizardApp
 from mipwizard.tui.widgets.live_log import LiveLog
 from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+from tests.polling import until_async as wait_for
 from tests.tui_fakes import ScriptedInstaller, answers_mapping, fake_app
 
 SIZE = (100, 30)
 
 
-async def wait_for(pilot: Any, condition: Callable[[], object], timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.pause(0.05)
+def first_hit(app: WizardApp) -> str:
+    """The first line of the command palette's results ('' while it searches)."""
+    from textual.widgets import OptionList
+
+    results = app.screen.query(OptionList)
+    if not results or results.first().option_count == 0:
+        return ""
+    return str(results.first().get_option_at_index(0).prompt)
 
 
 def screen_name(app: WizardApp) -> str:
@@ -370,7 +370,7 @@ async def test_palette_commands_and_jumps(tmp_path: Path, monkeypatch: pytest.Mo
         await pilot.press("ctrl+p")  # the real palette, with our provider registered
         await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
         await pilot.press(*"go to review")
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: first_hit(app).startswith("Go to Review"))  # the search is async
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen")
 

@@ -6,7 +6,6 @@ then LOOK at the report / the svg files before committing them.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,7 @@ from textual.widgets import Input, RadioButton
 
 from mipwizard.core.install import InstallResult, InstallSettings
 from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+from tests.polling import settled, until_async
 from tests.tui_fakes import ScriptedInstaller, fake_app
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -28,13 +28,8 @@ NO_PROFILES = Path("/nonexistent/mip-deployment/kubernetes")
 
 
 async def settle(pilot: Any, condition: Callable[[], object] = lambda: True, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("the screen did not settle")
-        await pilot.pause(0.05)
-    await pilot.pause(0.2)
+    await until_async(pilot, condition, timeout=timeout, what="the screen to settle")
+    await settled(pilot)
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
     await pilot.pause()

@@ -7,7 +7,6 @@ and the random join token stays off-frame. Update: ``pytest tests/test_tui_tools
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,7 @@ from mipwizard.tui.screens.troubleshoot import TroubleshootScreen
 from mipwizard.tui.widgets.live_log import LiveLog
 
 from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, SHARED_DATA, install_fake_cluster, requires_shared
+from .polling import settled, until_async
 
 pytestmark = requires_shared()
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -45,15 +45,8 @@ class Host(App[None]):
 async def settle(
     pilot: Any, condition: Callable[[], object], timeout: float = 20.0, *, all_workers: bool = True
 ) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("the screen did not settle")
-        await pilot.pause(0.05)
-    if all_workers:  # a followed log's worker never completes
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.3)
+    await until_async(pilot, condition, timeout=timeout, what="the screen to settle")
+    await settled(pilot, workers=all_workers)  # a followed log's worker never completes
 
 
 @pytest.fixture

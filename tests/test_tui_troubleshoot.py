@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from mipwizard.tui.screens.troubleshoot import TroubleshootScreen
 from mipwizard.tui.widgets.live_log import LiveLog
 
 from .conftest import EXTERNAL_SECRET, install_fake_cluster, requires_shared
+from .polling import until_async as until
 
 pytestmark = requires_shared()
 
@@ -29,15 +28,6 @@ class Harness(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.first)
-
-
-async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 @pytest.fixture
@@ -198,7 +188,7 @@ async def test_closing_while_loading_is_quiet(cluster: Any) -> None:
     screen = make_screen(cluster)
     app = Harness(screen)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
+        await until(pilot, lambda: [w for w in app.workers if w.is_running])  # still loading
         await pilot.press("escape")
         watched = list(app.workers)
         await until(
@@ -257,7 +247,7 @@ async def test_closing_the_pod_log_while_events_load_is_quiet(cluster: Any) -> N
         await select_pod(pilot, screen, name, ns)
         await pilot.press("l")
         await until(pilot, lambda: isinstance(pilot.app.screen, PodLogScreen))
-        await pilot.pause(0.2)
+        await until(pilot, lambda: log_children(name))  # `kubectl logs -f` runs; the events still load
         await pilot.press("escape")
         await until(pilot, lambda: pilot.app.screen is screen)
         await until(pilot, lambda: not [w for w in app.workers if w.group.startswith("pod-") and w.is_running])

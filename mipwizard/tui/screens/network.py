@@ -32,6 +32,7 @@ class NetworkScreen(StepScreen):
     """
     STEP = "Network"
     HELP_TOPIC = "network"
+    AUTO_FOCUS = "#input-machine_main_ip"  # focused before the first frame: early keystrokes are not lost
 
     def compose_body(self) -> ComposeResult:
         state = self.wizard.state
@@ -70,7 +71,6 @@ class NetworkScreen(StepScreen):
 
     def _ready(self) -> None:
         self.show_link()
-        self.query_one("#input-machine_main_ip").focus()
 
     @work(thread=True, exclusive=True, group="addresses", exit_on_error=False)
     def detect_addresses(self) -> None:
