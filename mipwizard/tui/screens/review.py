@@ -13,6 +13,7 @@ from textual.widgets import Button, Checkbox, Select, Static
 from ..widgets.field import Field
 from . import review_apply
 from .base import StepScreen
+from .review_apply import colour_diff
 
 
 def review_facts(mapping: dict[str, Any], profiles_dir: Path | None) -> dict[str, Any]:
@@ -236,17 +237,3 @@ class ReviewScreen(StepScreen):
         if self.wizard.save_answers_after_run():
             review_apply.write_only_done(self)
         self.recheck()
-
-
-def colour_diff(text: str) -> Text:
-    out = Text()
-    for line in text.splitlines(keepends=True):
-        if line.startswith("+") and not line.startswith("+++"):
-            out.append(line, style="green")
-        elif line.startswith("-") and not line.startswith("---"):
-            out.append(line, style="red")
-        elif line.startswith("@@"):
-            out.append(line, style="cyan")
-        else:
-            out.append(line)
-    return out

@@ -98,7 +98,6 @@ def _preview(screen: ReviewScreen) -> None:
 
 def _confirm(screen: ReviewScreen, preview: ApplyPreview) -> None:
     from ..dialogs.confirm import ConfirmDialog
-    from .review import colour_diff
 
     say(screen, "")
     screen.query_one("#diff", Static).update(
@@ -136,3 +135,17 @@ def pressed(screen: ReviewScreen, button_id: str | None) -> bool:
 def secret_typed(screen: ReviewScreen, event: Any) -> None:
     if str(getattr(event.field, "id", "")).startswith("needed-"):
         screen.recheck()
+
+
+def colour_diff(text: str) -> Text:
+    out = Text()
+    for line in text.splitlines(keepends=True):
+        if line.startswith("+") and not line.startswith("+++"):
+            out.append(line, style="green")
+        elif line.startswith("-") and not line.startswith("---"):
+            out.append(line, style="red")
+        elif line.startswith("@@"):
+            out.append(line, style="cyan")
+        else:
+            out.append(line)
+    return out

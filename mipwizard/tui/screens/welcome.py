@@ -15,7 +15,7 @@ from .base import StepScreen
 
 if TYPE_CHECKING:
     from ...core.existing import ExistingInstall
-    from ..app import WizardApp
+    from ..host import Wizard
 
 ROLE_LABELS = {
     "local": "Single machine: master and worker on this server",
@@ -114,7 +114,7 @@ def existing_text(found: ExistingInstall) -> str:
     return "\n".join(lines)
 
 
-def detect_installation(app: WizardApp) -> ExistingInstall:
+def detect_installation(app: Wizard) -> ExistingInstall:
     """Saved answers, profile files, the install journal and helm releases (runs in a worker)."""
     from ...core.existing import find_existing
 
