@@ -125,6 +125,9 @@ def test_sigkill_mid_step_then_rerun_does_no_step_twice(cli, fake_toolchain) -> 
     fake_toolchain.hang("microk8s", "enable", times=1)
     proc = cli.start("--yes")
     wait_for_call(fake_toolchain, "microk8s", "enable")
+    # The fake logs a call before it takes its fault: wait until the one hang is used up.
+    until(lambda: all(f["times"] == 0 for f in fake_toolchain._store.read()["faults"] if f["kind"] == "hang"),
+          what="the fake to take its hang")
     proc.kill()  # the journal says "running: addons" before the step's command starts
     proc.wait(10)
     assert json.loads(cli.journal.read_text())["running"] == "addons"
