@@ -10,6 +10,7 @@ import pytest
 
 from tests import snapshot_skips
 from tests.fake_toolchain.fixture import fake_toolchain  # noqa: F401  (fixture: a fake machine on PATH)
+from tests.release_repos import release_repos  # noqa: F401  (fixture: local git repos of the real charts)
 
 snapshot_skips.install()  # a snapshot test skipped (no ../shared) does not fail the run as "unused"
 

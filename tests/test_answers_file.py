@@ -149,7 +149,7 @@ def test_cli_install_saves_answers_without_secrets_then_switch_needs_no_flag(
     assert switched.returncode == 0, switched.stdout + switched.stderr
     chart = tmp_path / "opt" / "mip-deployment" / "kubernetes"
     assert ["microk8s", "helm3", "upgrade", "--install", "mip", str(chart), "-f",
-            str(chart / ".direct.no_auth")] in fake_toolchain.calls()
+            str(chart / ".direct.no_auth"), "-f", str(chart / "values.mipwizard.yaml")] in fake_toolchain.calls()
     assert load_answers(saved).active_profile == "direct.no_auth"
     assert EXTERNAL_SECRET not in saved.read_text() and INTERNAL_SECRET not in saved.read_text()
 

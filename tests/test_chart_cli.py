@@ -24,8 +24,11 @@ def machine(fake_toolchain: FakeToolchain, answers_data: dict[str, Any], tmp_pat
     """microk8s with ingress + hostpath-storage, the node labelled, both real charts checked out
     under tmp_path with the files the install writes; returns (fake, answers file)."""
     from mipwizard.core.answers import answers_from_mapping
-    from mipwizard.core.install import exareme2_overlay, exareme2_overlay_path
     from mipwizard.core.profiles import write_profiles
+    from mipwizard.core.releases import EngineLayout
+    from mipwizard.core.releases.engine_values import engine_values, overlay_path
+    from mipwizard.core.releases.layout import detect_mip
+    from mipwizard.core.releases.mip_values import OVERLAY_NAME, mip_overlay, overlay_text
 
     monkeypatch.setenv("MIPWIZARD_STATE_DIR", str(tmp_path / "state"))
     fake_toolchain.install_microk8s(addons=("dns", "helm3", "ingress", "hostpath-storage"))
@@ -39,7 +42,10 @@ def machine(fake_toolchain: FakeToolchain, answers_data: dict[str, Any], tmp_pat
         shutil.copytree(chart_path(MIP_800), tmp_path / "mip-deployment" / "kubernetes")
         write_profiles(answers, tmp_path / "mip-deployment" / "kubernetes")
         shutil.copytree(chart_path(EXA_020), tmp_path / "exareme2" / "kubernetes")
-        exareme2_overlay_path(answers).write_text(exareme2_overlay(answers))
+        overlay_path(tmp_path / "exareme2" / "kubernetes").write_text(
+            engine_values(answers, EngineLayout.SEED).text())
+        chart = detect_mip(tmp_path / "mip-deployment")  # the install's microk8s overlay for 8.0.0
+        (chart.chart_dir / OVERLAY_NAME).write_text(overlay_text(mip_overlay(answers, chart.model, chart.values)))
         for folder in ("credentials", ".stored_data/db", ".stored_data/cleanup"):
             (tmp_path / "exareme2" / folder).mkdir(parents=True)
         (tmp_path / "data" / answers.federation).mkdir(parents=True)
@@ -56,8 +62,27 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 @requires_real_helm
 @requires_real_charts
+def _without_hostpath_rebasing(answers: Path) -> None:
+    """The MIP overlay without its data_path keys: 8.0.0's hostPaths then stay under /opt."""
+    mip = Path(yaml.safe_load(answers.read_text())["mip_deployment"]["path"])
+    (mip / "kubernetes" / "values.mipwizard.yaml").write_text("namespace: default\n")
+
+
+@requires_real_helm
+@requires_real_charts
+def test_800_passes_with_the_install_s_overlay(machine, capsys) -> None:
+    fake, answers = machine
+    code, out, err = _run(capsys, "chart", "check", "--answers", str(answers))
+    assert code == 0, out + err
+    assert not fake.calls_of("microk8s", "helm3", "upgrade")
+    assert out.count("ok   exareme2:") == 1 and out.count("ok   mip:") == 1
+
+
+@requires_real_helm
+@requires_real_charts
 def test_800_mip_hostpaths_stay_under_opt_whatever_the_answers_say(machine, capsys) -> None:
     fake, answers = machine
+    _without_hostpath_rebasing(answers)
     code, out, err = _run(capsys, "chart", "check", "--answers", str(answers))
     assert code == 1, err
     assert "Chart check against Kubernetes 1.32.3 (schemas 1.32)" in out
@@ -74,6 +99,7 @@ def test_800_mip_hostpaths_stay_under_opt_whatever_the_answers_say(machine, caps
 @requires_real_charts
 def test_json_report(machine, capsys) -> None:
     _, answers = machine
+    _without_hostpath_rebasing(answers)
     code, out, _ = _run(capsys, "chart", "check", "--answers", str(answers), "--json")
     report = json.loads(out)
     assert code == 1 and report["ok"] is False and report["kubernetes"] == "1.32.3"

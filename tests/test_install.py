@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -36,8 +37,10 @@ STEP_IDS = [
     "node-labels",
     "exareme2-chart",
     "mip-profiles",
+    "mip-secrets",
     "mip-chart",
     "pods-ready",
+    "exareme2-data",
 ]
 
 # Commands that change the machine (the probes only read).
@@ -50,7 +53,11 @@ MUTATING = (
     ("mkdir",),
     ("chown",),
     ("git", "clone"),
+    ("git", "-C", None, "checkout"),
     ("microk8s", "kubectl", "label"),
+    ("microk8s", "kubectl", "apply"),
+    ("microk8s", "kubectl", "exec", None, "-c", "db-importer", "--", "mipdb", "init"),
+    ("microk8s", "kubectl", "exec", None, "-c", "db-importer", "--", "mipdb", "load-folder"),
     ("microk8s", "helm3", "upgrade"),
 )
 
@@ -85,15 +92,32 @@ def outcomes(events: list) -> dict[str, str]:
     return {e.step_id: e.outcome for e in events if isinstance(e, StepFinished)}
 
 
+def _matches(call: list[str], prefix: tuple) -> bool:
+    return len(call) >= len(prefix) and all(p is None or c == p for c, p in zip(call, prefix, strict=False))
+
+
 def mutating_calls(fake) -> list[list[str]]:
-    return [c for c in fake.calls() if any(c[: len(p)] == list(p) for p in MUTATING)]
+    return [c for c in fake.calls() if any(_matches(c, p) for p in MUTATING)]
+
+
+# The fake's commits for the default release's refs (tests/fake_toolchain/prog_git.py fake_commit).
+EXA_COMMIT = hashlib.sha1(b"https://github.com/madgik/Exareme2@0.20.0").hexdigest()
+MIP_COMMIT = hashlib.sha1(b"https://github.com/HBPMedical/mip-deployment@8.0.0").hexdigest()
+
+
+def MIP_HOSTPATHS(mip: Path) -> list[str]:
+    """The fake chart's data_paths (its values.yaml is the master one) under mip_deployment.path."""
+    return [f"{mip}/.stored_data/portalbackenddb", f"{mip}/config", f"{mip}/logs", f"{mip}/.stored_data/gatewaydb",
+            f"{mip}/.stored_data/caddy/caddy_data", f"{mip}/.stored_data/keycloak", f"{mip}/config/keycloak",
+            f"{mip}/config/keycloak/HBPTheme"]
 
 
 def test_full_install_runs_every_step_in_order_with_exact_argv(fake_toolchain, site, tmp_path: Path) -> None:
     result, events = run_install(site, tmp_path)
     assert result.ok, result.message
     assert result.url == "https://mip.example.org/"
-    assert outcomes(events) == {**dict.fromkeys(STEP_IDS, "done"), "pods-ready": "already"}
+    # no data in the folders yet: the data step has nothing to load (and says so)
+    assert outcomes(events) == {**dict.fromkeys(STEP_IDS, "done"), "pods-ready": "already", "exareme2-data": "already"}
     assert [e.step_id for e in events if isinstance(e, StepStarted)] == STEP_IDS
     assert isinstance(events[-1], PlanFinished)
     exa, mip, data = tmp_path / "opt" / "exareme2", tmp_path / "opt" / "mip-deployment", tmp_path / "data"
@@ -106,14 +130,27 @@ def test_full_install_runs_every_step_in_order_with_exact_argv(fake_toolchain, s
         # data folders: the same argv as mipwizard.core.data.create_pathology_folders (group from id -gn)
         ["mkdir", "-p", "--", f"{data}/mipfed1/dementia"],
         ["chown", "-h", "--", "mipadmin:mipadmin", f"{data}/mipfed1", f"{data}/mipfed1/dementia"],
-        ["git", "clone", "https://github.com/madgik/Exareme2", str(exa)],
+        # clone beside the target, check the ref out, hand it over, then rename (a killed clone never looks done)
+        ["git", "clone", "--no-checkout", "https://github.com/madgik/Exareme2",
+         f"{exa.parent}/.exareme2.mipwizard-clone"],
+        ["git", "-C", f"{exa.parent}/.exareme2.mipwizard-clone", "checkout", "--quiet", "--detach", EXA_COMMIT],
+        ["chown", "-R", "mipadmin:mipadmin", f"{exa.parent}/.exareme2.mipwizard-clone"],
         ["chown", "-R", "mipadmin:mipadmin", str(exa)],
-        ["git", "clone", "https://github.com/HBPMedical/mip-deployment", str(mip)],
+        ["git", "clone", "--no-checkout", "https://github.com/HBPMedical/mip-deployment",
+         f"{mip.parent}/.mip-deployment.mipwizard-clone"],
+        ["git", "-C", f"{mip.parent}/.mip-deployment.mipwizard-clone", "checkout", "--quiet", "--detach", MIP_COMMIT],
+        ["chown", "-R", "mipadmin:mipadmin", f"{mip.parent}/.mip-deployment.mipwizard-clone"],
         ["chown", "-R", "mipadmin:mipadmin", str(mip)],
+        # the hostPaths the 0.20 chart mounts
+        ["mkdir", "-p", f"{exa}/credentials", f"{exa}/.stored_data/db", f"{exa}/.stored_data/cleanup"],
+        ["chown", "-R", "mipadmin:mipadmin", f"{exa}/.stored_data"],
         ["microk8s", "kubectl", "label", "node", "mip-master", "master=true", "worker=true", "--overwrite"],
         ["microk8s", "helm3", "upgrade", "--install", "exareme2", f"{exa}/kubernetes",
          "-f", f"{exa}/kubernetes/values.mipwizard.yaml"],
-        ["microk8s", "helm3", "upgrade", "--install", "mip", f"{mip}/kubernetes", "-f", f"{mip}/kubernetes/.direct"],
+        ["mkdir", "-p", *MIP_HOSTPATHS(mip)],
+        ["microk8s", "kubectl", "apply", "-f", "-"],
+        ["microk8s", "helm3", "upgrade", "--install", "mip", f"{mip}/kubernetes", "-f", f"{mip}/kubernetes/.direct",
+         "-f", f"{mip}/kubernetes/values.mipwizard.yaml"],
     ]
     assert (data / "mipfed1" / "dementia").is_dir()
     assert fake_toolchain.owner_of(data / "mipfed1" / "dementia") == "mipadmin:mipadmin"
@@ -123,8 +160,9 @@ def test_full_install_runs_every_step_in_order_with_exact_argv(fake_toolchain, s
     overlay = (exa / "kubernetes" / "values.mipwizard.yaml").read_text()
     assert f"csvs_location: {data}/mipfed1" in overlay and "localnodes: 1" in overlay
     assert (mip / "kubernetes" / ".direct").stat().st_mode & 0o777 == 0o600
-    # every child got a closed stdin (root: no sudo password to pass)
-    assert not any(r["stdin"] for r in fake_toolchain.call_records())
+    # every child got a closed stdin (root: no sudo password to pass) but the Secrets' `kubectl apply -f -`
+    assert [r["argv"] for r in fake_toolchain.call_records() if r["stdin"]] == [
+        ["microk8s", "kubectl", "apply", "-f", "-"]]
 
 
 def test_second_run_changes_nothing_and_is_fast(fake_toolchain, site, tmp_path: Path) -> None:
@@ -141,12 +179,18 @@ def test_already_installed_machine_is_recognised(fake_toolchain, site, tmp_path:
     fake_toolchain.mark_fully_installed(answers)
     result, _events = run_install(site, tmp_path)
     assert result.ok
+    exa, mip = tmp_path / "opt" / "exareme2", tmp_path / "opt" / "mip-deployment"
     assert mutating_calls(fake_toolchain) == [
+        # what the marker does not make: the chart's hostPaths, the overlays, the Secrets
+        ["mkdir", "-p", f"{exa}/credentials", f"{exa}/.stored_data/db", f"{exa}/.stored_data/cleanup"],
+        ["chown", "-R", "mipadmin:mipadmin", f"{exa}/.stored_data"],
         # the fake's releases carry no journal record: helm runs once more with our values
-        ["microk8s", "helm3", "upgrade", "--install", "exareme2", f"{tmp_path}/opt/exareme2/kubernetes",
-         "-f", f"{tmp_path}/opt/exareme2/kubernetes/values.mipwizard.yaml"],
-        ["microk8s", "helm3", "upgrade", "--install", "mip", f"{tmp_path}/opt/mip-deployment/kubernetes",
-         "-f", f"{tmp_path}/opt/mip-deployment/kubernetes/.direct"],
+        ["microk8s", "helm3", "upgrade", "--install", "exareme2", f"{exa}/kubernetes",
+         "-f", f"{exa}/kubernetes/values.mipwizard.yaml"],
+        ["mkdir", "-p", *MIP_HOSTPATHS(mip)],
+        ["microk8s", "kubectl", "apply", "-f", "-"],
+        ["microk8s", "helm3", "upgrade", "--install", "mip", f"{mip}/kubernetes",
+         "-f", f"{mip}/kubernetes/.direct", "-f", f"{mip}/kubernetes/values.mipwizard.yaml"],
     ]
 
 

@@ -16,7 +16,7 @@ from mipwizard.core.install import InstallEngine, InstallSettings, Journal, Step
 from mipwizard.core.logfile import LogFile
 from mipwizard.core.redact import MASK, Redactor
 from mipwizard.core.runner import ProcessRunner
-from tests.test_install import MUTATING
+from tests.test_install import MUTATING, _matches
 
 TOKEN = "5f0c2a9e7d1b4c3a8e6f2d0b9a7c5e1f"
 CHECK = "e3b0c44298fc1c14"
@@ -53,7 +53,7 @@ def outcomes(events: list) -> dict[str, str]:
 
 
 def mutating(fake) -> list[list[str]]:
-    return [c for c in fake.calls() if any(c[: len(p)] == list(p) for p in WORKER_MUTATING)]
+    return [c for c in fake.calls() if any(_matches(c, p) for p in WORKER_MUTATING)]
 
 
 def cli_run(fake, tmp_path: Path, data: dict, *args: str) -> subprocess.CompletedProcess:

@@ -96,3 +96,47 @@ def test_releases_json() -> None:
     assert data[0]["default"] is True and data[0]["exareme2"] == {
         "repo_url": "https://github.com/madgik/Exareme2", "ref": "0.20.0"}
     assert data[2]["auth_kinds"] == ["external"] and data[2]["values_model"] == "mip9-values"
+
+
+# --- layout detection from the checkout (the real trees) -------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from mipwizard.core.releases.layout import LayoutError, detect_engine, detect_mip  # noqa: E402
+from tests.release_repos import CHARTS, requires_charts  # noqa: E402
+
+
+@requires_charts
+@pytest.mark.parametrize(("tree", "model", "folder"), [
+    ("mip-deployment@8.0.0", ValuesModel.PROFILES_8, "kubernetes"),
+    ("mip-deployment@f7c6441", ValuesModel.PROFILES_MASTER, "kubernetes"),
+    ("mip-deployment@9.0.2", ValuesModel.VALUES_9, "deployment/kubernetes"),
+])
+def test_mip_layout_is_read_from_the_checkout(tree: str, model: ValuesModel, folder: str) -> None:
+    found = detect_mip(CHARTS / tree)
+    assert found.model is model and found.chart_dir == CHARTS / tree / folder
+
+
+@requires_charts
+@pytest.mark.parametrize(("tree", "layout"), [
+    ("exareme2@0.20.0", EngineLayout.SEED),
+    ("exareme2@0.28.0", EngineLayout.HOSTPATH),
+    ("exareme2@ad132e20", EngineLayout.EXAFLOW),
+])
+def test_engine_layout_is_read_from_the_checkout(tree: str, layout: EngineLayout) -> None:
+    assert detect_engine(CHARTS / tree).layout is layout
+
+
+def test_unknown_layouts_say_what_was_found_and_which_release_to_pin(tmp_path: Path) -> None:
+    chart = tmp_path / "kubernetes"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("name: mip\nversion: 10.0.0\n")
+    (chart / "values.yaml").write_text("platform: {}\nfrontend: {}\n")
+    with pytest.raises(LayoutError) as mip:
+        detect_mip(tmp_path)
+    assert "top-level keys: frontend, platform" in str(mip.value) and "pin a known release" in str(mip.value)
+    with pytest.raises(LayoutError) as engine:
+        detect_engine(tmp_path)
+    assert "Exareme2 layout" in str(engine.value) and "8.0.0, guide-f7c6441, 9.0.2" in str(engine.value)
+    with pytest.raises(LayoutError, match="holds no MIP chart"):
+        detect_mip(tmp_path / "nothing")

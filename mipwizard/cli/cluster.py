@@ -135,10 +135,14 @@ def _show_status(args: argparse.Namespace, first: Any) -> int:
     while True:
         snap = queries.snapshot(main_ip=main_ip)
         snap = add_release_findings(queries, snap)  # a failed release: why, per the chart check
+        checkouts = _checkouts()
         if args.json:
-            print_json(snap.to_json())
+            print_json({**snap.to_json(), "checkouts": checkouts})
         else:
-            text = format_status(snap)
+            text = format_status(snap) + "".join(
+                f"checkout {key}: {c.get('ref')} = {c.get('commit', '')[:12]} ({c.get('path')})\n"
+                for key, c in checkouts.items()
+            )
             if args.watch and tty:
                 sys.stdout.write("\x1b[H\x1b[2J" + time.strftime("%H:%M:%S  ") + "(Ctrl+C to stop)\n")
             sys.stdout.write(_colour(text))
@@ -149,6 +153,14 @@ def _show_status(args: argparse.Namespace, first: Any) -> int:
             _sleep(max(0.5, args.interval))
         except KeyboardInterrupt:
             return _code(snap)
+
+
+def _checkouts() -> dict[str, dict[str, str]]:
+    """The commits the last install checked out (the install's checkouts step records them)."""
+    from ..core import paths
+    from ..core.install.checkout_step import read_checkouts
+
+    return read_checkouts(paths.state_dir())
 
 
 def _colour(text: str) -> str:

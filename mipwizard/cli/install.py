@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._common import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, error, paint
 from .check import add_ignore_option, check_ignore_option, install_preflight
+
+if TYPE_CHECKING:
+    from ..core.answers import Answers
+    from ..core.install import InstallSettings, Step
+    from ..core.redact import Redactor
 
 DESCRIPTION = """\
 Install microk8s, the admin user, the data folders, Exareme2 and the MIP from an answers file,
@@ -28,8 +33,8 @@ interrupted (the running command is killed)."""
 
 STEP_IDS = (
     "microk8s-snap admin-user microk8s-ready addons data-folders checkouts exareme2-values "
-    "node-labels exareme2-chart mip-profiles mip-chart pods-ready; a worker: microk8s-snap admin-user "
-    "microk8s-ready join data-folders"
+    "node-labels exareme2-chart mip-profiles mip-secrets [keycloak-realm] mip-chart pods-ready "
+    "[exareme2-data]; a worker: microk8s-snap admin-user microk8s-ready join data-folders"
 )
 
 
@@ -58,19 +63,20 @@ def register(subparsers: Any) -> None:
 def _install(args: argparse.Namespace) -> int:
     from ..core.answers import load_answers
     from ..core.errors import UsageError
-    from ..core.install import build_plan
+    from ..core.install import InstallSettings, build_plan, local_node_name
     from ..core.redact import Redactor
 
     answers = load_answers(args.answers)
     redactor = Redactor(answers.secrets())
-    plan = build_plan(answers)
+    settings = InstallSettings(node_name=local_node_name())
+    plan = build_plan(answers, settings)
     ids = [step.id for step in plan]
     for name in (args.from_step, args.only_step):
         if name is not None and name not in ids:
             raise UsageError(f"there is no step {name!r} — choose one of: {', '.join(ids)}")
     check_ignore_option(answers, args.ignore)
     if args.dry_run:
-        _print_plan(plan, answers, redactor)
+        _print_plan(plan, answers, redactor, settings)
         return EXIT_OK
     if not install_preflight(answers, args.ignore):
         return EXIT_PROBLEM
@@ -93,7 +99,7 @@ def _install(args: argparse.Namespace) -> int:
             return EXIT_PROBLEM
     with lock:
         _save_answers(answers, args.save_secrets)
-        return _run(plan, answers, redactor, password, args)
+        return _run(plan, answers, redactor, password, args, settings)
 
 
 def _save_answers(answers: Any, include_secrets: bool) -> None:
@@ -110,24 +116,36 @@ def _save_answers(answers: Any, include_secrets: bool) -> None:
     print(f"Answers saved in {path} (mode 0600, {kept} the secrets).")
 
 
-def _print_plan(plan: list[Any], answers: Any, redactor: Any) -> None:
+def _print_plan(plan: list[Step], answers: Answers, redactor: Redactor, settings: InstallSettings) -> None:
+    from ..core.install import dry_run
+    from ..core.releases.pins import pins, release_of
+
     # A worker has no public name of its own: it is known by its host name once it joins.
     machine = answers.machine_public_fqdn or "this worker"
     print(f"Install plan for {machine} (role {answers.role.value}): {len(plan)} steps.")
-    print("Nothing is changed (--dry-run). A step whose check finds it done is skipped;")
-    print("commands marked $ run with sudo when mipwizard is not root.")
-    for number, step in enumerate(plan, 1):
+    if answers.role.value != "worker":
+        print(f"Release {answers.release}: " + "; ".join(f"{p.key} {p.ref}" for p in pins(answers))
+              + f" ({release_of(answers).values_model.value}).")
+    print("Nothing is changed (--dry-run): each step's action runs against a recording runner on a")
+    print("fresh machine. A step whose check finds it done is skipped; commands marked $ run with")
+    print("sudo when mipwizard is not root.")
+    for number, listing in enumerate(dry_run(plan, redactor=redactor, settings=settings,
+                                             node=settings.node_name or ""), 1):
+        step = listing.step
         print()
         print(f"{number:2}. {step.id} — {step.title}")
         if step.check:
             print(f"    check: {redactor.redact(step.check)}")
-        for command in step.commands:
-            print(f"    $ {redactor.redact(command.display())}")
-        for target in step.writes:
-            print(f"    write {redactor.redact(target)}")
+        for line in listing.lines:
+            print(f"    {line}")
+        if listing.stops:
+            print(f"    stops here: {listing.stops}")
 
 
-def _run(plan: list[Any], answers: Any, redactor: Any, password: str | None, args: argparse.Namespace) -> int:
+def _run(
+    plan: list[Any], answers: Any, redactor: Any, password: str | None, args: argparse.Namespace,
+    settings: InstallSettings | None = None,
+) -> int:
     from ..core import paths
     from ..core.errors import UserError
     from ..core.install import InstallEngine, Journal, PlanFinished, StepFinished, StepOutput, StepStarted
@@ -164,7 +182,7 @@ def _run(plan: list[Any], answers: Any, redactor: Any, password: str | None, arg
             pass
         out.flush()
 
-    engine = InstallEngine(plan, runner, journal, on_event=on_event)
+    engine = InstallEngine(plan, runner, journal, on_event=on_event, settings=settings)
     if journal.failed and not (args.from_step or args.only_step):
         print(f"The last run stopped at step {journal.failed.get('step')}; checking every step again.")
     elif journal.running and not (args.from_step or args.only_step):

@@ -108,6 +108,11 @@ def write_bundle(
     out = Path(out)
     q = queries if queries is not None else ClusterQueries()
     redactor = Redactor(known_secrets(chart, answers_path))
+    if state_dir is not None:  # the MIP's generated database passwords, kept in the state folder
+        from .releases.secrets import kept_passwords
+
+        for password in kept_passwords(state_dir):
+            redactor.add(password)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with _atomic_output(out) as handle:  # streamed to disk: memory stays small
         bundle = _Bundle(f"mipwizard-bundle-{stamp}", redactor, handle)

@@ -410,14 +410,19 @@ class FakeToolchain:
             import prog_git
         finally:
             sys.path.remove(str(PACKAGE_DIR))
-        for path, kind, url in (
-            (exa_path, "exareme2", str(get("exareme2.repo_url", "https://github.com/madgik/Exareme2"))),
-            (mip_path, "mip-deployment", str(get("mip_deployment.repo_url",
-                                                 "https://github.com/HBPMedical/mip-deployment"))),
+        from mipwizard.core.releases import DEFAULT_RELEASE, release_by_name
+
+        release = release_by_name(str(get("release", DEFAULT_RELEASE.name)))
+        for path, kind, url, ref in (
+            (exa_path, "exareme2", get("exareme2.repo_url", release.exareme2_repo_url),
+             get("exareme2.ref", release.exareme2_ref)),
+            (mip_path, "mip-deployment", get("mip_deployment.repo_url", release.mip_repo_url),
+             get("mip_deployment.ref", release.mip_ref)),
         ):
-            if not (path / ".git").exists():
+            if not (path / ".git").exists():  # checked out at the pinned ref
                 prog_git._populate(path, kind)
-                prog_git._write_git_dir(path, url)
+                prog_git._write_git_dir(path, str(url))
+                (path / ".git" / "FAKE_HEAD").write_text(prog_git.fake_commit(str(url), str(ref)) + "\n")
             with self._store.update() as state:
                 state["owners"][os.path.abspath(path)] = {"owner": owner, "recursive": True}
         node = self.state()["hostname"].lower()

@@ -1,5 +1,9 @@
 """Fake ``git``: clone (content chosen by URL, or a copy of a local repository), and the few
-``git -C DIR …`` queries a probe needs. No network, ever."""
+``git -C DIR …`` queries a probe needs. No network, ever.
+
+Real repositories pass through to the real git: a clone whose source is a local git repository
+with objects (tests/release_repos.py builds them from the real chart trees, with real tags), and
+any ``git -C DIR`` inside a checkout that has a real ``.git`` (no FAKE_HEAD)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def main(ctx: Any) -> int:
     args = list(ctx.args)
+    if _is_real(args):
+        return _exec_real_git(ctx, args)
     cwd = None
     while args and args[0] in ("-C", "-c"):
         if len(args) < 2:
@@ -49,8 +55,10 @@ def main(ctx: Any) -> int:
             out(str(top))
             return 0
         if rest in (["HEAD"], ["--verify", "HEAD"]):
-            out((top / ".git" / "FAKE_HEAD").read_text().strip() if (top / ".git" / "FAKE_HEAD").exists()
-                else "0" * 40)
+            out(_head(top))
+            return 0
+        if rest[:2] == ["--verify", "--quiet"] and len(rest) == 3 and rest[2].endswith("^{commit}"):
+            out(fake_commit(_remote_url(top, "origin") or "", rest[2].removesuffix("^{commit}")))
             return 0
         if rest == ["--abbrev-ref", "HEAD"]:
             out("main")
@@ -66,6 +74,11 @@ def main(ctx: Any) -> int:
             return 2
         out(url)
         return 0
+    if verb == "checkout" and top is not None and rest[:2] == ["--quiet", "--detach"] and len(rest) == 3:
+        (top / ".git" / "FAKE_HEAD").write_text(fake_commit(_remote_url(top, "origin") or "", rest[2]) + "\n")
+        return 0
+    if verb == "fetch" and top is not None:
+        return 0
     if verb == "status" and top is not None:
         if "--porcelain" in rest:
             return 0
@@ -78,6 +91,57 @@ def main(ctx: Any) -> int:
         out("Already up to date.")
         return 0
     return unsupported(ctx)
+
+
+def fake_commit(url: str, ref: str) -> str:
+    """The commit a fake repository's ref names: a commit hash stands for itself."""
+    import hashlib
+
+    ref = ref.removeprefix("origin/")
+    if len(ref) == 40 and all(c in "0123456789abcdef" for c in ref):
+        return ref
+    return hashlib.sha1(f"{url.rstrip('/')}@{ref}".encode()).hexdigest()
+
+
+def _head(top: Path) -> str:
+    head = top / ".git" / "FAKE_HEAD"
+    return head.read_text().strip() if head.exists() else "0" * 40
+
+
+def _real_repo(path: Path) -> bool:
+    """A repository the real git made: objects, and no FAKE_HEAD (bare or not)."""
+    git = path / ".git" if (path / ".git").exists() else path
+    return (git / "objects").is_dir() and (git / "HEAD").is_file() and not (git / "FAKE_HEAD").exists()
+
+
+def _is_real(args: list[str]) -> bool:
+    if len(args) >= 2 and args[0] == "-C":
+        top = _toplevel(Path(args[1])) if Path(args[1]).exists() else None
+        return top is not None and _real_repo(top)
+    if args[:1] == ["clone"]:
+        sources = [a for a in args[1:] if not a.startswith("-")]
+        if sources:
+            local = Path(sources[0].removeprefix("file://"))
+            return local.is_absolute() and local.is_dir() and _real_repo(local)
+    return False
+
+
+def _exec_real_git(ctx: Any, args: list[str]) -> int:
+    import shutil
+    import sys
+
+    here = str(Path(ctx.store.read().get("bin_dir", "")).resolve()) if hasattr(ctx, "store") else ""
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
+                           if p and str(Path(p).resolve()) != here)
+    real = shutil.which("git", path=path)
+    if real is None:
+        err("fake: no real git on PATH for a real repository")
+        return 127
+    sys.stdout.flush()
+    sys.stderr.flush()
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_CONFIG_NOSYSTEM="1")
+    os.execve(real, [real, "-c", "advice.detachedHead=false", "-c", "safe.directory=*", *args], env)
+    return 127  # not reached
 
 
 def _toplevel(path: Path) -> Path | None:
@@ -112,7 +176,8 @@ def clone(ctx: Any, rest: list[str], base: Path) -> int:
             i += 2
             continue
         if a.startswith("--depth=") or a.startswith("--branch=") or a in ("-q", "--quiet", "--single-branch",
-                                                                          "--no-single-branch", "--progress"):
+                                                                          "--no-single-branch", "--progress",
+                                                                          "--no-checkout", "-n"):
             i += 1
             continue
         if a.startswith("-"):
@@ -162,6 +227,13 @@ def _populate(dest: Path, content: str) -> None:
             shutil.copyfile(f, kube / f.name)
         (kube / "templates").mkdir(exist_ok=True)
         (dest / "README.md").write_text("# mip-deployment\n")
+        # The embedded Keycloak's realm import, with upstream's published client secret.
+        realm = dest / "config" / "keycloak"
+        realm.mkdir(parents=True, exist_ok=True)
+        (realm / "keycloak.json").write_text(
+            '{"realm": "MIP", "clients": [{"clientId": "account", "secret": "**********"},'
+            ' {"clientId": "MIP", "secret": "dae83a6b-c769-4186-8383-f0984c6edf05"}]}\n'
+        )
     for p in [dest, *dest.rglob("*")]:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
 

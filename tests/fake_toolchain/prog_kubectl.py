@@ -29,6 +29,10 @@ def main(ctx: Any, argv: list[str]) -> int:
     if not state["microk8s"]["running"]:
         err(REFUSED)
         return 1
+    import prog_kubectl_mipdb  # exec … -c db-importer -- mipdb (the Exareme2 data import)
+
+    if prog_kubectl_mipdb.handles(argv):
+        return prog_kubectl_mipdb.main(ctx, argv)
     import prog_kubectl_exec  # exec (pg_dumpall/psql), scale, workloads, pv: backup/restore/upgrade
 
     if (code := prog_kubectl_exec.dispatch(ctx, argv)) is not None:

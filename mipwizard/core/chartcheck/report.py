@@ -52,15 +52,14 @@ class ChartReport:
 
 def planned_calls(answers: Answers) -> list[ChartCall]:
     """The helm upgrade calls of the install plan for ``answers``, in plan order."""
-    from ..install import build_plan
+    from ..install import InstallSettings, build_plan, helm_calls, local_node_name
 
-    calls = []
-    for step in build_plan(answers):
-        for command in step.commands:
-            call = ChartCall.from_argv(command.argv)
-            if call is not None:
-                calls.append(call)
-    return calls
+    # The helm steps' own actions, run against the install's recording runner (charts and values
+    # from the checkouts when they exist): one description of each step, never a copy.
+    settings = InstallSettings(node_name=local_node_name())
+    argvs = helm_calls(build_plan(answers, settings), redactor=Redactor(answers.secrets()), settings=settings,
+                       node=settings.node_name or "")
+    return [call for call in map(ChartCall.from_argv, argvs) if call is not None]
 
 
 def host_roots(answers: Answers) -> tuple[str, ...]:

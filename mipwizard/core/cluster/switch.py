@@ -48,7 +48,9 @@ class SwitchPlan:
 
 
 def helm_upgrade_argv(chart: Path, values_file: Path, release: str = RELEASE) -> list[str]:
-    return ["microk8s", "helm3", "upgrade", "--install", release, str(chart), "-f", str(values_file)]
+    argv = ["microk8s", "helm3", "upgrade", "--install", release, str(chart), "-f", str(values_file)]
+    overlay = chart / "values.mipwizard.yaml"  # the install's microk8s overlay: always after the profile
+    return [*argv, "-f", str(overlay)] if overlay.is_file() else argv
 
 
 def _normalised(text: str) -> str:
@@ -173,9 +175,14 @@ def run_switch(
     timeout: float = HELM_TIMEOUT,
 ) -> RunResult:
     """Run the helm upgrade, streaming its (redacted) output to ``on_lines``."""
+    from ..releases.secrets import refresh_keycloak_credentials
     from ..runner import ProcessRunner
 
     runner = ProcessRunner(redactor=plan.redactor)
+    # The chart reads the client from the Secret keycloak-credentials (master, 9.x): the new profile's client.
+    refreshed = refresh_keycloak_credentials(plan.chart, plan.profile, plan.answers_path, privileged=privileged)
+    if refreshed is not None and on_lines is not None:
+        on_lines([plan.redactor.redact(refreshed)])
     return runner.run(plan.argv, privileged=privileged, timeout=timeout, on_lines=on_lines, cancel=cancel)
 
 

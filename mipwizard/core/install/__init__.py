@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .dryrun import RecordingRunner, StepListing, dry_run, helm_calls
 from .engine import (
     InstallEngine,
     InstallEvent,
@@ -13,7 +14,8 @@ from .engine import (
     StepStarted,
 )
 from .journal import Journal
-from .plan import InstallSettings, build_plan, exareme2_overlay, exareme2_overlay_path, install_url
+from .plan import build_plan, install_url, label_command
+from .settings import InstallSettings, local_node_name
 from .steps import Command, Probe, Step, StepContext, StepFailed
 
 __all__ = [
@@ -26,14 +28,18 @@ __all__ = [
     "Outcome",
     "PlanFinished",
     "Probe",
+    "RecordingRunner",
     "Step",
     "StepContext",
     "StepFailed",
     "StepFinished",
+    "StepListing",
     "StepOutput",
     "StepStarted",
     "build_plan",
-    "exareme2_overlay",
-    "exareme2_overlay_path",
+    "dry_run",
+    "helm_calls",
     "install_url",
+    "label_command",
+    "local_node_name",
 ]

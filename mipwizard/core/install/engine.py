@@ -10,10 +10,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from ..runner import ProcessRunner
+from .facts import Facts
 from .journal import Journal
+from .settings import InstallSettings
 from .steps import Probe, Step, StepContext, StepFailed
 
 Outcome = Literal["done", "already", "skipped", "failed"]
@@ -68,7 +70,9 @@ class InstallEngine:
         on_event: Callable[[InstallEvent], None] | None = None,
         url: str | None = None,
         done_message: str = "",
+        settings: InstallSettings | None = None,
     ) -> None:
+        self.settings = settings or InstallSettings()
         self.plan = plan
         self.runner = runner
         self.journal = journal
@@ -80,11 +84,6 @@ class InstallEngine:
 
     def step_ids(self) -> list[str]:
         return [s.id for s in self.plan]
-
-    def next_step(self, step_id: str) -> str | None:
-        ids = self.step_ids()
-        index = ids.index(step_id)
-        return ids[index + 1] if index + 1 < len(ids) else None
 
     def _emit(self, event: InstallEvent) -> None:
         with self._lock:
@@ -104,7 +103,7 @@ class InstallEngine:
             if name is not None and name not in ids:
                 raise ValueError(f"no step {name!r} — steps: {', '.join(ids)}")
         log_path = self.runner.log.path if self.runner.log is not None else None
-        cache: dict[str, Any] = {}
+        facts = Facts(self.settings)
         outcomes: dict[str, Outcome] = {}
         forced = only_step or from_step
         start_index = ids.index(forced) if forced else 0
@@ -117,7 +116,7 @@ class InstallEngine:
                 continue
             if cancel is not None and cancel.is_set():
                 return self._finish(InstallResult(False, step.id, "cancelled", log_path, outcomes=outcomes))
-            outcome, message, tail = self._run_step(step, force=step.id == forced, cancel=cancel, cache=cache)
+            outcome, message, tail = self._run_step(step, force=step.id == forced, cancel=cancel, facts=facts)
             outcomes[step.id] = outcome
             if outcome == "failed":
                 text = f"step {step.id} failed: {message}"
@@ -134,7 +133,7 @@ class InstallEngine:
         return result
 
     def _run_step(
-        self, step: Step, *, force: bool, cancel: threading.Event | None, cache: dict[str, Any]
+        self, step: Step, *, force: bool, cancel: threading.Event | None, facts: Facts
     ) -> tuple[Outcome, str, list[str]]:
         started = time.monotonic()
         self._emit(StepStarted(step.id, step.title))
@@ -145,7 +144,7 @@ class InstallEngine:
             step_id=step.id,
             on_lines=lambda lines: self._emit(StepOutput(step.id, lines)),
             cancel=cancel,
-            cache=cache,
+            facts=facts,
         )
         redact = self.runner.redactor.redact
         try:
@@ -158,12 +157,7 @@ class InstallEngine:
                     self._finished(step, "already", started, message)
                     return "already", message, []
             self.journal.mark_running(step.id)
-            if step.action is not None:
-                message = step.action(ctx) or "done"
-            else:
-                for command in step.commands:
-                    ctx.run(command)
-                message = "done"
+            message = step.perform(ctx)
         except StepFailed as exc:
             message = redact(exc.message)
             self.journal.record_failed(step.id, message)
@@ -174,8 +168,8 @@ class InstallEngine:
             self.journal.record_failed(step.id, message)
             self._finished(step, "failed", started, message)
             return "failed", message, []
-        self.journal.record_done(step.id, step.fingerprint, "done")
         message = redact(message)
+        self.journal.record_done(step.id, step.fingerprint, "done", message)
         self._finished(step, "done", started, message)
         return "done", message, []
 

@@ -55,11 +55,13 @@ class Journal:
         self.data["running"] = step_id
         self._save()
 
-    def record_done(self, step_id: str, fingerprint: str, outcome: str) -> None:
+    def record_done(self, step_id: str, fingerprint: str, outcome: str, message: str = "") -> None:
+        """``message`` (already redacted) says what the step found or did, e.g. the commits checked out."""
         self.data["steps"][step_id] = {
             "fingerprint": fingerprint,
             "outcome": outcome,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **({"message": message} if message else {}),
         }
         self.data["running"] = None
         if (self.data.get("failed") or {}).get("step") == step_id:

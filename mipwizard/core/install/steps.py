@@ -1,4 +1,9 @@
-"""What a plan is made of: steps, their commands, and the context they run in."""
+"""What a plan is made of: steps, their commands, and the context they run in.
+
+A step is described once: its ``action`` does the work through the context (``run``, ``query``,
+``write``, ``apply``). ``--dry-run`` runs the very same actions with a recording runner and a
+fresh machine's facts (``dryrun.py``), so the listing cannot disagree with the run.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,17 @@ import shlex
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from ..fileio import atomic_write_text
 from ..fingerprint import keyed_fingerprint
 from ..redact import Redactor
 from ..runner import ProcessRunner, RunResult
-from ..system import Captured
+from ..system import Captured, ProgramNotFound, capture, privileged_argv
+
+if TYPE_CHECKING:
+    from .facts import Facts
 
 
 class StepFailed(Exception):
@@ -50,8 +60,7 @@ class Step:
     id: str
     title: str
     check: str = ""  # how "already done" is decided, in words (dry-run shows it)
-    commands: list[Command] = field(default_factory=list)  # what a fresh machine runs (dry-run)
-    writes: list[str] = field(default_factory=list)  # files written by mipwizard itself (dry-run)
+    commands: list[Command] = field(default_factory=list)  # run in order when there is no action
     fingerprint: str = ""  # of the answers parts this step depends on
     probe: ProbeFn | None = None
     action: ActionFn | None = None  # default: run ``commands`` in order
@@ -61,6 +70,13 @@ class Step:
     # Set on the last step of a plan: what the finished install tells the user.
     result_url: str | None = None
     done_message: str = ""
+
+    def perform(self, ctx: StepContext) -> str:
+        if self.action is not None:
+            return self.action(ctx) or "done"
+        for command in self.commands:
+            ctx.run(command)
+        return "done"
 
 
 QUERY_HANG_FIX = "check that microk8s is running (`microk8s status`) and try again"
@@ -72,7 +88,8 @@ def fingerprint(*parts: Any) -> str:
 
 
 class StepContext:
-    """Given to probes and actions: run commands (streamed), run short queries (captured)."""
+    """Given to probes and actions: run commands (streamed), run short queries (captured),
+    write files, apply manifests through stdin; ``facts`` caches what the run learnt."""
 
     def __init__(
         self,
@@ -81,17 +98,23 @@ class StepContext:
         step_id: str,
         on_lines: Callable[[list[str]], None],
         cancel: threading.Event | None,
-        cache: dict[str, Any],
+        facts: Facts,
     ) -> None:
         self.runner = runner
         self.step_id = step_id
         self.on_lines = on_lines
         self.cancel = cancel
-        self.cache = cache  # shared by the steps of one run (e.g. the parsed microk8s status)
+        self.facts = facts
+        facts.bind(self)
 
     @property
     def redactor(self) -> Redactor:
         return self.runner.redactor
+
+    @property
+    def recording(self) -> bool:
+        """True in ``--dry-run``: nothing runs, the recording runner notes what would."""
+        return bool(getattr(self.runner, "records", False))
 
     def say(self, *lines: str) -> None:
         """Lines of our own in the step's live output (and the log)."""
@@ -115,7 +138,10 @@ class StepContext:
         return result
 
     def query(self, argv: list[str], *, privileged: bool = False, timeout: float = 60.0) -> Captured:
-        """A short read-only query whose output we parse (not streamed; noted in the log)."""
+        """A short read-only query whose output we parse (not streamed; noted in the log).
+        In a dry run the machine is a fresh one: every query finds nothing."""
+        if self.recording:
+            return Captured(list(argv), 1, "", "(dry run: a fresh machine)")
         shown = self.redactor.redact(shlex.join(argv))
         result = self.runner.query(
             argv,
@@ -127,6 +153,52 @@ class StepContext:
             self.runner.log.note(f"check: {shown} -> exit {result.exit_code}")
         if result.timed_out:  # a hung check is a failure, never "not done yet" or success
             raise StepFailed(f"`{shown}` did not answer within {timeout:g} s and was stopped — {QUERY_HANG_FIX}")
+        return result
+
+    def apply(self, argv: list[str], document: str, *, what: str, timeout: float = 120.0) -> None:
+        """Run ``argv`` (``kubectl apply -f -``) with ``document`` on stdin — secrets never go in argv."""
+        if self.recording:
+            self.runner.record(f"$ {shlex.join(argv)}  < {what}")  # type: ignore[attr-defined]
+            return
+        result = self._capture(argv, privileged=True, timeout=timeout, stdin=document)
+        output = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        self.say(*output)
+        if not result.ok:
+            tail = [self.redactor.redact(line) for line in output[-15:]]
+            raise StepFailed(f"`{shlex.join(argv)}` ({what}) failed with exit code {result.exit_code}", tail=tail)
+
+    def write(self, path: Path, text: str, *, mode: int = 0o600, backup: bool = True, what: str = "") -> None:
+        """Write a file of ours atomically (the previous version kept); a clear stop if we cannot."""
+        if self.recording:
+            self.runner.record(f"write {path}" + (f"  ({what})" if what else ""))  # type: ignore[attr-defined]
+            return
+        try:
+            atomic_write_text(path, text, mode=mode, backup=backup)
+        except OSError as exc:
+            raise StepFailed(f"cannot write {path}: {exc.strerror} — run mipwizard as root (sudo)") from None
+        self.say(f"wrote {path}")
+
+    def change(self, what: str, effect: Callable[[], object]) -> object:
+        """A change made by mipwizard itself (a rename, a symlink…): done, or noted in a dry run."""
+        if self.recording:
+            self.runner.record(what)  # type: ignore[attr-defined]
+            return None
+        return effect()
+
+    def _capture(self, argv: list[str], *, privileged: bool, timeout: float, stdin: str | None = None) -> Captured:
+        """A query with ``stdin`` (a manifest); the sudo password, when needed, is its first line."""
+        password = self.runner.sudo_password if privileged and not self.runner.as_root else None
+        try:
+            if privileged and not self.runner.as_root:
+                full = privileged_argv(argv, as_root=False, password_on_stdin=password is not None)
+            else:
+                full = list(argv)
+            feed = ((password + "\n") if password else "") + (stdin or "")
+            result = capture(full, timeout=timeout, stdin_text=feed if (password or stdin is not None) else None)
+        except ProgramNotFound as exc:
+            result = Captured(list(argv), 127, "", str(exc))
+        if self.runner.log is not None:
+            self.runner.log.note(f"check: {self.redactor.redact(shlex.join(argv))} -> exit {result.exit_code}")
         return result
 
     def cancelled(self) -> bool:

@@ -19,6 +19,17 @@ AUTH_LABELS = {
 }
 
 
+def supported_auths(release: object) -> tuple[str, ...]:
+    """The auth kinds of the answers' release (all four for an unknown name: the answers check says why)."""
+    from ...core.releases import DEFAULT_RELEASE, release_by_name
+
+    try:
+        chosen = release_by_name(str(release)) if release else DEFAULT_RELEASE
+    except ValueError:
+        return tuple(AUTH_LABELS)
+    return tuple(a.value for a in chosen.auth_kinds)
+
+
 class AuthScreen(StepScreen):
     DEFAULT_CSS = """
     Checkbox { margin: 0 0 1 0; }
@@ -28,9 +39,11 @@ class AuthScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         s = self.wizard.state
+        offered = supported_auths(s.extra.get("release"))
         with RadioSet(id="auth"):
             for auth, label in AUTH_LABELS.items():
-                yield RadioButton(label, value=s.auth == auth, id=f"auth-{auth}")
+                if auth in offered:  # only what the release's chart can do
+                    yield RadioButton(label, value=s.auth == auth, id=f"auth-{auth}")
         with Vertical(id="external", classes="group"):
             yield Field("Keycloak host", key="keycloak_url", name="keycloak.url", value=s.keycloak_url,
                         placeholder="iam.ebrains.eu")

@@ -27,21 +27,41 @@ def review_facts(mapping: dict[str, Any], profiles_dir: Path | None) -> dict[str
         answers = answers_from_mapping(mapping, source="your answers")
     except UserError as exc:
         return {"problems": exc.problems or [str(exc)]}
-    target = profiles_dir or Path(answers.mip_deployment.path) / "kubernetes"
+    from ...core.releases import ValuesModel
+    from ...core.releases.pins import mip_chart_dir, release_of
+    from ...core.releases.writers import release_summary, writer_files
+
+    target = profiles_dir or mip_chart_dir(answers)
     rendered = render_all(answers)
     diffs = diff_profiles(answers, target)
+    writers = []
+    for writer in writer_files(answers):  # the release's other files: overlays, realm import
+        diff = writer.diff()
+        state = "install" if writer.text is None else ("changed" if diff and writer.path.exists() else
+                                                        "new" if diff else "same")
+        writers.append((str(writer.path), state, writer.what))
+        if diff:
+            diffs[str(writer.path)] = diff
     files = []
     for name in rendered.files:
         state = "same" if name not in diffs else ("changed" if (target / name).exists() else "new")
         files.append((name, state, profile_kind(name).describe()))
+    release = release_of(answers)
+    if release.values_model is ValuesModel.VALUES_9:  # no profile files: one values file from the answers
+        target = mip_chart_dir(answers)
+        files = [f for f in files if release.supports(profile_kind(f[0]).auth)]
+        diffs = {k: v for k, v in diffs.items() if k.startswith("/")}  # the writers' files, not profiles
     return {
         "answers": answers,
+        "release": release_summary(answers),
+        "profiles_used": release.values_model is not ValuesModel.VALUES_9,
+        "writers": writers,
         "target": target,
         "files": files,
         "skipped": dict(rendered.skipped),
         "diffs": diffs,
         # Writing into a folder that does not exist yet would make the install's clone fail there.
-        "target_exists": target.is_dir(),
+        "target_exists": target.is_dir() and release.values_model is not ValuesModel.VALUES_9,
     }
 
 
@@ -101,6 +121,12 @@ class ReviewScreen(StepScreen):
         yield Static("Checking your answers…", id="target")
         yield from review_apply.compose_secrets()
         yield Static("", id="files")
+        yield Static("Release (what is checked out and deployed):", classes="question")
+        from ...core.releases import CATALOGUE, DEFAULT_RELEASE
+
+        yield Select[str]([(f"{r.name} — {r.note}"[:68], r.name) for r in CATALOGUE], id="release",
+                          value=self.wizard.state.extra.get("release") or DEFAULT_RELEASE.name,
+                          allow_blank=False, compact=True)
         yield Static("Active profile (the one installed):", classes="question")
         yield Select[str]([], id="active", allow_blank=True, compact=True)
         yield Checkbox("Also keep the client secrets in the saved answers file (mode 0600)", id="save-secrets",
@@ -138,18 +164,27 @@ class ReviewScreen(StepScreen):
         if "steps" in facts:
             self.show_worker(facts)
             return
-        target.update(f"Profiles folder: {facts['target']}")
+        target.update(f"Release {facts['release']}\n"
+                      f"Profiles folder: {facts['target']}")
         self.query_one("#write-actions").display = bool(facts.get("target_exists"))
         text = Text(no_wrap=True, overflow="ellipsis")  # one line per file; F1 explains the states
-        for name, state, describe in facts["files"]:
+        if not facts.get("profiles_used", True):
+            text.append("No profile files in this release: one values file, from your answers.\n",
+                        style="dim")
+        for name, state, describe in facts["files"] if facts.get("profiles_used", True) else []:
             style = {"new": "green", "changed": "yellow", "same": "dim"}[state]
             text.append(f"{state:<8}", style=style)
             text.append(f"{name:<28}{describe}\n")
-        for name, reason in facts["skipped"].items():
+        for name, reason in facts["skipped"].items() if facts.get("profiles_used", True) else []:
             text.append("skipped ", style="dim")
             text.append(f"{name:<28}{reason}\n", style="dim")
+        for path, state, what in facts.get("writers", []):  # written by the install, beside the profiles
+            style = {"new": "green", "changed": "yellow", "same": "dim", "install": "cyan"}[state]
+            text.append(f"{state:<8}", style=style)
+            text.append(f"{Path(path).name:<28}{what}\n")
         text.rstrip()
         self.query_one("#files", Static).update(text)
+        self.show_release(facts["answers"].release)
         select = self.query_one("#active", Select)
         names = [name.lstrip(".") for name, _, _ in facts["files"]]
         select.set_options([(name, name) for name in names])
@@ -159,8 +194,14 @@ class ReviewScreen(StepScreen):
         self.query_one("#diff", Static).update(colour_diff("".join(facts["diffs"].values()) or "No changes on disk."))
         self.refresh_next()
 
+    def show_release(self, current: str) -> None:
+        select = self.query_one("#release", Select)
+        if select.value != current:
+            with select.prevent(Select.Changed):
+                select.value = current
+
     def show_worker(self, facts: dict[str, Any]) -> None:
-        for selector in ("#files", ".question", "#active", "#save-secrets", "#write-actions", "#diff"):
+        for selector in ("#files", ".question", "#release", "#active", "#save-secrets", "#write-actions", "#diff"):
             for widget in self.query(selector):
                 widget.display = False
         self.wizard.state.save_secrets = False  # a join token works once: no use keeping it
@@ -168,6 +209,15 @@ class ReviewScreen(StepScreen):
         self.refresh_next()
 
     def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "release" and isinstance(event.value, str):
+            state = self.wizard.state
+            from ...core.releases import DEFAULT_RELEASE
+
+            if (state.extra.get("release") or DEFAULT_RELEASE.name) != event.value:
+                state.extra["release"] = event.value
+                state.dirty = True
+                self.recheck()
+            return
         if event.select.id == "active" and isinstance(event.value, str):
             state = self.wizard.state
             if event.value != state.chosen_profile:

@@ -1,0 +1,201 @@
+"""The checkouts step: both repositories at the pinned refs, the resolved commits recorded.
+
+A fresh clone goes into a temporary folder next to the target, is checked out at the ref and
+handed to the admin user there, and only then renamed into place: a killed clone never looks done.
+An existing checkout is moved to a new ref only when it is the pinned repository (its origin URL)
+and holds no local changes of the user's; mipwizard's own files in it (profiles, overlays, realm
+import) are put back to upstream first — the later steps write them again.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from ..answers import Answers
+from ..fileio import atomic_write_text
+from ..releases.pins import Pin, pins
+from .settings import InstallSettings
+from .steps import Command, Probe, Step, StepContext, StepFailed, fingerprint
+
+CHECKOUTS_FILE = "checkouts.json"  # in the state folder: what status and the bundle show
+
+
+def same_repository(a: str, b: str) -> bool:
+    """Two spellings of one repository URL (case of the host, a trailing .git or / apart)."""
+
+    def norm(url: str) -> str:
+        url = url.strip().rstrip("/").removesuffix(".git").removeprefix("file://")
+        if "://" in url:
+            scheme, rest = url.split("://", 1)
+            host, _, path = rest.partition("/")
+            return f"{scheme.lower()}://{host.lower()}/{path}".lower() if "github.com" in host.lower() else url
+        return str(Path(url).resolve()) if url.startswith("/") else url
+
+    return norm(a) == norm(b)
+
+
+def read_checkouts(state_dir: Path) -> dict[str, dict[str, str]]:
+    """The commits the last install checked out: key -> {url, ref, commit, path}."""
+    try:
+        data = json.loads((state_dir / CHECKOUTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class _Git:
+    def __init__(self, ctx: StepContext, s: InstallSettings) -> None:
+        self.ctx, self.s = ctx, s
+
+    def query(self, path: Path, *args: str) -> str | None:
+        result = self.ctx.query(["git", "-C", str(path), *args], timeout=self.s.query_timeout)
+        return result.stdout.strip() if result.ok else None
+
+    def run(self, *args: str) -> None:
+        self.ctx.run(Command(("git", *args), timeout=self.s.command_timeout))
+
+    def is_checkout(self, path: Path) -> bool:
+        # --show-toplevel, not --is-inside-work-tree: a folder inside another repository is not a checkout
+        if not path.is_dir():
+            return False
+        top = self.query(path, "rev-parse", "--show-toplevel")
+        return top is not None and Path(top).resolve() == path.resolve()
+
+    def resolve(self, path: Path, ref: str) -> str | None:
+        """The commit ``ref`` names in the checkout: a tag, a commit, or a branch of origin."""
+        for candidate in (ref, f"origin/{ref}"):
+            commit = self.query(path, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
+            if commit:
+                return commit
+        return None
+
+    def local_changes(self, path: Path, ours: set[str]) -> list[str]:
+        """Tracked files the user changed (mipwizard's own files and untracked files do not count)."""
+        return [name for name in _changed(self, path) if name not in ours]
+
+
+def written_by_mipwizard(answers: Answers) -> dict[str, set[str]]:
+    """Files inside each checkout that the later steps write (relative paths, git's spelling)."""
+    from ..profile_kinds import PROFILES
+    from ..releases.pins import release_of
+
+    chart = release_of(answers).chart_folder
+    mip = {f"{chart}/{p.filename}" for p in PROFILES} | {"config/keycloak/keycloak.json"}
+    return {"exareme2": set(), "mip_deployment": mip}
+
+
+def checkouts(answers: Answers, s: InstallSettings) -> Step:
+    pinned = pins(answers)
+    ours = written_by_mipwizard(answers)
+
+    def probe(ctx: StepContext) -> Probe:
+        git = _Git(ctx, s)
+        for pin in pinned:
+            if not git.is_checkout(pin.path):
+                return Probe(False)
+            head = git.query(pin.path, "rev-parse", "HEAD")
+            if head is None or head != git.resolve(pin.path, pin.ref) or git.local_changes(pin.path, ours[pin.key]):
+                return Probe(False)
+        paths = [p.path for p in pinned]
+        if not ctx.facts.owners_ok(paths, ctx.facts.owner(answers.admin_user)):
+            return Probe(False)
+        return Probe(True, "; ".join(f"{p.path.name} at {p.ref}" for p in pinned))
+
+    def action(ctx: StepContext) -> str:
+        owner = ctx.facts.need_owner(answers.admin_user)
+        git = _Git(ctx, s)
+        notes, record = [], {}
+        for pin in pinned:
+            if git.is_checkout(pin.path):
+                commit = _move(ctx, git, pin, ours[pin.key])
+                notes.append(f"{pin.path} at {pin.ref}")
+            elif pin.path.exists() and (not pin.path.is_dir() or any(pin.path.iterdir())):
+                raise StepFailed(
+                    f"{pin.path} exists and is not a git checkout — move it away, or set {pin.key}.path "
+                    "in the answers to another folder (mipwizard never overwrites it)"
+                )
+            else:
+                commit = _clone(ctx, git, pin, owner)
+                notes.append(f"{pin.path} cloned at {pin.ref}")
+            ctx.run(Command(("chown", "-R", owner, str(pin.path)), timeout=s.command_timeout))
+            shown = commit or f"the commit of {pin.ref}"
+            ctx.say(f"{pin.key}: {pin.url} {pin.ref} = {shown}")
+            record[pin.key] = {"url": pin.url, "ref": pin.ref, "commit": commit or "", "path": str(pin.path)}
+        if not ctx.recording:
+            text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+            atomic_write_text(s.state_folder() / CHECKOUTS_FILE, text, mode=0o600)
+        return "; ".join(notes) + " (commits: " + ", ".join(r["commit"][:12] or "?" for r in record.values()) + ")"
+
+    return Step(
+        "checkouts",
+        "Exareme2 and mip-deployment checkouts at the release's refs ("
+        + ", ".join(f"{p.key} {p.ref[:12]}" for p in pinned) + ")",
+        check="git -C DIR rev-parse HEAD is the ref's commit, no local changes, origin is the pinned URL",
+        fingerprint=fingerprint([(p.url, p.ref, str(p.path)) for p in pinned], answers.admin_user),
+        probe=probe,
+        action=action,
+    )
+
+
+def _clone(ctx: StepContext, git: _Git, pin: Pin, owner: str) -> str | None:
+    staging = pin.path.parent / f".{pin.path.name}.mipwizard-clone"
+    if staging.exists():  # left by a killed clone: ours, never a user's folder
+        ctx.change(f"remove {staging} (left by an interrupted clone)", lambda: shutil.rmtree(staging))
+    if not ctx.recording:
+        pin.path.parent.mkdir(parents=True, exist_ok=True)
+    git.run("clone", "--no-checkout", pin.url, str(staging))
+    commit = git.resolve(staging, pin.ref)
+    if commit is None and not ctx.recording:
+        ctx.change(f"remove {staging}", lambda: shutil.rmtree(staging, ignore_errors=True))
+        raise StepFailed(_no_ref(pin))
+    git.run("-C", str(staging), "checkout", "--quiet", "--detach", commit or pin.ref)
+    ctx.run(Command(("chown", "-R", owner, str(staging)), timeout=git.s.command_timeout))
+    if pin.path.is_dir():  # an empty folder (e.g. made by hand): the rename replaces it
+        ctx.change(f"remove the empty folder {pin.path}", lambda: pin.path.rmdir())
+    ctx.change(f"rename {staging} to {pin.path}", lambda: staging.rename(pin.path))
+    return commit
+
+
+def _move(ctx: StepContext, git: _Git, pin: Pin, ours: set[str]) -> str | None:
+    origin = git.query(pin.path, "remote", "get-url", "origin")
+    if origin is None or not same_repository(origin, pin.url):
+        raise StepFailed(
+            f"{pin.path} is a checkout of {origin or 'a repository without an origin'}, not of {pin.url} — "
+            f"move it away, or set {pin.key}.repo_url (or {pin.key}.path) in the answers"
+        )
+    changed = git.local_changes(pin.path, ours)
+    if changed:
+        listed = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise StepFailed(
+            f"{pin.path} has local changes ({listed}) — commit or stash them (`git -C {pin.path} stash`), "
+            "then run the install again; mipwizard never discards your changes"
+        )
+    commit = git.resolve(pin.path, pin.ref)
+    if commit is None:
+        git.run("-C", str(pin.path), "fetch", "--tags", "origin")
+        commit = git.resolve(pin.path, pin.ref)
+        if commit is None:
+            raise StepFailed(_no_ref(pin))
+    if git.query(pin.path, "rev-parse", "HEAD") == commit:
+        return commit
+    mine = sorted(ours & set(_changed(git, pin.path)))
+    if mine:  # our own files, written again by the later steps: back to upstream so the move is clean
+        git.run("-C", str(pin.path), "checkout", "--quiet", "--", *mine)
+    git.run("-C", str(pin.path), "checkout", "--quiet", "--detach", commit)
+    return commit
+
+
+def _changed(git: _Git, path: Path) -> list[str]:
+    """Changed tracked files (``git status --porcelain``: two status letters, then the path)."""
+    text = git.query(path, "status", "--porcelain", "--untracked-files=no")
+    return [line.split(None, 1)[1].split(" -> ")[-1] for line in (text or "").splitlines() if len(line.split()) > 1]
+
+
+def _no_ref(pin: Pin) -> str:
+    source = f"{pin.key}.ref in the answers" if pin.by_hand else "the release (see `mipwizard releases`)"
+    return (
+        f"{pin.url} has no tag, branch or commit {pin.ref!r} (from {source}) — check the ref, "
+        f"or set {pin.key}.ref to one that exists"
+    )
