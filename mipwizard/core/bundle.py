@@ -31,7 +31,7 @@ INSPECT_TIMEOUT = 300.0
 # The allow-list: only these files of the wizard's folders go in, never a backup (``.bak-*``), a
 # temporary file, the fingerprint key or the lock; the answers and profiles are added by name.
 LOG_FILES = re.compile(r"install\.log(\.[0-9]{1,3})?")
-STATE_FILES = re.compile(r"install-journal\.json")
+STATE_FILES = re.compile(r"install-journal\.json|checkouts\.json")  # checkouts: the commits deployed
 _TARBALL_LINE = re.compile(r"Report tarball is at\s+(\S+\.tar\.gz)")
 
 

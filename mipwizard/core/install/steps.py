@@ -18,7 +18,7 @@ from ..fileio import atomic_write_text
 from ..fingerprint import keyed_fingerprint
 from ..redact import Redactor
 from ..runner import ProcessRunner, RunResult
-from ..system import Captured, ProgramNotFound, capture, privileged_argv
+from ..system import Captured, ProgramNotFound, privileged_argv
 
 if TYPE_CHECKING:
     from .facts import Facts
@@ -160,12 +160,12 @@ class StepContext:
         if self.recording:
             self.runner.record(f"$ {shlex.join(argv)}  < {what}")  # type: ignore[attr-defined]
             return
-        result = self._capture(argv, privileged=True, timeout=timeout, stdin=document)
-        output = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        code, lines = self._piped(argv, document, timeout=timeout)
+        output = [line for line in lines if line.strip()]
         self.say(*output)
-        if not result.ok:
+        if code != 0:
             tail = [self.redactor.redact(line) for line in output[-15:]]
-            raise StepFailed(f"`{shlex.join(argv)}` ({what}) failed with exit code {result.exit_code}", tail=tail)
+            raise StepFailed(f"`{shlex.join(argv)}` ({what}) failed with exit code {code}", tail=tail)
 
     def write(self, path: Path, text: str, *, mode: int = 0o600, backup: bool = True, what: str = "") -> None:
         """Write a file of ours atomically (the previous version kept); a clear stop if we cannot."""
@@ -185,21 +185,32 @@ class StepContext:
             return None
         return effect()
 
-    def _capture(self, argv: list[str], *, privileged: bool, timeout: float, stdin: str | None = None) -> Captured:
-        """A query with ``stdin`` (a manifest); the sudo password, when needed, is its first line."""
-        password = self.runner.sudo_password if privileged and not self.runner.as_root else None
+    def _piped(self, argv: list[str], document: str, *, timeout: float) -> tuple[int, list[str]]:
+        """Run privileged ``argv`` with ``document`` on its stdin (after the sudo password, when one is
+        needed: sudo reads just that line). Through the one process boundary, under its guard."""
+        import subprocess
+
+        from ..process import resolve, spawn
+
+        password = None if self.runner.as_root else self.runner.sudo_password
         try:
-            if privileged and not self.runner.as_root:
-                full = privileged_argv(argv, as_root=False, password_on_stdin=password is not None)
-            else:
-                full = list(argv)
-            feed = ((password + "\n") if password else "") + (stdin or "")
-            result = capture(full, timeout=timeout, stdin_text=feed if (password or stdin is not None) else None)
+            full = resolve(list(argv))
         except ProgramNotFound as exc:
-            result = Captured(list(argv), 127, "", str(exc))
+            return 127, [str(exc)]
+        if not self.runner.as_root:
+            full = privileged_argv(full, as_root=False, password_on_stdin=password is not None)
+        child = spawn(full, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        feed = ((password + "\n") if password else "") + document
+        try:
+            out, _ = child.popen.communicate(feed.encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.terminate()
+            child.reap()
+            return -1, [f"timed out after {timeout:g} s and was stopped"]
+        code = child.reap()
         if self.runner.log is not None:
-            self.runner.log.note(f"check: {self.redactor.redact(shlex.join(argv))} -> exit {result.exit_code}")
-        return result
+            self.runner.log.note(f"$ {self.redactor.redact(shlex.join(argv))} (stdin) -> exit {code}")
+        return code, out.decode("utf-8", "replace").splitlines()
 
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()

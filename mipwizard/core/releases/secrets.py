@@ -122,7 +122,7 @@ def refresh_keycloak_credentials(
     """Before a profile switch: point ``keycloak-credentials`` at ``profile``'s client, when the
     chart reads that Secret. Returns what was done (or why not), None when there is nothing to do."""
     from ..answers_file import state_answers_path
-    from ..system import capture, privileged_argv
+    from ..system import privileged_argv
     from .layout import LayoutError, detect_mip
 
     try:
@@ -143,7 +143,17 @@ def refresh_keycloak_credentials(
     client_id, client_secret = client(answers)
     document = json.dumps(_secret("keycloak-credentials", "default",
                                   {"client-id": client_id, "client-secret": client_secret}))
-    argv = privileged_argv(["microk8s", "kubectl", "apply", "-f", "-"], as_root=not privileged)
-    done = capture(argv, timeout=120, stdin_text=document)
-    return "keycloak-credentials updated for ." + profile if done.ok else (
-        f"keycloak-credentials not updated (exit {done.exit_code}): {done.stderr.strip()[:200]}")
+    import subprocess
+
+    from ..process import resolve, spawn
+
+    argv = privileged_argv(resolve(["microk8s", "kubectl", "apply", "-f", "-"]), as_root=not privileged)
+    child = spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        out, _ = child.popen.communicate(document.encode(), timeout=120)
+    except subprocess.TimeoutExpired:
+        child.terminate()
+        out = b"timed out"
+    code = child.reap()
+    return "keycloak-credentials updated for ." + profile if code == 0 else (
+        f"keycloak-credentials not updated (exit {code}): {out.decode('utf-8', 'replace').strip()[:200]}")
