@@ -204,10 +204,19 @@ def parse_documents(text: str) -> list[dict] | None:
 
 def apply(ctx: Any, files: list[str], ns: str) -> int:
     """``kubectl apply -f -`` (stdin only: the wizard never puts a Secret in a file or argv)."""
-    if files != ["-"]:
-        err("fake: kubectl apply supports only -f - (stdin)")
+    if files == ["-"]:
+        text = sys.stdin.read()
+    elif len(files) == 1 and files[0].startswith("/"):  # a private file (a non-root install: stdin is sudo's)
+        try:
+            with open(files[0], encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as exc:
+            err(f"error: the path \"{files[0]}\" does not exist ({exc.strerror})")
+            return 1
+    else:
+        err("fake: kubectl apply supports only -f - (stdin) or one absolute file")
         return 1
-    docs = parse_documents(sys.stdin.read())
+    docs = parse_documents(text)
     if docs is None:
         err("error: error parsing STDIN: error converting YAML to JSON")
         return 1

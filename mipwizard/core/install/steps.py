@@ -18,7 +18,7 @@ from ..fileio import atomic_write_text
 from ..fingerprint import keyed_fingerprint
 from ..redact import Redactor
 from ..runner import ProcessRunner, RunResult
-from ..system import Captured, ProgramNotFound, privileged_argv
+from ..system import Captured, ProgramNotFound
 
 if TYPE_CHECKING:
     from .facts import Facts
@@ -186,23 +186,22 @@ class StepContext:
         return effect()
 
     def _piped(self, argv: list[str], document: str, *, timeout: float) -> tuple[int, list[str]]:
-        """Run privileged ``argv`` with ``document`` on its stdin (after the sudo password, when one is
-        needed: sudo reads just that line). Through the one process boundary, under its guard."""
+        """Run ``argv`` with ``document`` on its stdin, through the one process boundary. Not root:
+        sudo's stdin belongs to its password prompt, so the document goes in a private file (0600,
+        removed at once) named on stdin's place (``-f -`` becomes ``-f FILE``)."""
         import subprocess
 
         from ..process import resolve, spawn
 
-        password = None if self.runner.as_root else self.runner.sudo_password
+        if not self.runner.as_root:
+            return self._via_private_file(argv, document, timeout=timeout)
         try:
             full = resolve(list(argv))
         except ProgramNotFound as exc:
             return 127, [str(exc)]
-        if not self.runner.as_root:
-            full = privileged_argv(full, as_root=False, password_on_stdin=password is not None)
         child = spawn(full, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        feed = ((password + "\n") if password else "") + document
         try:
-            out, _ = child.popen.communicate(feed.encode(), timeout=timeout)
+            out, _ = child.popen.communicate(document.encode(), timeout=timeout)
         except subprocess.TimeoutExpired:
             child.terminate()
             child.reap()
@@ -211,6 +210,22 @@ class StepContext:
         if self.runner.log is not None:
             self.runner.log.note(f"$ {self.redactor.redact(shlex.join(argv))} (stdin) -> exit {code}")
         return code, out.decode("utf-8", "replace").splitlines()
+
+    def _via_private_file(self, argv: list[str], document: str, *, timeout: float) -> tuple[int, list[str]]:
+        import os
+        import tempfile
+
+        fd, name = tempfile.mkstemp(prefix="mipwizard-apply-", suffix=".json")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(document)
+            lines: list[str] = []
+            result = self.runner.run([name if a == "-" else a for a in argv], privileged=True, timeout=timeout,
+                                     on_lines=lines.extend, cancel=self.cancel)
+            return (0 if result.ok else (result.exit_code or 1)), lines
+        finally:
+            os.unlink(name)
 
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
