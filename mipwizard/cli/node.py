@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import EXIT_OK, EXIT_USAGE, add_command, error, paint, print_json, unreachable_is_exit_3
+from ._common import EXIT_OK, EXIT_USAGE, add_command, error, paint, plural, print_json, unreachable_is_exit_3
 
 JOIN_HELP = """\
 Runs `microk8s add-node --token-ttl TTL` and prints the command to paste on the new worker.
@@ -84,5 +84,5 @@ def run_list(args: argparse.Namespace) -> int:
         print(f"{n.name:<{width}}  {ready:<5}  {', '.join(n.mip_roles) or '-'}")
     players = len(smpc_players(nodes))
     note = "SMPC possible" if players >= SMPC_MIN_PLAYERS else f"SMPC needs {SMPC_MIN_PLAYERS}"
-    print(f"\n{len(nodes)} nodes, {players} smpc_player ({note})")
+    print(f"\n{plural(len(nodes), 'node')}, {players} smpc_player ({note})")
     return EXIT_OK

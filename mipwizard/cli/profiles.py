@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._common import EXIT_OK, EXIT_PROBLEM, add_command, confirm, paint, print_json
+from ._common import EXIT_OK, EXIT_PROBLEM, add_command, confirm, paint, plural, print_json
 
 WRITE_HELP = """\
 Render the 8 profile files (.direct, .direct.internal_auth, …) from an answers file into DIR.
@@ -165,6 +165,6 @@ def _lint(args: argparse.Namespace) -> int:
     else:
         for problem in problems:
             print(str(problem))
-        summary = f"{len(problems)} problem(s) found" if problems else "no problems found"
+        summary = f"{plural(len(problems), 'problem')} found" if problems else "no problems found"
         print(paint(summary, "red" if problems else "green"), file=sys.stderr)
     return EXIT_PROBLEM if problems else EXIT_OK

@@ -161,18 +161,20 @@ class Answers(_Strict):
 
         Other profiles are skipped with a reason instead. Secrets are judged where they are needed
         (``answers_from_mapping``, the install, apply), so answers saved without them still load.
+        Every problem is collected (one line each), so one run reports them all.
         """
+        problems: list[str] = []
         if self.role is not Role.WORKER:
             for key, example in (("machine_main_ip", "10.20.30.40"), ("machine_public_fqdn", "mip.hospital.org")):
                 if getattr(self, key) is None:
-                    raise ValueError(
+                    problems.append(
                         f"{key}: is required for role {self.role.value!r} — set it, e.g. {key}: {example}"
                     )
         release = release_by_name(self.release)
         kind = profile_kind(self.active_profile)
         if self.role is not Role.WORKER and not release.supports(kind.auth):
             offered = ", ".join(a.value for a in release.auth_kinds)
-            raise ValueError(
+            problems.append(
                 f"active_profile: {self.active_profile!r} uses {kind.auth.value} authentication, which release "
                 f"{release.name} does not support (it supports: {offered}) — choose another profile or release"
             )
@@ -180,16 +182,18 @@ class Answers(_Strict):
         problem = None if self.role is Role.WORKER else missing_for_profile(self, self.active_profile, secrets=False)
         if problem:
             key, message = problem
-            raise ValueError(f"{key}: {message} (needed by the active profile {self.active_profile!r})")
+            problems.append(f"{key}: {message} (needed by the active profile {self.active_profile!r})")
         if self.join_command is not None and self.role is not Role.WORKER:
-            raise ValueError(
+            problems.append(
                 f"join_command: only a worker joins a cluster, this machine's role is {self.role.value!r} — "
                 "remove join_command, or set role: worker"
             )
         try:
             f.check_smpc(self.exareme2.smpc, self.role.value)
         except ValueError as exc:
-            raise ValueError(f"exareme2.smpc: {exc}") from None
+            problems.append(f"exareme2.smpc: {exc}")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     def missing_secrets(self) -> list[tuple[str, str]]:
@@ -292,9 +296,11 @@ def format_validation_error(exc: ValidationError, *, secrets: list[str] | None =
             msg = f"is not a known key — check its spelling (known keys: {_known_keys_hint(err['loc'])})"
         elif err["type"] == "missing":
             msg = "is required — add it to the answers file"
-        if not key and ":" in msg:  # model-level errors carry their own key
-            key, msg = (part.strip() for part in msg.split(":", 1))
-        lines.append(f"{key}: {msg}" if key else msg)
+        if not key:  # model-level errors carry their own keys, one problem a line
+            for line in msg.splitlines():
+                lines.append(": ".join(part.strip() for part in line.split(":", 1)) if ":" in line else line)
+            continue
+        lines.append(f"{key}: {msg}")
     if secrets:
         from .redact import Redactor
 
@@ -327,9 +333,10 @@ def answers_from_mapping(data: object, *, source: str = "answers", secrets_optio
     try:
         answers = Answers.model_validate(data)
     except ValidationError as exc:
+        problems = format_validation_error(exc, secrets=secrets)
+        problems += _problems_behind(data, exc, secrets, with_secrets=not secrets_optional)
         raise UserError(
-            f"{source}: the answers have problems — fix these keys and try again",
-            problems=format_validation_error(exc, secrets=secrets),
+            f"{source}: the answers have problems — fix these keys and try again", problems=problems
         ) from None
     missing = [] if secrets_optional else answers.missing_secrets()
     if missing:
@@ -338,6 +345,27 @@ def answers_from_mapping(data: object, *, source: str = "answers", secrets_optio
             problems=[f"{key}: {message}" for key, message in missing],
         )
     return answers
+
+
+def _problems_behind(data: dict[Any, Any], exc: ValidationError, secrets: list[str], *,
+                     with_secrets: bool) -> list[str]:
+    """The cross-field problems a field error hides (pydantic checks them only once fields pass).
+
+    Validated again without the bad keys (a required one gets a stand-in), so one run lists every
+    problem; a problem on a key already reported is not repeated.
+    """
+    bad = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+    if not bad:
+        return []
+    trimmed = {k: v for k, v in data.items() if str(k) not in bad}
+    trimmed.setdefault("federation", "federation")  # the one key without a default
+    try:
+        answers = Answers.model_validate(trimmed)
+    except ValidationError as again:
+        return [p for p in format_validation_error(again, secrets=secrets) if p.split(":", 1)[0].split(".")[0]
+                not in bad]
+    missing = answers.missing_secrets() if with_secrets else []
+    return [f"{key}: {message}" for key, message in missing if key.split(".")[0] not in bad]
 
 
 def _secret_values(data: dict[Any, Any]) -> list[str]:

@@ -52,3 +52,8 @@ def ellipsize(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     return text[: width - 1] + ELLIPSIS
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """ "1 node", "2 nodes", "0 pathologies" (``many`` for irregular plurals)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {many or noun + 's'}"

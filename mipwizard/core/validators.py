@@ -69,8 +69,13 @@ def check_hostname(value: str, *, what: str = "host name") -> str:
     name = raw.lower().rstrip(".")
     if len(name) > 253:
         raise ValueError(f"is {len(name)} characters long — a {what} has at most 253")
+    if is_ip(name):  # checked first: "looks like an IP but is not valid" would be wrong for a valid one
+        raise ValueError(f"{raw!r} is an IP address, not a {what} — enter a name, e.g. mip.example.org")
     labels = name.split(".")
     for label in labels:
+        if len(label) > 63:
+            raise ValueError(f"{raw!r} has a part of {len(label)} characters ({label[:12]}…) — each "
+                             f"dot-separated part of a {what} has at most 63")
         if not _LABEL.match(label):
             raise ValueError(
                 f"{raw!r} is not a valid {what} — use letters, digits and '-' in dot-separated parts, "

@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from ...core.data import DataReport, PathologyReport, check_data_root, create_pathology_folders
 from ...core.errors import UserError
+from ...core.textfit import plural
 from ...core.validators import check_folder_name
 from .tool_workers import call_if_shown, call_in_ui
 
@@ -206,7 +207,8 @@ class DataScreen(Screen[None]):
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self._show_problems(table.cursor_row)
         missing = self._missing()
-        summary = f"{len(report.pathologies)} pathologies, {report.errors} errors, {report.warnings} warnings"
+        summary = (f"{plural(len(report.pathologies), 'pathology', 'pathologies')}, "
+                   f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}")
         if missing:
             summary += f" · missing folders: {', '.join(missing)} (c creates them)"
         elif report.general is not None and report.general.problems:
