@@ -61,8 +61,17 @@ def reason(app: WizardApp) -> str:
 async def press_next(pilot: Any, expected: str) -> None:
     await wait_for(pilot, lambda: not next_button(pilot.app).disabled)
     next_button(pilot.app).press()
+    if expected == "InstallScreen":
+        await confirm_install(pilot)
     await wait_for(pilot, lambda: screen_name(pilot.app) == expected)
     await pilot.pause()
+
+
+async def confirm_install(pilot: Any) -> None:
+    """Review's Install asks first (naming the machine and the release): answer Yes."""
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "ConfirmDialog")
+    assert str(pilot.app.screen.question).startswith("Install the MIP on ")
+    await pilot.press("y")
 
 
 async def go_to(pilot: Any, app: WizardApp, step: str, screen: str) -> None:
@@ -477,6 +486,7 @@ async def test_sudo_password_is_asked_when_not_root(tmp_path: Path, answers_data
         app.goto("Review")
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
         next_button(app).press()
+        await confirm_install(pilot)
         await wait_for(pilot, lambda: screen_name(app) == "SudoPasswordDialog")
         password = app.screen.query_one("#password", Input)
         assert password.password  # masked
@@ -641,9 +651,11 @@ async def test_worker_walk_joins_and_shows_the_label_command(
         await wait_for(pilot, lambda: review.facts)
         assert "problems" not in review.facts, review.facts.get("problems")
         summary = str(review.query_one("#target", Static).render())
-        assert "Join the cluster as a worker" in summary and "mipwizard node label hospital-w1 --worker" in summary
+        listing = str(review.query_one("#plan", Static).render())
+        assert "Join the cluster as a worker" in listing and "mipwizard node label hospital-w1 --worker" in summary
+        assert "$ microk8s join 192.168.1.230:25000/***HIDDEN***/" in listing  # the commands, token masked
         assert not review.query_one("#active").display and not review.query_one("#diff").display  # no profiles
-        assert JOIN_TOKEN not in summary
+        assert JOIN_TOKEN not in summary + listing
         await press_next(pilot, "InstallScreen")
         install: Any = app.screen
         assert [step for step, _ in install.steps] == ["microk8s-snap", "admin-user", "microk8s-ready", "join",
@@ -715,6 +727,7 @@ async def test_wrong_sudo_password_retry_asks_again(
         app.goto("Review")
         await wait_for(pilot, lambda: screen_name(app) == "ReviewScreen" and app.screen.facts)
         next_button(app).press()
+        await confirm_install(pilot)
         await wait_for(pilot, lambda: screen_name(app) == "SudoPasswordDialog")
         await pilot.press(*"wrong-pass-1", "enter")
         await wait_for(pilot, lambda: screen_name(app) == "InstallScreen")

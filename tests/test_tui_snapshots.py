@@ -162,6 +162,8 @@ def _install_run_before(done: str) -> Any:
         app.goto("Review")
         await settle(pilot, lambda: on("ReviewScreen")(app) and app.screen.facts)
         app.screen.query_one("#next").press()
+        await settle(pilot, lambda: on("ConfirmDialog")(app))
+        await pilot.press("y")  # the Install question: Yes
         await settle(pilot, lambda: on(done)(app) and (done != "InstallScreen" or app.screen.failed_step))
         await settle(pilot, lambda: not app.screen.query("Toast"), timeout=15)
 

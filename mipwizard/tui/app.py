@@ -132,16 +132,48 @@ class WizardApp(App[int]):
         from .dialogs.confirm import ConfirmDialog
 
         if self.install_running:
-            message = "The install is still running; quitting stops it halfway (a later run resumes it)."
+            dialog = ConfirmDialog(
+                "Quit mipwizard?",
+                "The install is still running; quitting stops it halfway (a later run resumes it).",
+                yes="Quit",
+            )
         else:
-            message = "Your answers are not saved yet; quitting now loses them."
+            dialog = ConfirmDialog(
+                "Quit mipwizard?",
+                f"Your answers are not saved yet. Save them in {self.env.saved_answers_path()} "
+                "(mipwizard --answers FILE picks up from there), or quit and lose them.",
+                yes="Quit without saving", no="Cancel", also="Save and quit",
+            )
 
         def decided(yes: bool | None) -> None:
-            if yes:
+            if dialog.chosen == "also":
+                if self.save_answers_and_quit():
+                    self.exit(0)
+            elif yes:
                 self.cancel_install()
                 self.exit(0)
 
-        self.push_screen(ConfirmDialog("Quit mipwizard?", message, yes="Quit"), decided)
+        self.push_screen(dialog, decided)
+
+    def save_answers_and_quit(self) -> bool:
+        """Save valid answers (secrets as the Review checkbox says); say why not and stay if invalid."""
+        from ..core.answers import answers_from_mapping, save_answers
+        from ..core.errors import UserError
+
+        path = self.env.saved_answers_path()
+        try:
+            answers = answers_from_mapping(self.state.to_mapping(), source="your answers")
+            save_answers(answers, path, include_secrets=self.state.save_secrets)
+        except UserError as exc:
+            first = exc.problems[0] if exc.problems else str(exc)
+            self.notify(self.redact(f"{first} — fix it, or quit without saving"), title="Answers not saved",
+                        severity="error", timeout=10)
+            return False
+        except OSError as exc:
+            self.notify(self.redact(f"{path}: {exc.strerror or exc}"), title="Answers not saved", severity="error")
+            return False
+        self.state.dirty = False
+        return True
 
     def cancel_install(self) -> None:
         """Ask a running install to stop: the runner kills the command's process group."""

@@ -94,14 +94,28 @@ class WizardEnv:
 
         return list(check_specs(Role(role)))
 
-    def checks(self, role: str, ignore: Iterable[str]) -> Iterator[Any]:
+    def checks(self, role: str, ignore: Iterable[str], facts: Any = None,
+               only: Iterable[str] | None = None) -> Iterator[Any]:
+        """The role's checks; with ``facts`` (a ``HostFacts``) also of the main IP, FQDN and data root."""
+        wanted = None if only is None else set(only)
         if self.iter_checks is not None:
-            yield from self.iter_checks(role, ignore)
+            yield from (r for r in self.iter_checks(role, ignore) if wanted is None or r.id in wanted)
             return
         from ..core.answers import Role
         from ..core.preflight import iter_checks
 
-        yield from iter_checks(Role(role), probe=self.machine_probe(), ignore=tuple(ignore))
+        yield from iter_checks(Role(role), probe=self.machine_probe(), ignore=tuple(ignore), answers=facts,
+                               only=wanted)
+
+    def host_name(self) -> str:
+        """This machine's host name (the probed one for a described machine), for the Install question."""
+        import socket
+
+        probe = self.machine_probe()
+        try:
+            return str(probe.hostname()) if probe is not None else socket.gethostname()
+        except Exception:  # a described machine without one
+            return socket.gethostname()
 
     def addresses(self) -> list[tuple[str, str]]:
         if self.interface_addresses is not None:

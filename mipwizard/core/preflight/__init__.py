@@ -6,21 +6,25 @@ Every check reads its facts through one ``Probe`` (``FakeProbe`` in tests) and r
 
 from __future__ import annotations
 
+from .context import AnswersFacts, HostFacts
 from .machine import MACHINE_ENV, machine_probe
 from .model import MINIMUMS, CheckResult, CheckSpec, Minimums, Status
 from .network import local_interface_addresses
 from .probe import DiskFact, FactUnavailable, FakeProbe, Listener, Probe
-from .runner import ALL_IDS, check_specs, iter_checks, run_checks, validate_ignore
+from .runner import ALL_IDS, NETWORK_IDS, check_specs, iter_checks, run_checks, validate_ignore
 
 __all__ = [
     "ALL_IDS",
     "MACHINE_ENV",
     "MINIMUMS",
+    "NETWORK_IDS",
+    "AnswersFacts",
     "CheckResult",
     "CheckSpec",
     "DiskFact",
     "FactUnavailable",
     "FakeProbe",
+    "HostFacts",
     "Listener",
     "Minimums",
     "Probe",

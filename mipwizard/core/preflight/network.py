@@ -89,7 +89,7 @@ def check_main_ip(ctx: Context) -> Outcome:
     if ctx.answers is None:
         return Outcome(Status.SKIP, "no answers yet (give --answers to check MACHINE_MAIN_IP)")
     if ctx.answers.machine_main_ip is None:  # a worker has no MACHINE_MAIN_IP of its own
-        return Outcome(Status.SKIP, "no machine_main_ip in the answers (a worker needs none)")
+        return Outcome(Status.SKIP, "no machine_main_ip given yet (a worker needs none)")
     wanted = str(ipaddress.ip_address(ctx.answers.machine_main_ip))
     pairs = local_interface_addresses(ctx.probe)
     measured = {"machine_main_ip": wanted, "addresses": [a for _, a in pairs]}
@@ -118,14 +118,15 @@ def check_fqdn(ctx: Context) -> Outcome:
                        {"name": name, "addresses": []})
     except (socket.gaierror, UnicodeError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        target = ctx.answers.machine_main_ip if ctx.answers else "<this machine's IP>"
+        target = (ctx.answers.machine_main_ip if ctx.answers else None) or "<this machine's IP>"
         return Outcome(Status.WARN, f"{name} ({what}) does not resolve: {reason}",
                        f"add a DNS A record {name} → {target}, or a line `{target} {name}` in /etc/hosts",
                        {"name": name, "addresses": []})
     measured = {"name": name, "addresses": addresses}
     shown = ", ".join(addresses[:3])
-    if ctx.answers is not None and ctx.answers.machine_main_ip not in addresses:
-        return Outcome(Status.WARN, f"{name} → {shown}, not MACHINE_MAIN_IP {ctx.answers.machine_main_ip}",
+    main_ip = ctx.answers.machine_main_ip if ctx.answers is not None else None
+    if main_ip is not None and main_ip not in addresses:
+        return Outcome(Status.WARN, f"{name} → {shown}, not MACHINE_MAIN_IP {main_ip}",
                        "fine behind NAT or a reverse proxy; otherwise fix the DNS record or machine_main_ip",
                        measured)
     return Outcome(Status.PASS, f"{name} → {shown}", measured=measured)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from ..answers import Answers, Role
+from ..answers import Role
 from ..errors import UsageError
 from . import hardware, host, microk8s, network
-from .context import Context
+from .context import AnswersFacts, Context
 from .model import CheckResult, CheckSpec, Outcome, Status
 from .probe import FactUnavailable, Probe
 
@@ -53,6 +53,8 @@ CHECKS: tuple[Check, ...] = (
     _check("fqdn-resolves", "FQDN resolves", network.check_fqdn, slow=True),
 )
 ALL_IDS: tuple[str, ...] = tuple(c.spec.id for c in CHECKS)
+# The checks of the answers' facts about this host: the wizard runs them again once Network is filled.
+NETWORK_IDS: tuple[str, ...] = ("main-ip-assigned", "fqdn-resolves")
 
 
 def _role(role: Role | str) -> Role:
@@ -88,11 +90,13 @@ def iter_checks(
     role: Role | str,
     *,
     probe: Probe | None = None,
-    answers: Answers | None = None,
+    answers: AnswersFacts | None = None,
     ignore: Iterable[str] = (),
+    only: Iterable[str] | None = None,
 ) -> Iterator[CheckResult]:
-    """Run the role's checks in order, yielding each result as soon as it is known."""
-    checks = checks_for(role)
+    """Run the role's checks (or ``only`` these ids) in order, yielding each result when known."""
+    wanted = None if only is None else set(only)
+    checks = [c for c in checks_for(role) if wanted is None or c.spec.id in wanted]
     ignored = validate_ignore(role, ignore)
     ctx = Context(_role(role), probe or Probe(), answers)
     for check in checks:
@@ -103,7 +107,7 @@ def run_checks(
     role: Role | str,
     *,
     probe: Probe | None = None,
-    answers: Answers | None = None,
+    answers: AnswersFacts | None = None,
     ignore: Iterable[str] = (),
 ) -> list[CheckResult]:
     return list(iter_checks(role, probe=probe, answers=answers, ignore=ignore))

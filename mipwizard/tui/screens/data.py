@@ -13,61 +13,18 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from ...core.data import DataReport, PathologyReport, check_data_root, create_pathology_folders
 from ...core.errors import UserError
 from ...core.textfit import plural
 from ...core.validators import check_folder_name
+from ..dialogs.confirm import ConfirmDialog
 from .tool_workers import call_if_shown, call_in_ui
 
 MAX_SHOWN_PROBLEMS = 200  # per pathology on screen; the CLI has the full report
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """Yes/No with the exact effect spelled out (y / n / Esc)."""
-
-    DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical {
-        width: 72; max-width: 100%; height: auto; max-height: 100%;
-        border: round $warning; padding: 0 1; background: $surface;
-    }
-    ConfirmDialog .detail { color: $text-muted; }
-    ConfirmDialog Horizontal { height: auto; align-horizontal: right; }
-    ConfirmDialog Button { margin: 0 0 0 1; min-width: 10; }
-    """
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
-
-    def __init__(self, question: str, details: Sequence[str] = (), *, yes: str = "Yes") -> None:
-        super().__init__()
-        self.question = question
-        self.details = list(details)
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.question)
-            for line in self.details:
-                yield Static(line, classes="detail", markup=False)
-            with Horizontal():
-                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
-                yield Button("No (n)", id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()  # the safe answer is the default
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
 
 
 class FolderNameDialog(ModalScreen["str | None"]):

@@ -23,7 +23,7 @@ from ...core.federation import (
     list_nodes,
     smpc_players,
 )
-from .data import ConfirmDialog
+from ..dialogs.confirm import ConfirmDialog
 from .tool_workers import call_if_shown, call_in_ui
 
 

@@ -1,4 +1,9 @@
-"""Preflight: the checks fill a table live from a thread worker; failures block Next unless ignored."""
+"""Preflight: the checks fill a table live from a thread worker; failures block Next unless ignored.
+
+Shown again after the Network step, it re-runs with the answers' facts about this host (is the
+main IP on an interface here, does the FQDN resolve), so the guide's main warning is checked
+before anything is installed.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +44,9 @@ class PreflightScreen(StepScreen):
     #checks { height: auto; max-height: 14; }
     .details { height: auto; min-height: 2; margin-top: 1; }
     """
+    # Rows the screen leaves to everything else (bars, status, details, buttons): a short terminal
+    # gets a shorter table, so the fix and the buttons stay on screen.
+    CHROME_ROWS = 13
     STEP = "Preflight"
     HELP_TOPIC = "preflight"
     HINTS = (("↑↓", "select"), ("r", "re-run"), ("i", "ignore failure"), ("^N", "next"))
@@ -53,6 +61,7 @@ class PreflightScreen(StepScreen):
         self.titles: dict[str, str] = {}
         self.ignored: set[str] = set()
         self.running = False
+        self.facts: Any = None  # the HostFacts the last run checked (None: before Network)
 
     def compose_body(self) -> ComposeResult:
         yield Static("Checking that this machine can run the MIP…", id="preflight-status")
@@ -66,20 +75,44 @@ class PreflightScreen(StepScreen):
         yield Static("", id="details", classes="details")
         with Horizontal(classes="buttons"):
             yield Button("Re-run checks", id="rerun", compact=True)
-            yield Button("Ignore this failure", id="ignore", compact=True, disabled=True)
+            yield Button("Ignore this failure", id="ignore", compact=True, disabled=True)  # failed rows only
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#checks", DataTable).focus()
+        self.fit_table()
         self.run_checks()
+
+    def on_resize(self) -> None:
+        self.fit_table()
+
+    def fit_table(self) -> None:
+        height = self.app.size.height
+        self.query_one("#checks", DataTable).styles.max_height = max(4, min(14, height - self.CHROME_ROWS))
+
+    def on_screen_resume(self) -> None:
+        """Back from Network (or any step): check the host facts again when they changed."""
+        if self.query("#checks") and not self.running and self.current_facts() != self.facts:
+            self.run_checks()
+
+    def current_facts(self) -> Any:
+        """The answers' host facts, once a main IP is given (the Network step)."""
+        mapping = self.wizard.state.to_mapping()
+        if not str(mapping.get("machine_main_ip") or "").strip():
+            return None
+        from ...core.preflight import HostFacts
+
+        return HostFacts.from_mapping(mapping)
 
     # --- the worker ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="preflight", exit_on_error=False)
     def run_checks(self) -> None:
         role = self.wizard.state.role
         env = self.wizard.env
+        facts = self.current_facts()
+        self.facts = facts
         self.app.call_from_thread(self._started, env.specs(role))
-        for result in env.checks(role, sorted(self.ignored)):
+        for result in env.checks(role, sorted(self.ignored), facts):
             self.app.call_from_thread(self._add, result)
         self.app.call_from_thread(self._finished)
 
@@ -136,6 +169,7 @@ class PreflightScreen(StepScreen):
         if result is None:
             details.update("")
             ignore.disabled = True
+            ignore.display = False
             return
         text = Text()
         text.append(result.title, style="bold")
@@ -146,6 +180,7 @@ class PreflightScreen(StepScreen):
         details.update(text)
         failing = _status(result) in ("fail", "ignored")
         ignore.disabled = not failing
+        ignore.display = failing  # offered on failed rows only
         ignore.label = "Stop ignoring" if result.id in self.ignored else "Ignore this failure"
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -78,6 +78,7 @@ def worker_facts(mapping: dict[str, Any], plan: Any) -> dict[str, Any]:
     return {
         "answers": answers,
         "target": None,
+        "plan": steps,
         "steps": [step.title for step in steps],
         "after": getattr(steps[-1], "done_message", "") if steps else "",
         "folders": [str(answers.data_root / answers.federation / p) for p in answers.pathologies],
@@ -88,11 +89,7 @@ def worker_summary(facts: dict[str, Any]) -> Text:
     text = Text()
     text.append("This machine joins the federation's cluster as a worker. It writes no profile: "
                 "the master's profiles hold the addresses and the login.\n\n")
-    text.append("The install will:\n", style="bold")
-    for n, title in enumerate(facts["steps"], 1):
-        title = title.split(" — ")[0]  # the long "not set" notes are the Join step's business
-        text.append(f"  {n}. {title}\n")
-    text.append("\nData folders: ", style="bold")
+    text.append("Data folders: ", style="bold")
     text.append(", ".join(facts["folders"]) + "\n")
     after = str(facts.get("after") or "")
     if after:
@@ -132,6 +129,8 @@ class ReviewScreen(StepScreen):
         yield Checkbox("Also keep the client secrets in the saved answers file (mode 0600)", id="save-secrets",
                        value=self.wizard.state.save_secrets, compact=True)
         yield from review_apply.compose_actions()
+        yield Static("", id="host-checks")
+        yield Static("", id="plan", classes="diff")
         yield Static("", id="diff", classes="diff")
 
     def on_mount(self) -> None:
@@ -149,7 +148,18 @@ class ReviewScreen(StepScreen):
             self.app.call_from_thread(self.show, facts)
             return
         facts = review_facts(self.wizard.state.to_mapping(), self.wizard.profiles_dir)
+        if "answers" in facts:
+            facts["plan"] = self.wizard.env.install_plan(facts["answers"])
+            facts["host_checks"] = self.host_checks(facts["answers"])
         self.app.call_from_thread(self.show, facts)
+
+    def host_checks(self, answers: Any) -> list[Any]:
+        """The preflight of the main IP and the FQDN, with these answers (runs in the worker)."""
+        from ...core.preflight import NETWORK_IDS
+
+        preflight = self.app.get_screen("Preflight") if self.app.is_screen_installed("Preflight") else None
+        ignored = sorted(getattr(preflight, "ignored", set()))
+        return list(self.wizard.env.checks(self.wizard.state.role, ignored, answers, only=NETWORK_IDS))
 
     def show(self, facts: dict[str, Any]) -> None:
         self.facts = facts
@@ -192,6 +202,7 @@ class ReviewScreen(StepScreen):
         if chosen in names:
             select.value = chosen
         self.query_one("#diff", Static).update(colour_diff("".join(facts["diffs"].values()) or "No changes on disk."))
+        self.show_plan(facts)
         self.refresh_next()
 
     def show_release(self, current: str) -> None:
@@ -200,12 +211,36 @@ class ReviewScreen(StepScreen):
             with select.prevent(Select.Changed):
                 select.value = current
 
+    def show_plan(self, facts: dict[str, Any]) -> None:
+        from ...core.redact import Redactor
+        from ..widgets.plan_listing import plan_text
+
+        engine = Redactor(facts["answers"].secrets())  # masks a join line's token alone, as --dry-run does
+
+        def redact(text: str) -> str:
+            return self.wizard.redact(engine.redact(text))
+
+        self.query_one("#plan", Static).update(plan_text(facts.get("plan") or [], redact))
+        text = Text()
+        for result in facts.get("host_checks") or []:
+            status = getattr(result.status, "value", str(result.status))
+            word = {"pass": "[ ok ]", "warn": "[warn]", "fail": "[FAIL]", "skip": "[skip]"}.get(status, status)
+            text.append(word, style={"fail": "bold red", "warn": "yellow", "pass": "green"}.get(status, "dim"))
+            text.append(f" {result.title}: {result.summary}\n")
+            if result.fix and status in ("warn", "fail"):
+                text.append(f"       fix: {result.fix}\n", style="bold" if status == "fail" else "")
+        text.rstrip()
+        self.query_one("#host-checks", Static).update(text)
+
     def show_worker(self, facts: dict[str, Any]) -> None:
-        for selector in ("#files", ".question", "#release", "#active", "#save-secrets", "#write-actions", "#diff"):
+        for selector in ("#files", ".question", "#release", "#active", "#save-secrets", "#write-actions", "#diff",
+                         "#host-checks"):
             for widget in self.query(selector):
                 widget.display = False
         self.wizard.state.save_secrets = False  # a join token works once: no use keeping it
         self.query_one("#target", Static).update(worker_summary(facts))
+        self.query_one("#plan").display = True
+        self.show_plan(facts)
         self.refresh_next()
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -233,6 +268,9 @@ class ReviewScreen(StepScreen):
             return "Checking your answers…"
         if "problems" in self.facts:
             return str(self.facts["problems"][0])
+        for result in self.facts.get("host_checks") or []:
+            if getattr(result.status, "value", result.status) == "fail":
+                return f"{result.summary} — fix it in Network, or ignore it on Preflight"
         return None
 
     def commit(self) -> None:
@@ -242,13 +280,25 @@ class ReviewScreen(StepScreen):
                 self.wizard.profiles_dir = self.facts["target"]
 
     def go_next(self) -> None:
-        if self.blocker():
+        """Before the install: ask Yes/No naming the machine and the release; nothing changes before Yes."""
+        from ..dialogs.confirm import ConfirmDialog
+        from ..widgets.plan_listing import install_question
+
+        if self.blocker() or self.app.screen is not self:  # asked already (one press, two handlers)
             return
         self.commit()
-        self.go_install()
+        title, message = install_question(host=self.wizard.env.host_name(), answers=self.facts["answers"],
+                                          steps=len(self.facts.get("plan") or []),
+                                          log_path=str(self.wizard.env.log_path()))
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.go_install()
+
+        self.app.push_screen(ConfirmDialog(title, message, yes="Install", no="Not now"), decided)
 
     def go_install(self) -> None:
-        """Before the install: ask for the sudo password when we are not root and sudo wants one."""
+        """Answered Yes (or Apply): ask for the sudo password when not root and sudo wants one, then go."""
         env = self.wizard.env
         if env.sudo_password is None and env.sudo_needs_password():
             import getpass

@@ -1,0 +1,68 @@
+"""What an install will do, for the Review step and the Install question: steps, commands, files.
+
+The lines come from the plan's public API (each step's title, the commands a fresh machine runs,
+the files mipwizard writes), the same plan `mipwizard install --dry-run` prints; secrets are
+masked by the caller's ``redact``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.text import Text
+
+
+def step_lines(step: Any, redact: Callable[[str], str]) -> list[str]:
+    """``$ command`` and ``write FILE`` lines of one step (none for a step that only checks)."""
+    lines = [f"$ {redact(command.display())}" for command in getattr(step, "commands", None) or []]
+    lines += [f"write {redact(str(target))}" for target in getattr(step, "writes", None) or []]
+    return lines
+
+
+def plan_text(steps: Sequence[Any], redact: Callable[[str], str]) -> Text:
+    """The numbered steps with their commands and files (commands marked $ run with sudo if not root)."""
+    text = Text(no_wrap=True, overflow="ellipsis")  # a command is never wrapped: cut with … instead
+    text.append(f"The install will run {len(steps)} steps", style="bold")
+    text.append(" (a step already done is skipped; $ runs with sudo when not root):\n")
+    for number, step in enumerate(steps, 1):
+        title = str(getattr(step, "title", step.id)).split(" — ")[0]
+        text.append(f"{number:2}. {title}\n")
+        for line in step_lines(step, redact):
+            text.append(f"      {line}\n", style="dim" if line.startswith("write") else "")
+    text.rstrip()
+    return text
+
+
+def install_question(*, host: str, answers: Any, steps: int, log_path: str) -> tuple[str, str]:
+    """(title, message) of the Install confirmation: names the machine and the release."""
+    title = f"Install the MIP on {host}?"
+    role = getattr(getattr(answers, "role", None), "value", "local")
+    where = [f"machine {host}"]
+    if getattr(answers, "machine_main_ip", None):
+        where.append(f"IP {answers.machine_main_ip}")
+    if getattr(answers, "machine_public_fqdn", None):
+        where.append(f"reached as {answers.machine_public_fqdn}")
+    message = (
+        f"This changes this machine ({', '.join(where)}; role {role}): {release_words(answers)}. "
+        f"{steps} steps, as listed on the Review; nothing has changed yet. The full log goes to {log_path}."
+    )
+    return title, message
+
+
+def release_words(answers: Any) -> str:
+    """'release 8.0.0 (mip-deployment 8.0.0, Exareme2 0.20.0)', the refs the install checks out."""
+    name = str(getattr(answers, "release", "") or "")
+    try:
+        from ...core.releases import release_by_name
+
+        release = release_by_name(name) if name else None
+    except Exception:  # an unknown name was already refused by the answers; say what we know
+        release = None
+    mip_ref = getattr(getattr(answers, "mip_deployment", None), "ref", None) or getattr(release, "mip_ref", "")
+    exa_ref = getattr(getattr(answers, "exareme2", None), "ref", None) or getattr(release, "exareme2_ref", "")
+    if not name:
+        return "the default release"
+    refs = ", ".join(part for part in (f"mip-deployment {mip_ref}" if mip_ref else "",
+                                       f"Exareme2 {exa_ref}" if exa_ref else "") if part)
+    return f"release {name}" + (f" ({refs})" if refs else "")
