@@ -164,7 +164,7 @@ async def test_failed_check_blocks_next_until_ignored(tmp_path: Path) -> None:
         await press_next(pilot, "PreflightScreen")
         screen: Any = app.screen
         await wait_for(pilot, lambda: not screen.running and len(screen.results) == 6)
-        assert next_button(app).disabled and "1 check(s) failed" in reason(app)
+        assert next_button(app).disabled and "1 check failed" in reason(app)
         screen.query_one("#checks").move_cursor(row=4)  # snap: FAIL
         await pilot.pause()
         details = str(screen.query_one("#details", Static).render())

@@ -172,7 +172,8 @@ def _install_run_before(done: str) -> Any:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_install_failed_step(snap_compare: Any, tmp_path: Path, filled: dict, size: tuple[int, int]) -> None:
-    app = fake_app(tmp_path, profiles_dir=NO_PROFILES, installer=ScriptedInstaller(fail_at="checkouts"))
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES, installer=ScriptedInstaller(fail_at="checkouts"),
+                   log_dir=FIXED_STATE / "logs")  # the log path is on screen: the same on every run
     app.state.load_mapping(filled)
     assert snap_compare(app, terminal_size=size, run_before=_install_run_before("InstallScreen"))
 
@@ -181,7 +182,7 @@ def test_install_failed_step(snap_compare: Any, tmp_path: Path, filled: dict, si
 def test_install_done(
     snap_compare: Any, tmp_path: Path, filled: dict, fixed_state: Path, size: tuple[int, int]
 ) -> None:
-    app = fake_app(tmp_path, profiles_dir=NO_PROFILES, state_dir=fixed_state)
+    app = fake_app(tmp_path, profiles_dir=NO_PROFILES, state_dir=fixed_state, log_dir=fixed_state / "logs")
     app.state.load_mapping(filled)
     assert snap_compare(app, terminal_size=size, run_before=_install_run_before("DoneScreen"))
 
@@ -256,5 +257,6 @@ def test_worker_review(snap_compare: Any, tmp_path: Path, filled: dict, size: tu
 def test_worker_done(
     snap_compare: Any, tmp_path: Path, filled: dict, fixed_state: Path, size: tuple[int, int]
 ) -> None:
-    app = worker_app(tmp_path, filled, state_dir=fixed_state, installer=ScriptedInstaller(done=WORKER_DONE))
+    app = worker_app(tmp_path, filled, state_dir=fixed_state, installer=ScriptedInstaller(done=WORKER_DONE),
+                     log_dir=fixed_state / "logs")
     assert snap_compare(app, terminal_size=size, run_before=_install_run_before("DoneScreen"))

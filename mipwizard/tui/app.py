@@ -54,6 +54,9 @@ class WizardApp(App[int]):
     CSS_PATH = str(data_path("assets/wizard.tcss"))
     COMMANDS: ClassVar = App.COMMANDS | {WizardCommands}
     BINDINGS: ClassVar = [Binding("f1", "help", "Help", show=False)]
+    # Screen classes for small terminals (wizard.tcss): below 78 columns the wide diagrams step aside.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (78, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (22, "-tall")]
 
     def __init__(self, env: WizardEnv, state: WizardState | None = None) -> None:
         super().__init__()
@@ -224,6 +227,13 @@ class WizardApp(App[int]):
             self.notify(f"The {module} screen is not available in this version.", severity="warning")
             return
         self.push_screen(screen_class(*args))
+
+    def on_command_palette_opened(self, event: Any) -> None:
+        """The palette's magnifier is an emoji: the Linux console has no glyph for it (and it is 2 wide)."""
+        from textual.command import SearchIcon
+
+        for icon in self.screen.query(SearchIcon):
+            icon.icon = ">"
 
     # --- engine glue -------------------------------------------------------------------------------
     def prefill(self, mapping: dict[str, Any], problems: dict[str, str] | None = None) -> None:

@@ -17,7 +17,8 @@ class SudoPasswordDialog(ModalScreen["str | None"]):
     SudoPasswordDialog > Vertical {
         width: 64; max-width: 95%; height: auto; border: thick $primary; background: $surface; padding: 1 2;
     }
-    SudoPasswordDialog Input { margin: 1 0; }
+    /* A framed field with a hint: visible before anything is typed, on 16 colours too. */
+    SudoPasswordDialog Input { margin: 1 0; border: round $accent; }
     SudoPasswordDialog Horizontal { height: auto; align-horizontal: right; }
     SudoPasswordDialog Button { margin-left: 2; }
     """
@@ -38,7 +39,7 @@ class SudoPasswordDialog(ModalScreen["str | None"]):
                     f"The install runs some commands with sudo. Enter the sudo password of {self.user} "
                     "(kept in memory for this run only, never written or shown).", id="prompt"
                 )
-            yield Input(password=True, id="password", compact=True)
+            yield Input(password=True, id="password", placeholder="sudo password, then Enter")
             with Horizontal():
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Continue", id="ok", variant="primary", compact=True)

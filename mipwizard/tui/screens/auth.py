@@ -6,9 +6,10 @@ import secrets
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioSet, Static
 
 from ..widgets.field import Field
+from ..widgets.toggles import Checkbox, RadioButton
 from .base import StepScreen
 
 AUTH_LABELS = {

@@ -48,6 +48,8 @@ class InstallScreen(StepScreen):
         padding: 0 1; border: round $primary-darken-2;
     }
     #live-log { width: 1fr; }
+    #failure { height: auto; max-height: 10; padding: 0 1; border: round $error; display: none; }
+    #log-path { height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     STEP = "Install"
     HELP_TOPIC = "install"
@@ -72,6 +74,9 @@ class InstallScreen(StepScreen):
         with Horizontal(id="install-body"):
             yield Static("", id="checklist")
             yield LiveLog(id="live-log")
+        # A failed step's whole reason, wrapped (the one-line bar below would cut it at 80 columns).
+        yield Static("", id="failure", markup=False)
+        yield Static(f"Log: {self.wizard.env.log_path()}", id="log-path", markup=False)
         with Horizontal(id="nav"):
             yield Button("Retry", id="retry", compact=True, variant="primary")
             yield Button("Skip step", id="skip", compact=True, variant="warning")
@@ -97,7 +102,8 @@ class InstallScreen(StepScreen):
         self.wizard.install_running = True
         self.query_one("#retry").display = False
         self.query_one("#skip").display = False
-        self.query_one("#reason", Static).update("Installing… the full log is on disk (l opens it).")
+        self.query_one("#reason", Static).update("Installing… (l opens the full log)")
+        self.query_one("#failure").display = False
         self.run_install(from_step)
 
     @work(thread=True, exclusive=True, group="install", exit_on_error=False)
@@ -159,6 +165,10 @@ class InstallScreen(StepScreen):
         if self.sudo_rejected:
             message = "sudo refused the password — Retry asks for it again"
         self.query_one("#reason", Static).update(Text(f"Failed: {message}", style="bold red"))
+        failure = self.query_one("#failure", Static)
+        failure.update(Text.assemble(("FAILED", "bold red"), f" {title or self.failed_step or 'the install'}\n",
+                                     message, "\nFix the cause, then Retry (it resumes at this step)."))
+        failure.display = True
         self.query_one("#retry").display = self.failed_step is not None
         self.query_one("#skip").display = self.failed_step is not None
         self.query_one("#retry", Button).focus()
@@ -275,6 +285,14 @@ def sudo_refused(message: str, lines: list[str]) -> bool:
     return False
 
 
+MASTER_NEXT = (
+    "Next: join the federation's workers.\n"
+    "  1. Here, run `mipwizard node join-command` (or Ctrl+P → Nodes) for a join line.\n"
+    "  2. On each worker, run `mipwizard`, choose Federation worker and paste it in the Join step.\n"
+    "  3. Back here, label each worker: `mipwizard node label NAME --worker` (or the Nodes screen)."
+)
+
+
 class DoneScreen(Screen[None]):
     """The install finished: where the MIP is, and how to replay this install headless."""
 
@@ -315,8 +333,12 @@ class DoneScreen(Screen[None]):
                 elif state is not None and state.secrets() and not state.save_secrets:
                     text += "\n(the client secrets were left out: add them to the file before replaying)"
                 yield Static(text, id="replay")
+            if state is not None and state.role == "master":
+                yield Static(MASTER_NEXT, id="next-steps")
             if not worker:
                 yield Static("Later, run `mipwizard` again to edit the profiles or troubleshoot.", classes="hint")
+            yield Static(f"Log: {self.app.env.log_path()}" if hasattr(self.app, "env") else "", classes="hint",
+                         markup=False)
             yield Button("Quit", id="quit", variant="primary", compact=True)
         yield KeyHints((("q", "quit"), ("l", "full log")))
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import RadioButton, RadioSet, Select, Static
+from textual.widgets import RadioSet, Select, Static
 
 from ...resources import asset_text
 from ..widgets.field import Field
+from ..widgets.toggles import RadioButton
 from .base import StepScreen
 
 

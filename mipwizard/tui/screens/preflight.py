@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Static
 
+from ...core.textfit import plural
 from .base import StepScreen
 
 # Words, not glyphs: readable on a 16-colour Linux console and without colour at all.
@@ -46,7 +47,7 @@ class PreflightScreen(StepScreen):
     """
     # Rows the screen leaves to everything else (bars, status, details, buttons): a short terminal
     # gets a shorter table, so the fix and the buttons stay on screen.
-    CHROME_ROWS = 13
+    CHROME_ROWS = 11
     STEP = "Preflight"
     HELP_TOPIC = "preflight"
     HINTS = (("↑↓", "select"), ("r", "re-run"), ("i", "ignore failure"), ("^N", "next"))
@@ -151,6 +152,10 @@ class PreflightScreen(StepScreen):
             counts[_status(result)] = counts.get(_status(result), 0) + 1
         parts = [f"{counts[k]} {k}" for k in ("pass", "warn", "fail", "ignored", "skip") if counts.get(k)]
         self.query_one("#preflight-status", Static).update("Done: " + ", ".join(parts or ["no checks"]))
+        failed = [key for key, result in self.results.items() if _status(result) == "fail"]
+        table = self.query_one("#checks", DataTable)
+        if failed and self.selected() is not None and _status(self.selected()) != "fail":
+            table.move_cursor(row=table.get_row_index(failed[0]))  # its fix shows below at once
         self.refresh_next()
         self._show_details()
 
@@ -214,8 +219,5 @@ class PreflightScreen(StepScreen):
             return "Checks are still running…"
         failed = [r for r in self.results.values() if _status(r) == "fail" and r.id not in self.ignored]
         if failed:
-            return (
-                f"{len(failed)} check(s) failed — fix and re-run (r), "
-                "or select one and ignore it (i)"
-            )
+            return f"{plural(len(failed), 'check')} failed — fix and re-run (r), or select one and ignore it (i)"
         return None

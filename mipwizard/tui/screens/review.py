@@ -8,9 +8,10 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Button, Checkbox, Select, Static
+from textual.widgets import Button, Select, Static
 
 from ..widgets.field import Field
+from ..widgets.toggles import Checkbox
 from . import review_apply
 from .base import StepScreen
 from .review_apply import colour_diff
@@ -103,7 +104,7 @@ class ReviewScreen(StepScreen):
     DEFAULT_CSS = """
     Select { width: 1fr; max-width: 72; margin-bottom: 1; }
     Checkbox { margin: 0 0 1 0; }
-    #files { text-wrap: nowrap; text-overflow: ellipsis; }
+    #files, #plan { text-wrap: nowrap; text-overflow: ellipsis; }  /* a command is cut with …, never wrapped */
     .diff { margin-top: 1; }
     """
     STEP = "Review"

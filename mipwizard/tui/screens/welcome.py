@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, RadioButton, RadioSet, Static
+from textual.widgets import Button, RadioSet, Static
 
 from ..state import ROLES
 from ..widgets.step_bar import StepBar
+from ..widgets.toggles import RadioButton
 from .base import StepScreen
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class WelcomeScreen(StepScreen):
             self.wizard.prefill(found.mapping, found.problems)
             self.select_role(self.wizard.state.role)
             self.wizard.role_changed()
-            self.query_one(StepBar).update(StepBar.build(self.STEP, self.wizard.steps))
+            self.query_one(StepBar).show(self.STEP, self.wizard.steps)
         if not found.found:
             for problem in found.unreadable:
                 self.notify(problem, title="Could not read the saved settings", severity="warning", timeout=15)
@@ -87,7 +88,7 @@ class WelcomeScreen(StepScreen):
             return
         self.wizard.state.set("role", role)
         self.wizard.role_changed()
-        self.query_one(StepBar).update(StepBar.build(self.STEP, self.wizard.steps))
+        self.query_one(StepBar).show(self.STEP, self.wizard.steps)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "edit-profiles":

@@ -23,14 +23,13 @@ def step_lines(step: Any, redact: Callable[[str], str]) -> list[str]:
 def plan_text(steps: Sequence[Any], redact: Callable[[str], str]) -> Text:
     """The numbered steps with their commands and files (commands marked $ run with sudo if not root)."""
     text = Text(no_wrap=True, overflow="ellipsis")  # a command is never wrapped: cut with … instead
-    text.append(f"The install will run {len(steps)} steps", style="bold")
-    text.append(" (a step already done is skipped; $ runs with sudo when not root):\n")
+    text.append(f"The install will run {len(steps)} steps:\n", style="bold")
     for number, step in enumerate(steps, 1):
         title = str(getattr(step, "title", step.id)).split(" — ")[0]
         text.append(f"{number:2}. {title}\n")
         for line in step_lines(step, redact):
             text.append(f"      {line}\n", style="dim" if line.startswith("write") else "")
-    text.rstrip()
+    text.append("(a step found already done is skipped; $ runs with sudo when not root)", style="dim")
     return text
 
 
@@ -38,14 +37,14 @@ def install_question(*, host: str, answers: Any, steps: int, log_path: str) -> t
     """(title, message) of the Install confirmation: names the machine and the release."""
     title = f"Install the MIP on {host}?"
     role = getattr(getattr(answers, "role", None), "value", "local")
-    where = [f"machine {host}"]
+    where = [f"role {role}"]
     if getattr(answers, "machine_main_ip", None):
         where.append(f"IP {answers.machine_main_ip}")
     if getattr(answers, "machine_public_fqdn", None):
         where.append(f"reached as {answers.machine_public_fqdn}")
     message = (
-        f"This changes this machine ({', '.join(where)}; role {role}): {release_words(answers)}. "
-        f"{steps} steps, as listed on the Review; nothing has changed yet. The full log goes to {log_path}."
+        f"This changes {host} ({', '.join(where)}): it installs {release_words(answers)} in {steps} steps, "
+        f"as listed on the Review. Nothing has changed yet. The full log goes to {log_path}."
     )
     return title, message
 

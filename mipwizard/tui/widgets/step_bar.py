@@ -21,11 +21,32 @@ class StepBar(Static):
 
     def __init__(self, current: str, steps: tuple[str, ...] = STEPS, **kwargs: object) -> None:
         super().__init__(self.build(current, steps), **kwargs)  # type: ignore[arg-type]
+        self.current = current
+        self.steps = steps
+
+    def show(self, current: str, steps: tuple[str, ...]) -> None:
+        """Show other steps (the role changed them)."""
+        self.current, self.steps = current, steps
+        self.on_resize()
+
+    def on_resize(self) -> None:
+        # Narrower than every name: "3/7 [Network] · Auth · …" keeps where we are readable.
+        self.update(self.build(self.current, self.steps, self.content_size.width or None))
 
     @staticmethod
-    def build(current: str, steps: tuple[str, ...] = STEPS) -> Text:
-        text = Text()
-        text.append("mipwizard ", style="bold")
+    def build(current: str, steps: tuple[str, ...] = STEPS, width: int | None = None) -> Text:
+        full = StepBar._names(current, steps, "mipwizard ")
+        if width is None or full.cell_len <= width:
+            return full
+        index = steps.index(current) if current in steps else 0
+        short = StepBar._names(current, steps[index:], f"{index + 1}/{len(steps)} ")
+        short.truncate(width, overflow="ellipsis")
+        return short
+
+    @staticmethod
+    def _names(current: str, steps: tuple[str, ...], prefix: str) -> Text:
+        text = Text(no_wrap=True)
+        text.append(prefix, style="bold")
         index = steps.index(current) if current in steps else -1
         for n, name in enumerate(steps):
             if n:

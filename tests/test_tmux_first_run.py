@@ -1,0 +1,103 @@
+"""The real `mipwizard` in tmux on a 16-colour Linux console (80×24) and on a small terminal (60×20):
+states readable without colour, the guide's main-IP warning, every action on screen, nothing wider
+than the terminal. Nothing is installed (the Install question is answered No)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_tmux_wizard import Tmux, pytestmark  # noqa: F401  (same markers: needs tmux)
+
+
+@pytest.fixture
+def start(tmp_path: Path, fake_toolchain: object) -> Iterator[Callable[[int, int, str], Tmux]]:
+    socket = tmp_path / "tmux.sock"
+    started: list[Tmux] = []
+
+    def start_wizard(width: int, height: int, term: str) -> Tmux:
+        session = f"wizard-{uuid.uuid4().hex[:8]}"
+        env = {
+            "PATH": os.environ["PATH"],  # the fake toolchain first
+            "MIPWIZARD_FAKE_STATE": os.environ.get("MIPWIZARD_FAKE_STATE", ""),
+            "MIPWIZARD_FAKE_PYTHON": os.environ.get("MIPWIZARD_FAKE_PYTHON", ""),
+            "MIPWIZARD_STATE_DIR": str(tmp_path / "state"),
+            "MIPWIZARD_LOG_DIR": str(tmp_path / "logs"),
+            "MIPWIZARD_MACHINE": str(ROOT / "tests" / "machines" / "perfect-master.json"),
+            "HOME": str(tmp_path),
+            "TERM": term,
+            "PYTHONPATH": str(ROOT),
+        }
+        command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), sys.executable, "-m", "mipwizard",
+                   "--profiles-dir", str(tmp_path / "kubernetes")]
+        tmux = Tmux(socket, session)
+        tmux.run("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), *command)
+        started.append(tmux)
+        return tmux
+
+    yield start_wizard
+    if started:
+        subprocess.run([*started[0].base, "kill-server"], capture_output=True, timeout=20)
+
+
+def fits(screen: str, width: int) -> None:
+    lines = screen.splitlines()
+    assert all(len(line) <= width for line in lines), [line for line in lines if len(line) > width]
+
+
+def walk_to_network(tmux: Tmux, main_ip: str) -> str:
+    tmux.wait_for("What is this machine?")
+    tmux.keys("C-n")
+    tmux.wait_for("Done:", timeout=30)
+    tmux.keys("C-n")
+    tmux.wait_for("e.g. 10.20.30.40")  # the field's placeholder: Network is drawn, its first field focused
+    tmux.keys(main_ip, literal=True)
+    tmux.wait_for(main_ip)
+    tmux.keys("Tab")
+    tmux.keys("mip.example.org", literal=True)
+    return tmux.wait_for("mip.example.org")
+
+
+def test_linux_console_at_80x24_states_by_glyph_and_the_main_ip_failure(start: Callable[..., Tmux]) -> None:
+    tmux = start(80, 24, "linux")
+    screen = tmux.wait_for("What is this machine?")
+    assert "(*) Single machine" in screen and "( ) Federation master" in screen  # not colour alone
+    fits(screen, 80)
+    walk_to_network(tmux, "192.168.1.230")  # not on this machine (it has 10.20.30.40)
+    tmux.keys("C-p")
+    screen = tmux.wait_for("Search for commands")
+    assert "🔎" not in screen
+    tmux.keys("Go to Preflight", literal=True)
+    tmux.keys("Enter")
+    screen = tmux.wait_for("1 fail", timeout=30)
+    assert "[FAIL]" in screen and "Main IP on host" in screen
+    assert "Fix: set machine_main_ip to an address this machine has, e.g. 10.20.30.40" in " ".join(
+        line.strip() for line in screen.splitlines())
+    assert "Ignore this failure" in screen and "Next >" in screen
+    fits(screen, 80)
+
+
+def test_small_terminal_60x20_every_action_stays_on_screen(start: Callable[..., Tmux]) -> None:
+    tmux = start(60, 20, "xterm-256color")
+    screen = tmux.wait_for("What is this machine?")
+    assert "Next >" in screen and "< Back" in screen and "[Welcome]" in screen
+    fits(screen, 60)
+    screen = walk_to_network(tmux, "10.20.30.40")
+    assert "[Network]" in screen and "Next >" in screen
+    assert "┌" not in screen and "┐" not in screen  # the wide diagram steps aside instead of breaking
+    fits(screen, 60)
+    tmux.keys("C-p")
+    tmux.wait_for("Search for commands")
+    tmux.keys("Go to Preflight", literal=True)
+    tmux.keys("Enter")
+    screen = tmux.wait_for("[Preflight]")
+    screen = tmux.wait_for("Re-run checks", timeout=30)
+    assert "Next >" in screen and "CPU cores" in screen  # table, details and buttons all fit
+    fits(screen, 60)
