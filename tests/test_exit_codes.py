@@ -194,3 +194,22 @@ def test_cluster_exit_code(installed: Machine, command: str, scenario: str, code
     assert "Traceback" not in result.stderr
     if code == 3:
         assert "fix:" in result.stdout + result.stderr  # the reason and what to do
+
+
+@requires_shared()
+def test_status_keeps_fix_commands_whole_piped_and_on_a_terminal(installed: Machine) -> None:
+    import os
+
+    from .ptyrun import run_on_terminal
+
+    installed.fake.pod_scenario("crashloop")
+    piped = installed.run("status")
+    fix = next(line for line in piped.stdout.splitlines() if "mipwizard logs" in line)
+    assert fix.strip().startswith("fix: read its logs: mipwizard logs ") and fix.rstrip().endswith("-c controller")
+    env = installed.fake.env()
+    env.update(MIPWIZARD_MACHINE=str(MACHINES / "perfect-master.json"), NO_COLOR="1")
+    code, out = run_on_terminal([sys.executable, "-m", "mipwizard", "status"], columns=80, env=env)
+    assert code == 1
+    command = next(line for line in out.splitlines() if "mipwizard logs" in line or "-c controller" in line)
+    assert "mipwizard logs" in command and "-c controller" in command, out  # one line, copyable
+    assert os.linesep not in command

@@ -19,6 +19,7 @@ from ._common import (
     add_command,
     confirm,
     error,
+    output_width,
     paint,
     print_json,
     unreachable_is_exit_3,
@@ -139,7 +140,7 @@ def _show_status(args: argparse.Namespace, first: Any) -> int:
         if args.json:
             print_json({**snap.to_json(), "checkouts": checkouts})
         else:
-            text = format_status(snap) + "".join(
+            text = format_status(snap, width=output_width()) + "".join(
                 f"checkout {key}: {c.get('ref')} = {c.get('commit', '')[:12]} ({c.get('path')})\n"
                 for key, c in checkouts.items()
             )

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import textwrap
-
+from ..textfit import ellipsize, plural, wrap_copyable
 from .snapshot import ClusterSnapshot
 from .worker import WorkerReport
 
 
-def _wrap(text: str, indent: str, width: int) -> list[str]:
-    return textwrap.wrap(
-        text,
-        width=width,
-        initial_indent=indent,
-        subsequent_indent=indent + "  ",
-        break_on_hyphens=False,  # pod names and commands must stay copyable
-        break_long_words=False,
-    ) or [indent]
+def _wrap(text: str, indent: str, width: int | None) -> list[str]:
+    # Pod names and commands stay whole and copyable; None (a pipe): one line each.
+    return wrap_copyable(text, width, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
-def format_status(snap: ClusterSnapshot, *, width: int = 80) -> str:
+def format_status(snap: ClusterSnapshot, *, width: int | None = 80) -> str:
     lines: list[str] = []
     if snap.worker is not None:
         return format_worker(snap.worker, width=width)
@@ -43,29 +36,32 @@ def format_status(snap: ClusterSnapshot, *, width: int = 80) -> str:
         labels = ",".join(node.mip_roles) or "no MIP labels"
         state = "Ready" if node.ready else "NotReady"
         lines.append(
-            f"node      {node.name[:30]:30} {state:8} {labels[:24]:24} {node.kubelet_version}"[:width].rstrip()
+            f"node      {ellipsize(node.name, 30):30} {state:8} {ellipsize(labels, 24):24} {node.kubelet_version}"
+            [:width].rstrip()
         )
     for rel in snap.releases:
-        lines.append(f"release   {rel.name[:20]:20} {rel.status:15} rev {rel.revision:<3} {rel.chart}"[:width].rstrip())
+        lines.append(f"release   {ellipsize(rel.name, 20):20} {rel.status:15} rev {rel.revision:<3} {rel.chart}"
+                     [:width].rstrip())
     if snap.pod_health:
         lines.append("")
         lines.append(f"{'NAMESPACE':14} {'POD':36} {'READY':5} {'RST':>3}  STATE")
         for h in snap.pod_health:
             pod = h.pod
             mark = " " if h.healthy else "!"
-            row = f"{pod.namespace[:14]:14} {pod.name[:36]:36} {h.ready_text:5} {pod.restarts:>3} {mark}{h.state}"
+            row = (f"{ellipsize(pod.namespace, 14):14} {ellipsize(pod.name, 36):36} {h.ready_text:5} "
+                   f"{pod.restarts:>3} {mark}{h.state}")
             lines.append(row[:width].rstrip())
     for err in snap.errors:
         lines += _wrap(f"(could not read: {err})", "", width)
     verdict = "HEALTHY" if snap.healthy else ("NOT READY YET" if not problems else "UNHEALTHY")
     lines.append("")
     lines.append(
-        verdict + ("" if snap.healthy else f" — {len(snap.not_ready())} not ready, {len(problems)} problem(s)")
+        verdict + ("" if snap.healthy else f" — {len(snap.not_ready())} not ready, {plural(len(problems), 'problem')}")
     )
     return "\n".join(lines) + "\n"
 
 
-def format_worker(report: WorkerReport, *, width: int = 80) -> str:
+def format_worker(report: WorkerReport, *, width: int | None = 80) -> str:
     """A worker has no cluster view of its own: its local checks, then what to run on the master."""
     master = report.master or "the master"
     lines = _wrap(f"WORKER  {report.hostname} is a worker node of the cluster run by {master}", "", width)
