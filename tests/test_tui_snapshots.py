@@ -164,7 +164,8 @@ def _install_run_before(done: str) -> Any:
         app.screen.query_one("#next").press()
         await settle(pilot, lambda: on("ConfirmDialog")(app))
         await pilot.press("y")  # the Install question: Yes
-        await settle(pilot, lambda: on(done)(app) and (done != "InstallScreen" or app.screen.failed_step))
+        await settle(pilot, lambda: on(done)(app) and (done != "InstallScreen" or (
+            app.screen.failed_step and not app.screen.running)))  # finished: the failure panel is shown
         await settle(pilot, lambda: not app.screen.query("Toast"), timeout=15)
 
     return run_before
