@@ -213,3 +213,26 @@ def test_status_keeps_fix_commands_whole_piped_and_on_a_terminal(installed: Mach
     command = next(line for line in out.splitlines() if "mipwizard logs" in line or "-c controller" in line)
     assert "mipwizard logs" in command and "-c controller" in command, out  # one line, copyable
     assert os.linesep not in command
+
+
+def test_ctrl_c_exits_130(machine: Machine) -> None:
+    """Interrupted (the install's own Ctrl+C test also checks its child is killed)."""
+    import signal
+    import time
+
+    machine.fake.install_microk8s(running=False)  # wait-ready polls it until Ctrl+C
+    argv = ["wait-ready", "--timeout", "120", "--interval", "0.2"]
+    env = machine.fake.env()
+    env["NO_COLOR"] = "1"
+    proc = subprocess.Popen([sys.executable, "-m", "mipwizard", *argv], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not machine.fake.calls_of("microk8s"):
+            time.sleep(0.05)  # it is running: it has asked microk8s at least once
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err and "interrupted" in err

@@ -36,7 +36,7 @@ def format_status(snap: ClusterSnapshot, *, width: int | None = 80) -> str:
         labels = ",".join(node.mip_roles) or "no MIP labels"
         state = "Ready" if node.ready else "NotReady"
         lines.append(
-            f"node      {ellipsize(node.name, 30):30} {state:8} {ellipsize(labels, 24):24} {node.kubelet_version}"
+            f"node      {ellipsize(node.name, 28):28} {state:8} {ellipsize(labels, 26):26} {node.kubelet_version}"
             [:width].rstrip()
         )
     for rel in snap.releases:
