@@ -57,9 +57,16 @@ def walk_to_network(tmux: Tmux, main_ip: str) -> str:
     tmux.keys("C-n")
     tmux.wait_for("Done:", timeout=30)
     tmux.keys("C-n")
-    tmux.wait_for("e.g. 10.20.30.40")  # the field's placeholder: Network is drawn, its first field focused
-    tmux.keys(main_ip, literal=True)
-    tmux.wait_for(main_ip)
+    tmux.wait_for("e.g. 10.20.30.40")  # the field's placeholder: Network is drawn
+    for _ in range(10):  # the field takes the focus just after the first frame: type again until it shows
+        tmux.keys("End")
+        tmux.keys("C-u")  # clear a half-typed value
+        tmux.keys(main_ip, literal=True)
+        try:
+            tmux.wait_for(main_ip, timeout=2)
+            break
+        except AssertionError:
+            continue
     tmux.keys("Tab")
     tmux.keys("mip.example.org", literal=True)
     return tmux.wait_for("mip.example.org")
