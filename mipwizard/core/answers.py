@@ -334,7 +334,9 @@ def answers_from_mapping(data: object, *, source: str = "answers", secrets_optio
         answers = Answers.model_validate(data)
     except ValidationError as exc:
         problems = format_validation_error(exc, secrets=secrets)
-        problems += _problems_behind(data, exc, secrets, with_secrets=not secrets_optional)
+        from .answers_behind import problems_behind  # one run lists every problem
+
+        problems += problems_behind(data, exc, secrets, with_secrets=not secrets_optional)
         raise UserError(
             f"{source}: the answers have problems — fix these keys and try again", problems=problems
         ) from None
@@ -345,27 +347,6 @@ def answers_from_mapping(data: object, *, source: str = "answers", secrets_optio
             problems=[f"{key}: {message}" for key, message in missing],
         )
     return answers
-
-
-def _problems_behind(data: dict[Any, Any], exc: ValidationError, secrets: list[str], *,
-                     with_secrets: bool) -> list[str]:
-    """The cross-field problems a field error hides (pydantic checks them only once fields pass).
-
-    Validated again without the bad keys (a required one gets a stand-in), so one run lists every
-    problem; a problem on a key already reported is not repeated.
-    """
-    bad = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
-    if not bad:
-        return []
-    trimmed = {k: v for k, v in data.items() if str(k) not in bad}
-    trimmed.setdefault("federation", "federation")  # the one key without a default
-    try:
-        answers = Answers.model_validate(trimmed)
-    except ValidationError as again:
-        return [p for p in format_validation_error(again, secrets=secrets) if p.split(":", 1)[0].split(".")[0]
-                not in bad]
-    missing = answers.missing_secrets() if with_secrets else []
-    return [f"{key}: {message}" for key, message in missing if key.split(".")[0] not in bad]
 
 
 def _secret_values(data: dict[Any, Any]) -> list[str]:
