@@ -336,7 +336,8 @@ def answers_from_mapping(data: object, *, source: str = "answers", secrets_optio
         problems = format_validation_error(exc, secrets=secrets)
         from .answers_behind import problems_behind  # one run lists every problem
 
-        problems += problems_behind(data, exc, secrets, with_secrets=not secrets_optional)
+        problems += problems_behind(data, exc, secrets, with_secrets=not secrets_optional, model=Answers,
+                                    format_error=format_validation_error)
         raise UserError(
             f"{source}: the answers have problems — fix these keys and try again", problems=problems
         ) from None
