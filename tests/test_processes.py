@@ -130,11 +130,14 @@ def test_query_timeout_kills_its_group_and_reports_progress(forker: Path) -> Non
 
 
 def test_hung_check_fails_the_step_never_passes(forker: Path) -> None:
+    from mipwizard.core.install.facts import Facts
+    from mipwizard.core.install.settings import InstallSettings
     from mipwizard.core.install.steps import StepContext, StepFailed
 
     lines: list[str] = []
     ctx = StepContext(
-        ProcessRunner(redactor=Redactor(), as_root=True), step_id="x", on_lines=lines.extend, cancel=None, cache={}
+        ProcessRunner(redactor=Redactor(), as_root=True), step_id="x", on_lines=lines.extend, cancel=None,
+        facts=Facts(InstallSettings()),
     )
     with pytest.raises(StepFailed, match="did not answer within"):
         ctx.query(["forker"], timeout=0.5)
