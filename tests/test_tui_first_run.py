@@ -94,6 +94,8 @@ async def test_review_lists_what_will_run_and_install_asks_first(tmp_path: Path,
         listing = text(app, "#plan")
         assert "The install will run 14 steps:" in listing
         assert "$ snap install microk8s --classic" in listing
+        assert "$ microk8s helm3 upgrade --install" in listing  # from the recording runner, as --dry-run
+        assert "values.mipwizard.yaml" in listing  # the files it writes
         for secret in review.facts["answers"].secrets():
             assert secret not in listing
         for press in ("button", "ctrl+n"):

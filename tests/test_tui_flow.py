@@ -598,7 +598,8 @@ async def test_write_profiles_only_for_an_existing_chart_folder(tmp_path: Path, 
         assert stat.S_IMODE((profiles / ".direct").stat().st_mode) == 0o600
         written = str(app.screen.query_one("#written", Static).render())
         assert "The running MIP is unchanged" in written and "mipwizard apply --answers" in written
-    fresh = fake_app(tmp_path, profiles_dir=tmp_path / "not-yet")
+    # Another machine (its own state folder): the saved answers of the first run must not be found.
+    fresh = fake_app(tmp_path, state_dir=tmp_path / "fresh-state", profiles_dir=tmp_path / "not-yet")
     async with fresh.run_test(size=SIZE) as pilot:
         fresh.state.load_mapping(answers.model_dump(mode="json"))
         fresh.goto("Review")

@@ -269,4 +269,5 @@ class PodLogScreen(Screen[None]):
             state = "PREVIOUS container (p: live)" + (" · paused" if self.paused else "")
         where = f"container {self.container}" if self.container else ""
         parts = [p for p in (state, where, extra) if p]
-        self.query_one("#log-status", Static).update(" · ".join(parts))
+        for status in self.query("#log-status").results(Static):  # none while the screen is closing
+            status.update(" · ".join(parts))

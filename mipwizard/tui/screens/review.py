@@ -146,13 +146,22 @@ class ReviewScreen(StepScreen):
     def recheck(self) -> None:
         if self.wizard.state.role == "worker":
             facts = worker_facts(self.wizard.state.to_mapping(), self.wizard.env.install_plan)
+            self.add_plan_lines(facts)
             self.app.call_from_thread(self.show, facts)
             return
         facts = review_facts(self.wizard.state.to_mapping(), self.wizard.profiles_dir)
         if "answers" in facts:
             facts["plan"] = self.wizard.env.install_plan(facts["answers"])
             facts["host_checks"] = self.host_checks(facts["answers"])
+            self.add_plan_lines(facts)
         self.app.call_from_thread(self.show, facts)
+
+    def add_plan_lines(self, facts: dict[str, Any]) -> None:
+        """The dry-run listing of the plan (in the worker: the recording runner reads the checkouts)."""
+        from ..widgets.plan_listing import dry_run_lines
+
+        if facts.get("plan"):
+            facts["plan_lines"] = dry_run_lines(facts["plan"], facts["answers"], self.wizard.env.install_settings)
 
     def host_checks(self, answers: Any) -> list[Any]:
         """The preflight of the main IP and the FQDN, with these answers (runs in the worker)."""
@@ -170,6 +179,7 @@ class ReviewScreen(StepScreen):
             first = "Type the missing secret below:" if only_secrets else "Fix these answers first (use Back):"
             target.update(Text(first + "\n" + "\n".join(facts["problems"]), style="bold"))
             self.query_one("#files", Static).update("")
+            self.query_one("#write-actions").display = False  # nothing valid to write yet
             self.refresh_next()
             return
         if "steps" in facts:
@@ -221,7 +231,8 @@ class ReviewScreen(StepScreen):
         def redact(text: str) -> str:
             return self.wizard.redact(engine.redact(text))
 
-        self.query_one("#plan", Static).update(plan_text(facts.get("plan") or [], redact))
+        listing = plan_text(facts.get("plan") or [], facts.get("plan_lines") or [], redact)
+        self.query_one("#plan", Static).update(listing)
         text = Text()
         for result in facts.get("host_checks") or []:
             status = getattr(result.status, "value", str(result.status))

@@ -14,20 +14,36 @@ from rich.text import Text
 
 
 def step_lines(step: Any, redact: Callable[[str], str]) -> list[str]:
-    """``$ command`` and ``write FILE`` lines of one step (none for a step that only checks)."""
+    """``$ command`` and ``write FILE`` lines of a step that lists them itself (a test's stand-in plan)."""
     lines = [f"$ {redact(command.display())}" for command in getattr(step, "commands", None) or []]
     lines += [f"write {redact(str(target))}" for target in getattr(step, "writes", None) or []]
     return lines
 
 
-def plan_text(steps: Sequence[Any], redact: Callable[[str], str]) -> Text:
+def dry_run_lines(steps: Sequence[Any], answers: Any, settings: Any = None) -> list[list[str]]:
+    """Each step's lines from ``--dry-run``'s recording runner, so Review lists exactly what
+    ``mipwizard install --dry-run`` prints (and what a fresh machine runs). Runs in a worker."""
+    from ...core.install import InstallSettings, dry_run, local_node_name
+    from ...core.redact import Redactor
+
+    settings = settings or InstallSettings()
+    try:
+        listings = dry_run(list(steps), redactor=Redactor(answers.secrets()), settings=settings,
+                           node=settings.node_name or local_node_name())
+    except Exception:  # a stand-in plan without actions: the commands it lists itself
+        return [step_lines(step, str) for step in steps]
+    return [[*listing.lines, *([f"stops here: {listing.stops}"] if listing.stops else [])] for listing in listings]
+
+
+def plan_text(steps: Sequence[Any], lines: Sequence[list[str]], redact: Callable[[str], str]) -> Text:
     """The numbered steps with their commands and files (commands marked $ run with sudo if not root)."""
     text = Text(no_wrap=True, overflow="ellipsis")  # a command is never wrapped: cut with … instead
     text.append(f"The install will run {len(steps)} steps:\n", style="bold")
     for number, step in enumerate(steps, 1):
         title = str(getattr(step, "title", step.id)).split(" — ")[0]
         text.append(f"{number:2}. {title}\n")
-        for line in step_lines(step, redact):
+        for line in lines[number - 1] if number <= len(lines) else []:
+            line = redact(line)
             text.append(f"      {line}\n", style="dim" if line.startswith("write") else "")
     text.append("(a step found already done is skipped; $ runs with sudo when not root)", style="dim")
     return text
