@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,8 @@ class ReviewScreen(StepScreen):
     def __init__(self) -> None:
         super().__init__()
         self.facts: dict[str, Any] = {}
+        self.generation = 0  # of the newest recheck (see recheck)
+        self.generation_lock = threading.Lock()
 
     def compose_body(self) -> ComposeResult:
         yield Static("Checking your answers…", id="target")
@@ -144,17 +147,25 @@ class ReviewScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def recheck(self) -> None:
+        # Rechecks overlap (mount, resume, a changed release): only the newest one's facts are shown,
+        # or a slower, older one would put the previous answers back on the screen.
+        with self.generation_lock:
+            self.generation = generation = self.generation + 1
         if self.wizard.state.role == "worker":
             facts = worker_facts(self.wizard.state.to_mapping(), self.wizard.env.install_plan)
             self.add_plan_lines(facts)
-            self.app.call_from_thread(self.show, facts)
+            self.app.call_from_thread(self.show_newest, generation, facts)
             return
         facts = review_facts(self.wizard.state.to_mapping(), self.wizard.profiles_dir)
         if "answers" in facts:
             facts["plan"] = self.wizard.env.install_plan(facts["answers"])
             facts["host_checks"] = self.host_checks(facts["answers"])
             self.add_plan_lines(facts)
-        self.app.call_from_thread(self.show, facts)
+        self.app.call_from_thread(self.show_newest, generation, facts)
+
+    def show_newest(self, generation: int, facts: dict[str, Any]) -> None:
+        if generation == self.generation:
+            self.show(facts)
 
     def add_plan_lines(self, facts: dict[str, Any]) -> None:
         """The dry-run listing of the plan (in the worker: the recording runner reads the checkouts)."""
