@@ -83,3 +83,17 @@ def items(text: str, what: str) -> list[dict[str, Any]]:
     if "items" not in data:
         return [data]  # a single object (``get pod NAME -o json``)
     return [i for i in (validate(ListDoc, data, what).items or []) if isinstance(i, dict)]
+
+
+class NamespacedObject(Loose):
+    """An object in a namespace (pod, PVC, Ingress): its name, and "default" when none is given."""
+
+    metadata: Meta = Field(default_factory=Meta)
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        return self.metadata.namespace or "default"

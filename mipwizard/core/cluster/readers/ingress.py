@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import Loose, Meta, items, validate
+from .base import Loose, Meta, NamespacedObject, items, validate
 
 # Before ``spec.ingressClassName`` (and still in old charts) the class was this annotation.
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -20,17 +20,8 @@ class _IngressSpec(Loose):
     rules: list[_IngressRule] = Field(default_factory=list)
 
 
-class Ingress(Loose):
-    metadata: Meta = Field(default_factory=Meta)
+class Ingress(NamespacedObject):
     spec: _IngressSpec = Field(default_factory=_IngressSpec)
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        return self.metadata.namespace or "default"
 
     @property
     def ingress_class(self) -> str | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from .base import Condition, Loose, Meta, items, validate
+from .base import Condition, Loose, Meta, NamespacedObject, items, validate
 
 
 class Waiting(Loose):
@@ -136,18 +136,10 @@ class _PodMeta(Meta):
     deletion_timestamp: str | None = Field(None, alias="deletionTimestamp")
 
 
-class Pod(Loose):
+class Pod(NamespacedObject):
     metadata: _PodMeta = Field(default_factory=_PodMeta)
     spec: _PodSpec = Field(default_factory=_PodSpec)
     status: _PodStatus = Field(default_factory=_PodStatus)
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        return self.metadata.namespace or "default"
 
     @property
     def phase(self) -> str:

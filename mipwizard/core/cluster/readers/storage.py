@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from .base import Loose, Meta, items, validate
+from .base import Loose, Meta, NamespacedObject, items, validate
 
 # The class a PVC asked for before ``spec.storageClassName`` existed (old charts still set it).
 BETA_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
@@ -32,18 +32,9 @@ class _Phase(Loose):
     phase: str = ""
 
 
-class Pvc(Loose):
-    metadata: Meta = Field(default_factory=Meta)
+class Pvc(NamespacedObject):
     spec: _PvcSpec = Field(default_factory=_PvcSpec)
     status: _Phase = Field(default_factory=_Phase)
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def namespace(self) -> str:
-        return self.metadata.namespace or "default"
 
     @property
     def phase(self) -> str:
