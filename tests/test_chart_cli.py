@@ -15,7 +15,7 @@ from mipwizard.cli.main import main
 from .chartcheck_helpers import EXA_020, MIP_800, chart_path
 from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET
 from .fake_toolchain import FakeToolchain
-from .realhelm import requires_real_charts, requires_real_helm
+from .realhelm import REAL_CHARTS, requires_real_charts, requires_real_helm
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def machine(fake_toolchain: FakeToolchain, answers_data: dict[str, Any], tmp_pat
     answers_data.update(data_root=str(tmp_path / "data"), exareme2={"path": str(tmp_path / "exareme2")},
                         mip_deployment={"path": str(tmp_path / "mip-deployment")})
     answers = answers_from_mapping(answers_data)
-    if chart_path(MIP_800).is_dir():
+    if REAL_CHARTS is not None and chart_path(MIP_800).is_dir():  # the bare clone: no charts
         shutil.copytree(chart_path(MIP_800), tmp_path / "mip-deployment" / "kubernetes")
         write_profiles(answers, tmp_path / "mip-deployment" / "kubernetes")
         shutil.copytree(chart_path(EXA_020), tmp_path / "exareme2" / "kubernetes")

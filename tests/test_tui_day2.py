@@ -110,7 +110,7 @@ async def test_a_file_with_one_bad_value_opens_filled_and_marked_and_nothing_is_
         error = str(screen.query_one("#field-machine_main_ip .error", Static).render())
         assert "'999.1.1.1' is not a valid IPv4" in error
         assert screen.query_one("#field-machine_main_ip").has_class("-invalid")
-        assert screen.query_one("#next", Button).disabled
+        await wait_for(pilot, lambda: screen.query_one("#next", Button).disabled)  # set after the first refresh
         await go_to(pilot, app, "Data", "DataEngineScreen")
         assert app.screen.query_one("#input-federation", Input).value == "mipfed1"
         assert app.screen.query_one("#input-data_root", Input).value == str(tmp_path / "data")
