@@ -236,3 +236,22 @@ async def test_the_sudo_password_field_is_visible_before_typing(tmp_path: Path, 
         field = app.screen.query_one("#password", Input)
         assert field.password and field.placeholder  # a hint is shown while empty
         assert field.styles.border_top[0] not in ("", "none", "hidden")  # framed, not a blank line
+
+
+async def test_the_smpc_switch_says_on_or_off_in_words(tmp_path: Path, monkeypatch: Any) -> None:
+    """Textual's slider is on or off by colour and side only: a 16-colour console shows neither."""
+    from textual.widgets import Switch
+
+    monkeypatch.setenv("TERM", "linux")
+    app = fake_app(tmp_path, smpc_players=lambda: 3)
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.set("role", "master")
+        await go_to(pilot, app, "Data", "DataEngineScreen")
+        switch = app.screen.query_one("#smpc", Switch)
+        await wait_for(pilot, lambda: not switch.disabled)  # 3 smpc players counted: allowed
+        assert switch.render().plain == "[ ] off"  # type: ignore[union-attr]
+        switch.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert switch.render().plain == "[x] on "  # type: ignore[union-attr]
+        assert app.state.smpc is True

@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Label, Static, Switch
+from textual.widgets import Label, Static
 
 from ...core.fields import SMPC_MIN_PLAYERS
 from ..widgets.field import Field
+from ..widgets.toggles import Switch
 from .base import StepScreen
 
 

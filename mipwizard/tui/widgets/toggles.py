@@ -1,4 +1,4 @@
-"""Radio buttons and checkboxes whose state is a glyph, not only a colour.
+"""Radio buttons, checkboxes and switches whose state is a glyph, not only a colour.
 
 Textual draws the same inner glyph for on and off and tells them apart by colour, which a
 16-colour console (``TERM=linux``) or a colour-blind user may not see: here off is a blank.
@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 
+from textual.app import RenderResult
 from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import Checkbox as _Checkbox
 from textual.widgets import RadioButton as _RadioButton
+from textual.widgets import Switch as _Switch
 
 
 def linux_console() -> bool:
@@ -35,3 +38,18 @@ class Checkbox(_Checkbox):
     def _button(self) -> Content:
         inner = self.BUTTON_INNER if self.value else " "
         return Content.assemble(("[", ""), (inner, self.get_visual_style("toggle--button")), ("]", ""))
+
+
+class Switch(_Switch):
+    """``[x] on`` / ``[ ] off``: Textual's slider says on or off by its colour and side alone.
+
+    On a 16-colour console both sides look alike (and a disabled switch is greyed either way);
+    a word is readable everywhere. Same name, value, bindings and ``Changed`` message.
+    """
+
+    def render(self) -> RenderResult:
+        mark, word = ("x", "on ") if self.value else (" ", "off")
+        return Content.assemble(("[", ""), (mark, self.get_visual_style("switch--slider")), ("] ", ""), word)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return 7  # "[x] on " and "[ ] off": the same width, nothing moves when toggled
