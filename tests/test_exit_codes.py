@@ -120,6 +120,36 @@ OFFLINE: list[tuple[str, int, Callable[[Machine], list[str]], str]] = [
     ("chart check", 3, lambda m: ["chart", "check", "--answers", str(m.answers)], "microk8s is not installed"),
     ("chart check", 2, lambda m: ["chart", "check"], "--answers FILE"),
     ("chart", 2, lambda m: ["chart"], "chart check"),
+    ("apply", 1, lambda m: ["apply", "--yes"], "no saved answers"),
+    ("apply", 1, lambda m: ["apply", "--yes", "--answers", str(m.answers_with(federation="bad name"))], "federation"),
+    ("apply", 2, lambda m: ["apply", "--bogus"], "unrecognized arguments"),
+    ("apply", 3, lambda m: ["apply", "--yes", "--answers", str(m.answers)],
+     "cluster unreachable: microk8s is not installed — fix: there is no MIP here to apply to"),
+    ("releases", 0, lambda m: ["releases"], "8.0.0 (default)"),
+    ("releases", 0, lambda m: ["releases", "--json"], '"default": true'),
+    ("releases", 2, lambda m: ["releases", "extra"], "unrecognized arguments"),
+    ("recover-release", 2, lambda m: ["recover-release"], "NAME"),
+    ("recover-release", 3, lambda m: ["recover-release", "mip", "--yes"],
+     "cluster unreachable: microk8s is not installed — fix:"),
+    ("login-check", 0, lambda m: ["login-check", "--answers", str(m.answers_with(active_profile="direct.no_auth"))],
+     "nothing to check"),
+    ("login-check", 1, lambda m: ["login-check", "--answers", str(m.answers), "--url", "http://127.0.0.1:9/"],
+     "Connection refused"),
+    ("login-check", 2, lambda m: ["login-check", "--bogus"], "unrecognized arguments"),
+    ("backup", 1, lambda m: ["backup", "--yes", "--answers", str(m.answers)], "nothing to back up"),
+    ("backup", 2, lambda m: ["backup", "--schedule", "yearly"], "invalid choice"),
+    ("bundle", 2, lambda m: ["bundle", "--tail", "many"], "invalid int value"),
+    ("status", 2, lambda m: ["status", "--bogus"], "unrecognized arguments"),
+    ("logs", 2, lambda m: ["logs"], "POD"),
+    ("wait-ready", 2, lambda m: ["wait-ready", "--timeout", "soon"], "invalid float value"),
+    ("node label", 2, lambda m: ["node", "label", "mip-master"], "choose at least one label"),
+    ("node list", 2, lambda m: ["node", "list", "--bogus"], "unrecognized arguments"),
+    ("node join-command", 2, lambda m: ["node", "join-command", "--bogus"], "unrecognized arguments"),
+    ("data", 2, lambda m: ["data"], "choose a data command"),
+    ("profiles", 2, lambda m: ["profiles"], "profiles"),
+    ("profiles show", 2, lambda m: ["profiles", "show", str(m.tmp / "nonexistent")], "no such folder"),
+    ("restore", 2, lambda m: ["restore", "--bogus"], "unrecognized arguments"),
+    ("upgrade", 2, lambda m: ["upgrade"], "--to"),
 ]
 
 
@@ -171,6 +201,25 @@ ON_CLUSTER: list[tuple[str, str, int, Callable[[Machine], list[str]], str]] = [
     ("restore", "healthy", 2, lambda m: ["restore"], "name the backup"),
     ("restore", "stopped", 3, lambda m: ["restore", "--rollback", "--yes"], "sudo microk8s start"),
     ("upgrade", "healthy", 1, lambda m: ["upgrade", "--to", "nope", "--answers", str(m.answers)], "not a known"),
+    ("upgrade", "stopped", 3, lambda m: ["upgrade", "--to", "guide-f7c6441", "--answers", str(m.answers), "--yes"],
+     "sudo microk8s start"),
+    ("apply", "healthy", 0, lambda m: ["apply", "--yes"], "Done: the MIP is installed"),
+    ("apply", "healthy", 2, lambda m: ["apply"], "--yes"),
+    ("apply", "stopped", 3, lambda m: ["apply", "--yes"], "sudo microk8s start"),
+    ("recover-release", "pending", 0, lambda m: ["recover-release", "mip", "--yes"], "rolled back to revision 2"),
+    ("recover-release", "healthy", 1, lambda m: ["recover-release", "mip", "--yes"], "not pending"),
+    ("recover-release", "pending", 2, lambda m: ["recover-release", "mip"], "--yes"),
+    ("recover-release", "stopped", 3, lambda m: ["recover-release", "mip", "--yes"], "sudo microk8s start"),
+    ("switch-profile", "healthy", 2, lambda m: ["switch-profile", "nope", "--yes", "--chart", str(m.chart)],
+     "is not a MIP profile"),
+    ("switch-profile", "healthy", 0, lambda m: ["switch-profile", "direct.no_auth", "--yes", "--no-wait",
+                                                "--chart", str(m.chart)], "Profile .direct.no_auth deployed"),
+    ("wait-ready", "crashloop", 1, lambda m: ["wait-ready", "--timeout", "0.3", "--interval", "0.1"],
+     "still not ready"),
+    ("node label", "healthy", 0, lambda m: ["node", "label", "mip-master", "--worker"], "mip-master"),
+    ("chart check", "healthy", 1, lambda m: ["chart", "check", "--answers", str(m.answers)],
+     "values.mipwizard.yaml does not exist yet"),
+    ("backup", "stopped", 0, lambda m: ["backup", "--yes"], "backup written"),
 ]
 
 
@@ -186,6 +235,9 @@ def test_cluster_exit_code(installed: Machine, command: str, scenario: str, code
     args = argv(installed)
     if scenario == "crashloop":
         installed.fake.pod_scenario("crashloop")
+    elif scenario == "pending":  # as after an interrupted helm upgrade
+        installed.fake.set_release_status("mip", "pending-upgrade", history=["superseded", "deployed",
+                                                                               "pending-upgrade"])
     elif scenario == "stopped":
         installed.fake.set_running(False)
     result = installed.run(*args)
@@ -215,24 +267,124 @@ def test_status_keeps_fix_commands_whole_piped_and_on_a_terminal(installed: Mach
     assert os.linesep not in command
 
 
-def test_ctrl_c_exits_130(machine: Machine) -> None:
-    """Interrupted (the install's own Ctrl+C test also checks its child is killed)."""
+def _interrupt(fake: Any, argv: list[str], started: Callable[[], object]) -> tuple[int, str]:
+    """Start ``mipwizard ARGV``, wait until ``started()``, send Ctrl+C (SIGINT): its code and stderr."""
     import signal
     import time
 
-    machine.fake.install_microk8s(running=False)  # wait-ready polls it until Ctrl+C
-    argv = ["wait-ready", "--timeout", "120", "--interval", "0.2"]
-    env = machine.fake.env()
+    env = fake.env()
     env["NO_COLOR"] = "1"
+    env["MIPWIZARD_MACHINE"] = str(MACHINES / "perfect-master.json")
     proc = subprocess.Popen([sys.executable, "-m", "mipwizard", *argv], env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not machine.fake.calls_of("microk8s"):
-            time.sleep(0.05)  # it is running: it has asked microk8s at least once
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not started():
+            time.sleep(0.05)
+        assert started(), "the command never got to the point it is interrupted at"
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130 and "Traceback" not in err and "interrupted" in err
+    return proc.returncode, err
+
+
+def test_ctrl_c_exits_130(machine: Machine) -> None:
+    """Interrupted (the install's own Ctrl+C test also checks its child is killed)."""
+    machine.fake.install_microk8s(running=False)  # wait-ready polls it until Ctrl+C
+    code, err = _interrupt(machine.fake, ["wait-ready", "--timeout", "120", "--interval", "0.2"],
+                           lambda: machine.fake.calls_of("microk8s"))  # it has asked microk8s at least once
+    assert code == 130 and "Traceback" not in err and "interrupted" in err
+
+
+@requires_shared()
+def test_ctrl_c_during_apply_exits_130(installed: Machine) -> None:
+    """Ctrl+C while apply's helm upgrade runs: 130, not a traceback (the runner kills helm's group)."""
+    installed.fake.hang("microk8s", "helm3", "upgrade")
+    code, err = _interrupt(installed.fake, ["apply", "--yes"],
+                           lambda: installed.fake.calls_of("microk8s", "helm3", "upgrade"))
+    assert code == 130 and "Traceback" not in err and "interrupted" in err
+
+
+# --- the table covers every command, and README's table says what these tests prove ---------------
+
+INTERRUPTED = {("wait-ready", 130), ("apply", 130)}  # the two tests above
+# Codes proven by a test in another file (named here; the test below checks that it exists).
+ELSEWHERE = {
+    ("wizard", 0): "tests/test_tui_first_run.py::test_ctrl_q_offers_save_and_quit",
+    ("install", 130): "tests/test_install_cli.py::test_ctrl_c_kills_the_child_and_exits_130",
+    ("restore", 0):
+        "tests/test_restore.py::test_backup_damage_restore_gives_identical_files_and_keeps_the_damage_aside",
+    ("upgrade", 0): "tests/test_upgrade.py::test_upgrade_to_the_guide_snapshot_deploys_it",
+    ("chart check", 0): "tests/test_chart_cli.py::test_800_passes_with_the_install_s_overlay",
+    ("data check", 0): "tests/test_data_check.py::test_cli_exit_zero_on_shared_data",
+    ("switch-profile", 1):
+        "tests/test_answers_file.py::test_switch_profile_keeps_comments_and_refuses_what_would_not_load",
+}
+README = Path(__file__).resolve().parents[1] / "README.md"
+README_HEADER = "| command | 0 ok | 1 problem | 2 usage or no terminal | 3 cluster unreachable | 130 interrupted |"
+
+
+def proven_codes() -> dict[str, set[int]]:
+    codes: dict[str, set[int]] = {}
+    pairs = [(c[0], c[1]) for c in OFFLINE] + [(c[0], c[2]) for c in ON_CLUSTER] + [*INTERRUPTED, *ELSEWHERE]
+    for command, code in pairs:
+        codes.setdefault(command.split(" --")[0], set()).add(code)  # "wizard --answers=FILE": the wizard
+    return codes
+
+
+def help_commands() -> set[str]:
+    """Every command and subcommand `mipwizard --help` (and `mipwizard X --help`) lists, and the wizard."""
+    import argparse
+
+    from mipwizard.cli.main import build_parser
+
+    def walk(parser: argparse.ArgumentParser, prefix: str) -> set[str]:
+        found: set[str] = set()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found |= {f"{prefix}{name}", *walk(sub, f"{prefix}{name} ")}
+        return found
+
+    return {"wizard", *walk(build_parser(), "")}
+
+
+def readme_table() -> dict[str, set[int]]:
+    """README's exit-code table: command -> the codes whose cell is not "—"."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = lines.index(README_HEADER)
+    table: dict[str, set[int]] = {}
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        command = cells[0].split(" (")[0].strip("`").removeprefix("mipwizard").strip() or "wizard"
+        table[command] = {code for code, cell in zip((0, 1, 2, 3, 130), cells[1:6], strict=True) if cell != "—"}
+    return table
+
+
+def test_every_command_in_help_has_its_exit_codes_tested() -> None:
+    codes = proven_codes()
+    missing = sorted(c for c in help_commands() if c not in codes)
+    assert not missing, f"commands with no exit-code case: {missing}"
+    for command, wanted in codes.items():
+        if command not in ("chart", "data", "node", "profiles", "unknown command"):  # groups: usage only
+            assert {0, 2} <= wanted, (command, wanted)  # ok, and a usage error
+    for where in ELSEWHERE.values():
+        path, name = where.split("::")
+        assert f"def {name}(" in (README.parent / path).read_text(encoding="utf-8"), where
+
+
+def test_readme_exit_code_table_is_what_the_tests_prove() -> None:
+    """One table, every command, each code in it proven by a case here (and only those)."""
+    table = readme_table()
+    assert set(table) == help_commands(), set(table) ^ help_commands()
+    codes = proven_codes()
+    for command, shown in table.items():
+        proven = codes[command] - {130}
+        assert shown - {130} == proven, f"{command}: README says {sorted(shown)}, tests prove {sorted(proven)}"
+    # 130 is main()'s one handler for every command; the README's cell says so, tested on these:
+    assert all(130 in table[command] for command, code in [*INTERRUPTED, *ELSEWHERE] if code == 130)
+    assert 130 not in table["wizard"]  # the wizard's Ctrl+C is a key (Ctrl+Q quits), not an interrupt

@@ -179,6 +179,7 @@ async def test_ctrl_q_offers_save_and_quit(tmp_path: Path, answers_data: dict) -
         assert "Save and quit (s)" in str(app.screen.query_one("#also", Button).label)
         await pilot.press("s")
         await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code == 0  # the wizard's exit code after a quit (tests/test_exit_codes.py: ELSEWHERE)
     assert "machine_public_fqdn: mip.hospital.org" in saved.read_text()
     assert oct(saved.stat().st_mode & 0o777) == "0o600"
 

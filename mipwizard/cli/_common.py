@@ -109,14 +109,18 @@ def unreachable_is_exit_3(handler: Handler) -> Handler:
     return run
 
 
-def print_unreachable() -> bool:
-    """When the cluster cannot be reached, print why and the fix, and return True."""
+def print_unreachable(queries: Any = None, *, fixes: dict[str, str] | None = None) -> bool:
+    """When the cluster cannot be reached, print why and the fix, and return True.
+
+    ``fixes``: this command's own fix for a reason (``not-installed``, ``not-running``, …).
+    """
     from ..core.cluster.queries import ClusterQueries, ClusterUnreachable
 
     try:
-        ClusterQueries().status()
+        (queries or ClusterQueries()).status()
     except ClusterUnreachable as exc:
-        error(f"cluster unreachable: {exc.unreachable.message} — fix: {exc.unreachable.fix}")
+        fix = (fixes or {}).get(exc.unreachable.reason, exc.unreachable.fix)
+        error(f"cluster unreachable: {exc.unreachable.message} — fix: {fix}")
         return True
     except Exception:  # the diagnosis itself failed: keep the command's own error
         return False

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._common import EXIT_PROBLEM, add_command, confirm, error
+from ._common import EXIT_PROBLEM, EXIT_UNREACHABLE, add_command, confirm, error, print_unreachable
 
 DESCRIPTION = """\
 Apply an edited answers file to the MIP running on this machine. First it shows what changes:
@@ -20,7 +20,11 @@ pod is Ready. The answers are kept in the state folder (0600; secrets only with 
 Without --answers it applies the answers saved in the state folder. A client secret missing from
 the answers is taken from the profile files already written; else it is asked for (hidden) on a
 terminal. Exit codes: 0 applied, 1 nothing applied or a step failed, 2 usage (no terminal to
-confirm on without --yes)."""
+confirm on without --yes), 3 no running MIP to apply to (microk8s not installed or not running:
+the reason and the fix; nothing is changed), 130 interrupted."""
+
+# Apply edits a running MIP: with none installed, installing is the way, not a bare microk8s.
+NOT_INSTALLED_FIX = {"not-installed": "there is no MIP here to apply to — install it: mipwizard install --answers FILE"}
 
 
 def register(subparsers: Any) -> None:
@@ -55,8 +59,12 @@ def _apply(args: argparse.Namespace) -> int:
     if answers is None:
         return EXIT_PROBLEM
     redactor = Redactor(answers.secrets())
-    if answers.role.value != "worker":
-        print(redactor.redact(preview_apply(answers, ClusterQueries()).summary()))
+    if answers.role.value != "worker":  # a worker re-checks its join; its cluster is run from the master
+        queries = ClusterQueries()
+        if print_unreachable(queries, fixes=NOT_INSTALLED_FIX):  # before anything changes
+            print("Nothing changed.")
+            return EXIT_UNREACHABLE
+        print(redactor.redact(preview_apply(answers, queries).summary()))
         print()
     plan = build_plan(answers)
     password = None

@@ -22,6 +22,7 @@ from ._common import (
     output_width,
     paint,
     print_json,
+    print_unreachable,
     unreachable_is_exit_3,
 )
 
@@ -307,9 +308,11 @@ def _recover(args: argparse.Namespace) -> int:
     try:
         plan = plan_recovery(queries, args.release, args.namespace)
     except ClusterUnreachable as exc:
-        error(f"{exc.unreachable.message} — fix: {exc.unreachable.fix}")
+        error(f"cluster unreachable: {exc.unreachable.message} — fix: {exc.unreachable.fix}")
         return EXIT_UNREACHABLE
     except (UserError, ReaderError) as exc:
+        if print_unreachable(queries):  # helm said "Kubernetes cluster unreachable": the reason and fix instead
+            return EXIT_UNREACHABLE
         error(str(exc))
         return EXIT_PROBLEM
     rel = plan.release

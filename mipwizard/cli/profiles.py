@@ -89,15 +89,16 @@ def _write(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ..core.errors import UserError
+    from ..core.errors import UsageError, UserError
     from ..core.fileio import recover_set
     from ..core.profile_kinds import PROFILES
     from ..core.profiles import mask_profile_text
 
     found = False
-    if args.dir.is_dir():
-        with contextlib.suppress(OSError):
-            recover_set(args.dir)  # a write killed half-way is completed first: never a mixed set
+    if not args.dir.is_dir():  # a wrong argument (as for lint), not a problem found in the profiles
+        raise UsageError(f"{args.dir}: no such folder — point at the chart folder, e.g. /opt/mip-deployment/kubernetes")
+    with contextlib.suppress(OSError):
+        recover_set(args.dir)  # a write killed half-way is completed first: never a mixed set
     for kind in PROFILES:
         path: Path = args.dir / kind.filename
         if not path.is_file():
