@@ -1,16 +1,52 @@
-"""The headless install: one at a time, and nothing of it left running however it is stopped."""
+"""The headless install: one at a time, and nothing of it left running however it is stopped.
+
+The kill matrix covers every step of the plan (read from ``build_plan``, so a new step is covered
+the day it is added) × SIGKILL, SIGTERM, SIGHUP. Each case runs ``install --only STEP`` on a
+machine the module installed once, and the fake's first call inside the step hangs after forking
+a grandchild into its process group that ignores SIGTERM and SIGHUP and never notices it was
+orphaned (what snap's and sudo's helpers can leave): only a SIGKILL of the whole group ends it.
+Then mipwizard is signalled, and no process carrying this fake machine's environment may remain.
+``--only`` skips the step's probe, so the hung child is the first one the step's action starts.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from mipwizard.core.answers import answers_from_mapping
+from mipwizard.core.install import InstallSettings, build_plan
+from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+from tests.fake_toolchain import FakeToolchain
+from tests.fake_toolchain._state import ANY_CALL
+from tests.polling import until
 from tests.test_install_cli import cli, wait_for_call  # noqa: F401 (cli is a fixture)
+
+SIGNALS = [(signal.SIGKILL, -9), (signal.SIGTERM, 143), (signal.SIGHUP, 129)]
+CALLS_BEFORE_THE_PLAN = 1  # `hostname` (the node name), before the preflight and the lock
+SUDO_PASSWORD = "Sudo-Pass-9d1e77"
+AS_A_USER = """
+import sys
+from mipwizard.core import runner, system
+system.is_root = runner.is_root = lambda: False
+from mipwizard.cli.main import main
+sys.argv[0] = "mipwizard"
+raise SystemExit(main())
+"""
+SUDO_STEPS = ["microk8s-snap", "mip-secrets"]  # a streamed command; a manifest in a private file
+JOIN_LINE = "microk8s join 192.168.1.230:25000/5f0c2a9e7d1b4c3a8e6f2d0b9a7c5e1f/e3b0c44298fc1c14 --worker"
 
 
 def processes_of(fake: Any) -> list[int]:
@@ -60,22 +96,185 @@ def test_a_second_install_is_refused_while_one_runs(cli: Any, fake_toolchain: An
     assert "another install is running" not in third.stderr
 
 
-STEP_COMMANDS = [("snap", "install"), ("microk8s", "enable"), ("git", "clone")]
-
-
-@pytest.mark.parametrize("prefix", STEP_COMMANDS, ids=lambda p: " ".join(p))
-@pytest.mark.parametrize(("how", "code"), [(signal.SIGKILL, -9), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-def test_nothing_of_the_install_survives_it(
-    cli: Any,  # noqa: F811
-    fake_toolchain: Any,
-    prefix: tuple[str, ...],
-    how: int,
-    code: int,
-) -> None:
-    fake_toolchain.hang(*prefix)
+def test_a_fresh_install_killed_in_its_clone_leaves_nothing(cli: Any, fake_toolchain: Any) -> None:  # noqa: F811
+    """Without --only: the steps before ran their probes and actions; the kill comes mid-way."""
+    fake_toolchain.hang_forking("git", "clone")
     install = cli.start("--yes")
-    wait_for_call(fake_toolchain, *prefix)
-    assert processes_of(fake_toolchain)  # the hung command is running
-    install.send_signal(how)
-    assert install.wait(timeout=30) == code
-    assert not gone(fake_toolchain), f"left running after {signal.Signals(how).name} at {' '.join(prefix)}"
+    until(fake_toolchain.forked_pids, what="git clone to fork its grandchild")
+    install.kill()
+    assert install.wait(timeout=30) == -9
+    assert not gone(fake_toolchain)
+
+
+# --- the kill matrix ------------------------------------------------------------------------------
+
+
+def master_answers(root: Path) -> dict[str, Any]:
+    """A master whose profile uses the internal Keycloak, so its plan has every master step."""
+    return {
+        "role": "local",
+        "machine_main_ip": "10.20.30.40",
+        "machine_public_fqdn": "mip.example.org",
+        "machine_private_fqdn_or_ip": "10.20.30.41",
+        "active_profile": "direct.internal_auth",
+        "keycloak": {"url": "iam.ebrains.eu", "realm": "MIP", "client_id": "mipfedqa",
+                     "client_secret": EXTERNAL_SECRET},
+        "internal_keycloak": {"realm": "MIP", "client_id": "MIP", "client_secret": INTERNAL_SECRET},
+        "datacatalogue_host": "datacatalogue.mip.ebrains.eu",
+        "federation": "mipfed1",
+        "pathologies": ["dementia"],
+        "data_root": str(root / "data"),
+        "exareme2": {"path": str(root / "opt" / "exareme2")},
+        "mip_deployment": {"path": str(root / "opt" / "mip-deployment")},
+    }
+
+
+def worker_answers(root: Path) -> dict[str, Any]:
+    data = master_answers(root)
+    data.update(role="worker", join_command=JOIN_LINE)
+    return data
+
+
+def plan_ids(data: dict[str, Any]) -> list[str]:
+    """The plan's step ids, built where no real state folder is touched (the fingerprint key)."""
+    saved = os.environ.get("MIPWIZARD_STATE_DIR")
+    with tempfile.TemporaryDirectory() as state:
+        os.environ["MIPWIZARD_STATE_DIR"] = state
+        try:
+            return [step.id for step in build_plan(answers_from_mapping(data), InstallSettings(node_name="mip-master"))]
+        finally:
+            if saved is None:
+                del os.environ["MIPWIZARD_STATE_DIR"]
+            else:
+                os.environ["MIPWIZARD_STATE_DIR"] = saved
+
+
+def every_step() -> list[tuple[str, str]]:
+    """(machine fixture, step id) for each step of the master's plan, then the worker's own steps."""
+    master = plan_ids(master_answers(Path("/nonexistent")))
+    worker = [s for s in plan_ids(worker_answers(Path("/nonexistent"))) if s not in master]
+    return [("master_machine", s) for s in master] + [("worker_machine", s) for s in worker] + [
+        ("sudo_machine", s) for s in SUDO_STEPS
+    ]
+
+
+@dataclass
+class Machine:
+    """A fake machine shared by a module's kill cases, and how to run `install` on it."""
+
+    fake: FakeToolchain
+    answers: Path
+    env: dict[str, str] = field(default_factory=dict)
+    sudo_password: str | None = None  # not root: privileged commands go through the fake sudo
+    stubborn: bool = True  # the grandchild ignores SIGTERM too
+
+    def argv(self, *args: str) -> list[str]:
+        install = ["install", "--answers", str(self.answers), "--yes", *args]
+        if self.sudo_password:  # we are root: this mipwizard believes it is not (the fake plays the user)
+            return [sys.executable, "-c", AS_A_USER, *install, "--sudo-password-stdin"]
+        return [sys.executable, "-m", "mipwizard", *install]
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        install = subprocess.Popen(self.argv(*args), env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        assert install.stdin is not None
+        install.stdin.write(f"{self.sudo_password}\n" if self.sudo_password else "")
+        install.stdin.close()
+        install.stdin = None  # written and closed: communicate() must not flush it again
+        return install
+
+
+def make_machine(root: Path, data: dict[str, Any]) -> Iterator[Machine]:
+    fake = FakeToolchain(root / "fake")
+    answers = root / "answers.yaml"
+    answers.write_text(yaml.safe_dump(data))
+    env = fake.env()
+    env.update(MIPWIZARD_STATE_DIR=str(root / "state"), MIPWIZARD_LOG_DIR=str(root / "logs"), NO_COLOR="1")
+    machine = Machine(fake, answers, env)
+    yield machine
+    for pid in processes_of(fake):  # only after a failed case: never leave its strays to the next module
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def master_machine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machine]:
+    """A master the real CLI installed completely (so each step's action finds what it needs)."""
+    root = tmp_path_factory.mktemp("killed-master")
+    for machine in make_machine(root, master_answers(root)):
+        done = subprocess.run(machine.argv(), env=machine.env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        yield machine
+
+
+@pytest.fixture(scope="module")
+def sudo_machine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machine]:
+    """Not root: the command runs under the fake sudo, in a session of its own (as sudo's pty
+    does), reached only by the SIGTERM sudo relays — a SIGKILLed sudo leaves it running, on a real
+    machine too, so its grandchild here gives way to SIGTERM."""
+    root = tmp_path_factory.mktemp("killed-sudo")
+    for machine in make_machine(root, master_answers(root)):
+        machine.fake.install_microk8s(addons=("dns", "helm3", "ingress"))
+        machine.fake.set_current_user("tester")
+        machine.fake.set_sudo_password(SUDO_PASSWORD)
+        machine.sudo_password, machine.stubborn = SUDO_PASSWORD, False
+        yield machine
+
+
+@pytest.fixture(scope="module")
+def worker_machine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Machine]:
+    root = tmp_path_factory.mktemp("killed-worker")
+    for machine in make_machine(root, worker_answers(root)):
+        machine.fake.install_microk8s()
+        yield machine
+
+
+def kill_during(machine: Machine, step: str, how: int) -> tuple[int | None, str]:
+    """Start `install --only STEP`, wait until its first child there hangs with a stubborn
+    grandchild forked, signal mipwizard: its exit code and output. The code is None when the step
+    finished without starting any program (there was nothing to kill)."""
+    fake = machine.fake
+    fake.clear_faults()
+    fake.clear_calls()
+    before = len(fake.forked_pids())
+    fake.hang_forking(ANY_CALL, skip=CALLS_BEFORE_THE_PLAN, stubborn=machine.stubborn)
+    install = machine.start("--only", step)
+    try:
+        until(lambda: len(fake.forked_pids()) > before or install.poll() is not None,
+              what=f"a child of step {step} to fork its grandchild")
+        signalled = install.poll() is None
+        if signalled:
+            install.send_signal(how)
+        out, err = install.communicate(timeout=30)
+    finally:
+        if install.poll() is None:
+            install.kill()
+            install.communicate()
+        fake.clear_faults()
+    return (install.returncode if signalled else None), out + err
+
+
+@pytest.mark.parametrize(("how", "code"), SIGNALS, ids=[signal.Signals(how).name for how, _ in SIGNALS])
+@pytest.mark.parametrize(("machine_fixture", "step"), every_step(), ids=lambda v: v.removesuffix("_machine"))
+def test_nothing_of_the_install_survives_a_signal_at_any_step(
+    request: pytest.FixtureRequest, machine_fixture: str, step: str, how: int, code: int
+) -> None:
+    machine: Machine = request.getfixturevalue(machine_fixture)
+    exit_code, output = kill_during(machine, step, how)
+    assert any(f"] {step} — " in line for line in output.splitlines()), f"the hang was not in step {step}:\n{output}"
+    if exit_code is None:  # e.g. keycloak-realm only writes a file: no program ever runs in it
+        assert machine.fake.calls()[CALLS_BEFORE_THE_PLAN:] == [], output
+        assert "Traceback" not in output
+    else:
+        assert "    done (" not in output and "FAILED" not in output  # killed mid-step, not after it
+        assert exit_code == code, output
+        if machine.sudo_password:  # the hung command really ran under sudo
+            assert machine.fake.calls()[-2][0] == "sudo", machine.fake.calls()
+    assert not gone(machine.fake), f"left running after {signal.Signals(how).name} during step {step}"
+
+
+def test_the_matrix_covers_every_step_of_both_plans() -> None:
+    as_root = [step for machine, step in every_step() if machine != "sudo_machine"]
+    assert {"microk8s-snap", "join", "data-folders", "checkouts", "keycloak-realm", "exareme2-data"} <= set(as_root)
+    assert len(set(as_root)) == len(as_root) == 16  # each step once: 15 on a master, `join` on a worker

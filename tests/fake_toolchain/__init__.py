@@ -51,6 +51,7 @@ PROGRAMS = ("snap", "sudo", "id", "getent", "adduser", "usermod", "chown", "stat
 SNAP_DATA_ENV = "MIPWIZARD_MICROK8S_SNAP_DATA"  # read by mipwizard.core.install.plan
 SCENARIOS = ("healthy", "crashloop", "pending", "imagepull")
 PACKAGE_DIR = Path(__file__).resolve().parent
+FORKED_PIDS = "forked.pids"  # written by fake.py's forking hang
 SNAP_BIN_DIRS = ("/snap/bin", "/var/lib/snapd/snap/bin")
 
 
@@ -159,6 +160,20 @@ class FakeToolchain:
     def hang(self, *prefix: str, times: int | None = None) -> None:
         """Calls starting with ``prefix`` sleep until killed (``kubectl logs -f`` prints first)."""
         self._add_fault(prefix, kind="hang", exit_code=0, stderr="", stdout="", times=times)
+
+    def hang_forking(self, *prefix: str, skip: int = 0, times: int | None = 1, stubborn: bool = True) -> None:
+        """The call hangs after forking a grandchild into its process group that ignores SIGHUP (and
+        SIGTERM when ``stubborn``: only a SIGKILL of the group ends it) and outlives its parent
+        (``forked_pids()`` lists both). The prefix ``_state.ANY_CALL`` matches any program (under
+        sudo: the command, not sudo); the first ``skip`` matching calls run normally."""
+        self._add_fault(prefix, kind="hang", fork=True, skip=skip, stubborn=stubborn, exit_code=0, stderr="",
+                        stdout="", times=times)
+
+    def forked_pids(self) -> list[tuple[int, int]]:
+        """(hung call, its grandchild) for each ``hang_forking`` call taken so far."""
+        path = self.state_dir / FORKED_PIDS
+        text = path.read_text() if path.exists() else ""
+        return [(int(a), int(b)) for a, b in (line.split() for line in text.splitlines())]
 
     def slow(self, *prefix: str, seconds: float, times: int | None = None) -> None:
         """Calls starting with ``prefix`` sleep ``seconds`` first, then behave normally."""

@@ -181,5 +181,10 @@ def set_program_present(state: dict[str, Any], name: str, present: bool) -> None
             pass
 
 
+ANY_CALL = "*"  # a fault prefix matching every call but sudo's own (the command sudo runs matches)
+
+
 def prefix_matches(prefix: list[str], argv: list[str]) -> bool:
+    if prefix == [ANY_CALL]:
+        return bool(argv) and argv[0] != "sudo"
     return len(argv) >= len(prefix) and argv[: len(prefix)] == prefix

@@ -42,9 +42,12 @@ def take_fault(store: Store, argv: list[str]) -> dict | None:
         for fault in reversed(state["faults"]):
             if not prefix_matches(fault["prefix"], argv):
                 continue
+            if fault["times"] is not None and fault["times"] <= 0:
+                continue
+            if fault.get("skip"):  # let this many matching calls through first
+                fault["skip"] -= 1
+                return None
             if fault["times"] is not None:
-                if fault["times"] <= 0:
-                    continue
                 fault["times"] -= 1
             return dict(fault)
     return None
@@ -61,6 +64,8 @@ def apply_fault(fault: dict, argv: list[str]) -> int | None:
         if argv[:3] == ["microk8s", "kubectl", "logs"] and ("-f" in argv or "--follow" in argv):
             return None
         sys.stdout.flush()
+        if fault.get("fork"):
+            fork_stubborn_grandchild(ignore_term=fault.get("stubborn", True))
         sleep_forever()
     if fault.get("stdout"):
         sys.stdout.write(fault["stdout"])
@@ -71,6 +76,28 @@ def apply_fault(fault: dict, argv: list[str]) -> int | None:
         if not fault["stderr"].endswith("\n"):
             sys.stderr.write("\n")
     return int(fault["exit_code"])
+
+
+FORKED_PIDS = "forked.pids"  # "<call pid> <grandchild pid>" per forking hang, in the state dir
+
+
+def fork_stubborn_grandchild(*, ignore_term: bool) -> None:
+    """Fork a grandchild in our process group that ignores SIGHUP (and SIGTERM if ``ignore_term``),
+    keeps our stdout and stderr open and never notices being orphaned — what snap's and sudo's
+    helpers can leave behind. It gives up by itself after 10 minutes."""
+    import signal
+
+    pid = os.fork()
+    if pid == 0:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        if ignore_term:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+        os._exit(0)
+    with open(os.path.join(os.environ[STATE_ENV], FORKED_PIDS), "a", encoding="utf-8") as handle:
+        handle.write(f"{os.getpid()} {pid}\n")
 
 
 class Ctx:
