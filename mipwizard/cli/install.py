@@ -148,7 +148,7 @@ def _run(
 ) -> int:
     from ..core import paths
     from ..core.errors import UserError
-    from ..core.install import InstallEngine, Journal, PlanFinished, StepFinished, StepOutput, StepStarted
+    from ..core.install import InstallEngine, InstallEvent, Journal, PlanFinished, StepFinished, StepOutput, StepStarted
     from ..core.logfile import LogFile
     from ..core.runner import ProcessRunner
 
@@ -165,7 +165,7 @@ def _run(
     position = {step.id: n for n, step in enumerate(plan, 1)}
     out = sys.stdout
 
-    def on_event(event: Any) -> None:
+    def on_event(event: InstallEvent) -> None:
         if isinstance(event, StepStarted):
             out.write(paint(f"[{position[event.step_id]}/{total}] {event.step_id}", "bold") + f" — {event.title}\n")
         elif isinstance(event, StepOutput):

@@ -15,18 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..core.cluster.queries import ClusterQueries
+    from ..core.install.events import InstallEvent, InstallResult
 
-# Install events reach the UI by class name (StepStarted, StepOutput, StepFinished, PlanFinished).
-EventCallback = Callable[[Any], None]
+# The engine's typed install events (core.install.events), called from the install thread.
+EventCallback = Callable[["InstallEvent"], None]
 
 
 class InstallHandle:
     """One install run the UI can start, retry from a step, skip a step, or cancel."""
 
-    def __init__(self, run: Callable[..., Any]) -> None:
+    def __init__(self, run: Callable[..., InstallResult]) -> None:
         self._run = run
 
-    def run(self, *, from_step: str | None, cancel: threading.Event) -> Any:
+    def run(self, *, from_step: str | None, cancel: threading.Event) -> InstallResult:
         return self._run(from_step=from_step, cancel=cancel)
 
 
@@ -173,7 +174,7 @@ class WizardEnv:
 def _real_installer(env: WizardEnv, answers: Any, on_event: EventCallback) -> InstallHandle:
     """The engine's InstallEngine over a ProcessRunner that logs to disk, secrets redacted."""
 
-    def run(*, from_step: str | None, cancel: threading.Event) -> Any:
+    def run(*, from_step: str | None, cancel: threading.Event) -> InstallResult:
         from ..core.install import InstallEngine, InstallResult, Journal
         from ..core.lock import InstallLock, InstallLocked
         from ..core.logfile import LogFile

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .dryrun import RecordingRunner, StepListing, dry_run, helm_calls
-from .engine import (
-    InstallEngine,
+from .engine import InstallEngine
+from .events import (
     InstallEvent,
     InstallResult,
     Outcome,

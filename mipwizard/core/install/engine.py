@@ -8,56 +8,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
 
 from ..runner import ProcessRunner
+from .events import InstallEvent, InstallResult, Outcome, PlanFinished, StepFinished, StepOutput, StepStarted
 from .facts import Facts
 from .journal import Journal
 from .settings import InstallSettings
 from .steps import Probe, Step, StepContext, StepFailed
-
-Outcome = Literal["done", "already", "skipped", "failed"]
-
-
-@dataclass
-class StepStarted:
-    step_id: str
-    title: str
-
-
-@dataclass
-class StepOutput:
-    step_id: str
-    lines: list[str]
-
-
-@dataclass
-class StepFinished:
-    step_id: str
-    outcome: Outcome
-    seconds: float
-    message: str = ""
-
-
-@dataclass
-class InstallResult:
-    ok: bool
-    failed_step: str | None = None
-    message: str = ""
-    log_path: Path | None = None
-    url: str | None = None
-    tail: list[str] = field(default_factory=list)  # last output lines of the failed step
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-
-
-@dataclass
-class PlanFinished:
-    result: InstallResult
-
-
-InstallEvent = StepStarted | StepOutput | StepFinished | PlanFinished
 
 
 class InstallEngine:

@@ -1,25 +1,28 @@
 """Install: the step checklist on the left, the live log of the running command on the right.
 
-The engine runs in a thread worker; its events arrive by class name (StepStarted, StepOutput,
-StepFinished, PlanFinished). Output batches go straight into the bounded ``LiveLog`` from the
-runner's thread; the other events are marshalled to the UI thread.
+The engine runs in a thread worker. Its typed events (``core.install.events``) reach the screen as
+typed Textual messages (``InstallScreen.EngineEvent``, ``InstallScreen.RunFinished``) posted from
+that thread and handled on the UI thread by matching the event's class. Output batches are the
+exception: they go straight into the bounded ``LiveLog`` from that thread (thread-safe, coalescing),
+with each step's title line, so the log keeps the engine's order.
 """
 
 from __future__ import annotations
 
 import threading
-from types import SimpleNamespace
-from typing import Any
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
+from ...core.install.events import InstallEvent, InstallResult, StepFinished, StepOutput, StepStarted
 from ..widgets.key_hints import KeyHints
 from ..widgets.live_log import LiveLog
 from ..widgets.step_bar import STEPS, StepBar
@@ -56,6 +59,18 @@ class InstallScreen(StepScreen):
     HINTS = (("l", "full log"), ("Tab", "move"))
     BINDINGS = [Binding("l", "open_log", "Full log")]
 
+    @dataclass
+    class EngineEvent(Message, bubble=False):
+        """One engine event, posted from the install worker's thread."""
+
+        event: InstallEvent
+
+    @dataclass
+    class RunFinished(Message, bubble=False):
+        """The engine returned (or raised, then ``result`` says so): the run is over."""
+
+        result: InstallResult
+
     def __init__(self) -> None:
         super().__init__()
         self.steps: list[tuple[str, str]] = []
@@ -64,7 +79,7 @@ class InstallScreen(StepScreen):
         self.started_at: dict[str, float] = {}
         self.current: str | None = None
         self.failed_step: str | None = None
-        self.result: Any = None
+        self.result: InstallResult | None = None
         self.sudo_rejected = False  # the failed step's sudo refused the password: Retry asks again
         self.cancel = threading.Event()
         self.running = False
@@ -110,33 +125,40 @@ class InstallScreen(StepScreen):
     def run_install(self, from_step: str | None) -> None:
         log = self.query_one(LiveLog)
 
-        def on_event(event: Any) -> None:
-            if type(event).__name__ == "StepOutput":
+        def on_event(event: InstallEvent) -> None:
+            # The log is fed here, in the engine's order (a step's title before its output).
+            if isinstance(event, StepOutput):
                 log.feed(event.lines)
-            else:
-                self.app.call_from_thread(self.on_engine_event, event)
+                return
+            if isinstance(event, StepStarted):
+                log.feed([f"==> {event.title}"])
+            self.post_message(self.EngineEvent(event))
 
         handle = self.wizard.env.make_installer(self.wizard.answers, on_event)
         result = handle.run(from_step=from_step, cancel=self.cancel)
-        self.app.call_from_thread(self.finished, result)
+        self.post_message(self.RunFinished(result))
 
-    def on_engine_event(self, event: Any) -> None:
-        kind = type(event).__name__
-        if kind == "StepStarted":
-            self.current = event.step_id
-            self.outcome[event.step_id] = "running"
-            self.started_at[event.step_id] = self.wizard.env.clock()
-            if event.step_id not in dict(self.steps):
-                self.steps.append((event.step_id, event.title))
-            self.query_one(LiveLog).feed([f"==> {event.title}"])
-        elif kind == "StepFinished":
-            if event.outcome == "skipped" and self.outcome.get(event.step_id) in ("done", "already", "skipped"):
-                return  # a resumed run passes over the steps already finished
-            self.outcome[event.step_id] = event.outcome
-            self.seconds[event.step_id] = float(event.seconds or 0)
-            if event.outcome == "failed":
-                self.failed_step = event.step_id
+    def on_install_screen_engine_event(self, message: EngineEvent) -> None:
+        match message.event:
+            case StepStarted(step_id=step_id, title=title):
+                self.current = step_id
+                self.outcome[step_id] = "running"
+                self.started_at[step_id] = self.wizard.env.clock()
+                if step_id not in dict(self.steps):
+                    self.steps.append((step_id, title))
+            case StepFinished(step_id=step_id, outcome=outcome, seconds=seconds):
+                if outcome == "skipped" and self.outcome.get(step_id) in ("done", "already", "skipped"):
+                    return  # a resumed run passes over the steps already finished
+                self.outcome[step_id] = outcome
+                self.seconds[step_id] = float(seconds or 0)
+                if outcome == "failed":
+                    self.failed_step = step_id
+            case _:  # StepOutput went straight to the log; PlanFinished is followed by RunFinished
+                return
         self.render_checklist()
+
+    def on_install_screen_run_finished(self, message: RunFinished) -> None:
+        self.finished(message.result)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The engine raised instead of returning a result: show it as a failed run (Retry works)."""
@@ -144,20 +166,20 @@ class InstallScreen(StepScreen):
             return
         error = event.worker.error
         message = self.wizard.redact(f"mipwizard error: {error.__class__.__name__}: {error}")
-        self.finished(SimpleNamespace(ok=False, failed_step=self.current or (self.steps[0][0] if self.steps else None),
-                                      message=message))
+        self.finished(InstallResult(ok=False, failed_step=self.current or (self.steps[0][0] if self.steps else None),
+                                    message=message))
 
-    def finished(self, result: Any) -> None:
+    def finished(self, result: InstallResult) -> None:
         self.result = result
         self.running = False
         self.wizard.install_running = False
         self.query_one(LiveLog).drain()
         self.wizard.save_answers_after_run()
-        if getattr(result, "ok", False):
+        if result.ok:
             self.app.push_screen(DoneScreen(result))
             return
-        self.failed_step = getattr(result, "failed_step", None) or self.failed_step
-        message = getattr(result, "message", "") or "the install stopped"
+        self.failed_step = result.failed_step or self.failed_step
+        message = result.message or "the install stopped"
         title = dict(self.steps).get(self.failed_step or "", "")
         if title:
             self.query_one(LiveLog).feed([f"==> FAILED: {title}", f"    {message}"])
@@ -303,20 +325,20 @@ class DoneScreen(Screen[None]):
     """
     BINDINGS = [Binding("q", "app.quit", "Quit"), Binding("l", "app.open_log", "Full log")]
 
-    def __init__(self, result: Any) -> None:
+    def __init__(self, result: InstallResult) -> None:
         super().__init__()
         self.result = result
 
     def compose(self) -> ComposeResult:
         yield StepBar("Install", getattr(self.app, "steps", None) or STEPS)
-        url = getattr(self.result, "url", None) or ""
+        url = self.result.url or ""
         saved = getattr(self.app, "saved_answers", None)
         state = getattr(self.app, "state", None)
         worker = state is not None and state.role == "worker"
         with Vertical(id="done"):
             if worker:
                 yield Static("This worker has joined the cluster.", classes="title")
-                message = str(getattr(self.result, "message", "") or "")
+                message = self.result.message or ""
                 _, found, command = message.partition("run: ")
                 if found:
                     yield Static(Text.assemble("Now, on the master, run:\n  ", (command.strip(), "bold")),

@@ -1,0 +1,52 @@
+"""What an install run reports: typed events, in order, and the run's result.
+
+The engine emits them to one callback; the CLI prints them, the wizard posts each to its Install
+screen as a typed Textual message and matches on the class (never on a class name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Outcome = Literal["done", "already", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    step_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    step_id: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    step_id: str
+    outcome: Outcome
+    seconds: float
+    message: str = ""
+
+
+@dataclass
+class InstallResult:
+    ok: bool
+    failed_step: str | None = None
+    message: str = ""
+    log_path: Path | None = None
+    url: str | None = None
+    tail: list[str] = field(default_factory=list)  # last output lines of the failed step
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlanFinished:
+    result: InstallResult
+
+
+InstallEvent = StepStarted | StepOutput | StepFinished | PlanFinished
