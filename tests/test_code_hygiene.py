@@ -8,7 +8,6 @@ in a message (``f"{type(exc).__name__}: {exc}"``) is fine.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from .conftest import ROOT
 
@@ -75,7 +74,11 @@ def test_the_detector_finds_the_patterns_it_exists_for() -> None:
         "            pass\n"
     )
     assert class_name_dispatch(old_install_screen) == [2, 6, 9, 10, 11]
-    message = "def fail(exc):\n    raise ValueError(f'{type(exc).__name__}: {exc}')\n    name = exc.__class__.__name__\n"
+    message = (
+        "def fail(exc):\n"
+        "    raise ValueError(f'{type(exc).__name__}: {exc}')\n"
+        "    name = exc.__class__.__name__\n"
+    )
     assert class_name_dispatch(message) == []
 
 
