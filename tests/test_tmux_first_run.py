@@ -91,10 +91,13 @@ def test_linux_console_at_80x24_states_by_glyph_and_the_main_ip_failure(start: C
     fits(screen, 80)
 
 
-def test_small_terminal_60x20_every_action_stays_on_screen(start: Callable[..., Tmux]) -> None:
-    tmux = start(60, 20, "xterm-256color")
+def test_small_terminal_60x20_on_the_linux_console_every_action_stays_on_screen(
+    start: Callable[..., Tmux],
+) -> None:
+    tmux = start(60, 20, "linux")  # both at once: the smallest terminal, and 16 colours
     screen = tmux.wait_for("What is this machine?")
     assert "Next >" in screen and "< Back" in screen and "[Welcome]" in screen
+    assert "(*) Single machine" in screen and "( ) Federation master" in screen  # not colour alone
     fits(screen, 60)
     screen = walk_to_network(tmux, "10.20.30.40")
     assert "[Network]" in screen and "Next >" in screen
@@ -107,4 +110,12 @@ def test_small_terminal_60x20_every_action_stays_on_screen(start: Callable[..., 
     screen = tmux.wait_for("[Preflight]")
     screen = tmux.wait_for("Re-run checks", timeout=30)
     assert "Next >" in screen and "CPU cores" in screen  # table, details and buttons all fit
+    fits(screen, 60)
+    tmux.keys("C-p")
+    tmux.wait_for("Search for commands")
+    tmux.keys("Go to Data", literal=True)
+    tmux.keys("Enter")
+    screen = tmux.wait_for("[Data]")
+    screen = tmux.wait_for("[ ] off")  # the SMPC switch says so in a word, not by the slider's colour
+    assert "Secure multi-party computation (SMPC)" in screen and "Next >" in screen
     fits(screen, 60)

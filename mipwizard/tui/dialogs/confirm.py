@@ -31,6 +31,9 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog .detail { color: $text-muted; }
     ConfirmDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmDialog Button { margin-left: 1; min-width: 10; }
+    /* 60 columns: three answers ("Cancel", "Save and quit", "Quit without saving") still fit on one line */
+    ConfirmDialog.-narrow > Vertical { padding: 0; }
+    ConfirmDialog.-narrow Button:first-child { margin-left: 0; }
     """
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
@@ -14,10 +14,11 @@ from ...resources import asset_text
 class HelpDialog(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpDialog { align: center middle; }
-    HelpDialog > VerticalScroll {
+    HelpDialog > Vertical {
         width: 90%; max-width: 100; height: 90%; border: thick $primary; background: $surface; padding: 0 1;
     }
-    HelpDialog .close { color: $text-muted; dock: bottom; height: 1; }
+    HelpDialog VerticalScroll { height: 1fr; }
+    HelpDialog .close { color: $text-muted; height: 1; }
     """
     BINDINGS = [Binding("escape,f1,q", "close", "Close")]
 
@@ -27,8 +28,9 @@ class HelpDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         text = asset_text(f"help/{self.topic}.md", f"# {self.topic}\n\nNo help written for this screen yet.")
-        with VerticalScroll():
-            yield Markdown(text)
+        with Vertical():  # the close hint under the text, not docked over its last line
+            with VerticalScroll():
+                yield Markdown(text)
             yield Static("Esc closes this help", classes="close")
 
     def action_close(self) -> None:

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Static
@@ -335,7 +335,7 @@ class DoneScreen(Screen[None]):
         saved = getattr(self.app, "saved_answers", None)
         state = getattr(self.app, "state", None)
         worker = state is not None and state.role == "worker"
-        with Vertical(id="done"):
+        with VerticalScroll(id="done"):  # scrolls on a small terminal: Quit stays reachable
             if worker:
                 yield Static("This worker has joined the cluster.", classes="title")
                 message = self.result.message or ""

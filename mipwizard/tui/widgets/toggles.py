@@ -22,8 +22,21 @@ def linux_console() -> bool:
     return os.environ.get("TERM") == "linux"
 
 
-class RadioButton(_RadioButton):
+class _Wrapping:
+    """A label longer than the line wraps onto the next (Textual's toggles are one line, cut at 60 columns)."""
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return max(1, len(self.render().wrap(width)))  # type: ignore[attr-defined]
+
+
+# On each class (Textual reads no DEFAULT_CSS from a mixin): as wide as the line at most, then wrap.
+WRAPPING_CSS = " { max-width: 100%; height: auto; text-wrap: wrap; }"
+
+
+class RadioButton(_Wrapping, _RadioButton):
     """``(●)`` chosen, ``( )`` not (``(*)`` on the Linux console): readable without colour."""
+
+    DEFAULT_CSS = "RadioButton" + WRAPPING_CSS
 
     @property
     def _button(self) -> Content:
@@ -31,8 +44,10 @@ class RadioButton(_RadioButton):
         return Content.assemble(("(", ""), (inner, self.get_visual_style("toggle--button")), (")", ""))
 
 
-class Checkbox(_Checkbox):
+class Checkbox(_Wrapping, _Checkbox):
     """``[X]`` ticked, ``[ ]`` not."""
+
+    DEFAULT_CSS = "Checkbox" + WRAPPING_CSS
 
     @property
     def _button(self) -> Content:
