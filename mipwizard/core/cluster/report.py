@@ -12,6 +12,11 @@ def _wrap(text: str, indent: str, width: int | None) -> list[str]:
     return wrap_copyable(text, width, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
+def _fit(row: str, width: int | None) -> str:
+    """A table row cut to the terminal with a visible '…' (never silently); whole when piped."""
+    return ellipsize(row.rstrip(), width) if width else row.rstrip()
+
+
 def format_status(snap: ClusterSnapshot, *, width: int | None = 80) -> str:
     lines: list[str] = []
     if snap.worker is not None:
@@ -35,13 +40,12 @@ def format_status(snap: ClusterSnapshot, *, width: int | None = 80) -> str:
     for node in snap.nodes:
         labels = ",".join(node.mip_roles) or "no MIP labels"
         state = "Ready" if node.ready else "NotReady"
-        lines.append(
-            f"node      {ellipsize(node.name, 28):28} {state:8} {ellipsize(labels, 26):26} {node.kubelet_version}"
-            [:width].rstrip()
-        )
+        lines.append(_fit(
+            f"node      {ellipsize(node.name, 26):26} {state:8} {ellipsize(labels, 26):26} {node.kubelet_version}",
+            width))  # name 26: a v1.32.3 kubelet still fits in 80 columns
     for rel in snap.releases:
-        lines.append(f"release   {ellipsize(rel.name, 20):20} {rel.status:15} rev {rel.revision:<3} {rel.chart}"
-                     [:width].rstrip())
+        lines.append(_fit(f"release   {ellipsize(rel.name, 20):20} {rel.status:15} rev {rel.revision:<3} {rel.chart}",
+                          width))
     if snap.pod_health:
         lines.append("")
         lines.append(f"{'NAMESPACE':14} {'POD':36} {'READY':5} {'RST':>3}  STATE")
@@ -50,7 +54,7 @@ def format_status(snap: ClusterSnapshot, *, width: int | None = 80) -> str:
             mark = " " if h.healthy else "!"
             row = (f"{ellipsize(pod.namespace, 14):14} {ellipsize(pod.name, 36):36} {h.ready_text:5} "
                    f"{pod.restarts:>3} {mark}{h.state}")
-            lines.append(row[:width].rstrip())
+            lines.append(_fit(row, width))
     for err in snap.errors:
         lines += _wrap(f"(could not read: {err})", "", width)
     verdict = "HEALTHY" if snap.healthy else ("NOT READY YET" if not problems else "UNHEALTHY")
