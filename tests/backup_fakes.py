@@ -101,11 +101,12 @@ def live_workloads(fake: Any) -> list[dict[str, Any]]:
 
     folder = str(Path(__file__).resolve().parent / "fake_toolchain")
     sys.path.insert(0, folder)
-    try:
+    try:  # the fake's modules import each other as it runs them (a flat folder on sys.path)
         import prog_kubectl_exec
+
+        return list(prog_kubectl_exec.live_workloads(fake.state()))
     finally:
         sys.path.remove(folder)
-    return list(prog_kubectl_exec.live_workloads(fake.state()))
 
 
 def replicas(fake: Any) -> dict[str, int]:

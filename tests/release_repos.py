@@ -50,7 +50,7 @@ def real_git() -> str:
     return found
 
 
-def _git(cwd: Path, *args: str, date: str = "2026-01-01T00:00:00Z") -> str:
+def git(cwd: Path, *args: str, date: str = "2026-01-01T00:00:00Z") -> str:
     env = {"PATH": os.defpath, "HOME": str(cwd), "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_AUTHOR_NAME": "upstream", "GIT_AUTHOR_EMAIL": "upstream@example.org", "GIT_AUTHOR_DATE": date,
            "GIT_COMMITTER_NAME": "upstream", "GIT_COMMITTER_EMAIL": "upstream@example.org",
@@ -67,6 +67,16 @@ def _replace_tree(work: Path, tree: Path) -> None:
     for p in [work, *work.rglob("*")]:
         if ".git" not in p.relative_to(work).parts:
             os.chmod(p, 0o755 if p.is_dir() else 0o644)  # the reference trees are read-only
+
+
+def real_git_first(bin_dir: Path) -> str:
+    """A folder holding only ``git`` -> the real git: put it before the fake toolchain on PATH when a
+    test drives git through mipwizard itself (the upgrade fetches and checks out)."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    link = bin_dir / "git"
+    if not link.exists():
+        link.symlink_to(real_git())
+    return str(bin_dir)
 
 
 @dataclass
@@ -86,15 +96,15 @@ def build_release_repos(root: Path) -> ReleaseRepos:
     for repo, (branch, history) in HISTORY.items():
         work = root / "work" / repo
         work.mkdir(parents=True)
-        _git(work, "init", "--quiet", "-b", branch)
+        git(work, "init", "--quiet", "-b", branch)
         for tree, tags, date in history:
             _replace_tree(work, CHARTS / tree)
-            _git(work, "add", "-A")
-            _git(work, "commit", "--quiet", "-m", f"upstream {tree}", date=date)
-            repos.commits[tree] = _git(work, "rev-parse", "HEAD")
+            git(work, "add", "-A")
+            git(work, "commit", "--quiet", "-m", f"upstream {tree}", date=date)
+            repos.commits[tree] = git(work, "rev-parse", "HEAD")
             for tag in tags:
-                _git(work, "tag", "-a", tag, "-m", f"release {tag}", date=date)
-        _git(root, "clone", "--quiet", "--bare", str(work), str(root / f"{repo}.git"))
+                git(work, "tag", "-a", tag, "-m", f"release {tag}", date=date)
+        git(root, "clone", "--quiet", "--bare", str(work), str(root / f"{repo}.git"))
     return repos
 
 

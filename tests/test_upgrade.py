@@ -4,6 +4,8 @@ failing upgrade rolled back (helm rollback + the old checkout)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from pathlib import Path
 
@@ -12,48 +14,38 @@ import yaml
 
 from mipwizard.cli.main import main
 from tests.backup_fakes import live_workloads, seed_mip_state
-from tests.conftest import install_fake_cluster
+from tests.conftest import EXTERNAL_SECRET, install_fake_cluster
 from tests.realhelm import requires_real_charts, requires_real_helm
-from tests.upgrade_repos import build, git, real_git_first
+from tests.release_repos import ReleaseRepos, git, real_git_first
 
 pytestmark = [requires_real_helm, requires_real_charts]
 
 
-@pytest.fixture(scope="module")
-def repos(tmp_path_factory):
-    root = tmp_path_factory.mktemp("upgrade-repos")
-    commits = build(root)
-    return root, commits
-
-
 @pytest.fixture
-def mip8(fake_toolchain, answers_data, tmp_path, monkeypatch, repos):
+def mip8(fake_toolchain, answers_data, tmp_path, monkeypatch, release_repos: ReleaseRepos):
     """An 8.0.0 MIP deployed through the fake helm (real renders), with data in its databases."""
-    root, commits = repos
     monkeypatch.setenv("PATH", f"{real_git_first(tmp_path / 'realgit')}{os.pathsep}{os.environ['PATH']}")
     mip = tmp_path / "mip-deployment"
-    git(tmp_path, "clone", "--quiet", str(root / "mip-deployment.git"), str(mip))
+    git(tmp_path, "clone", "--quiet", release_repos.url("mip-deployment"), str(mip))
     git(mip, "checkout", "--quiet", "--detach", "8.0.0")
-    answers_data["mip_deployment"] = {"repo_url": str(root / "mip-deployment.git")}
     fake = install_fake_cluster(fake_toolchain, answers_data, tmp_path, monkeypatch)
-    answers_data["mip_deployment"]["repo_url"] = str(root / "mip-deployment.git")
+    answers_data["mip_deployment"]["repo_url"] = release_repos.url("mip-deployment")
     fake.answers.write_text("# my MIP\n" + yaml.safe_dump(answers_data))
     from mipwizard.core.answers import answers_from_mapping
-    from mipwizard.core.releases import release_by_name
-    from mipwizard.core.upgrade.values import release_values
+    from mipwizard.core.upgrade.values import mip_files
 
-    files = release_values(answers_from_mapping(answers_data), release_by_name("8.0.0"), mip / "kubernetes")
-    for path, text in files:
+    values = mip_files(answers_from_mapping(answers_data), mip)
+    for path, text in values.files:
         path.write_text(text)
     import subprocess
 
-    argv = ["microk8s", "helm3", "upgrade", "--install", "mip", str(mip / "kubernetes")]
-    for path, _ in files:
+    argv = ["microk8s", "helm3", "upgrade", "--install", "mip", str(values.chart_dir)]
+    for path in values.paths:
         argv += ["-f", str(path)]
     subprocess.run(argv, check=True, capture_output=True, env=fake.env())
     assert fake.helm_releases()["mip"].get("manifests"), "the fake helm did not render through the real helm"
     seed_mip_state(fake, mip)
-    fake.mip_path, fake.commits, fake.repo_root = mip, commits, root
+    fake.mip_path, fake.repos = mip, release_repos
     fake.rev0 = fake.helm_releases()["mip"]["revision"]
     return fake
 
@@ -64,7 +56,7 @@ def _head(path: Path) -> str:
 
 def test_dry_run_shows_the_differences_and_changes_nothing(mip8, capsys):
     before = _head(mip8.mip_path)
-    assert main(["upgrade", "--to", "guide-f7c6441", "--ref", mip8.commits["mip-deployment@f7c6441"],
+    assert main(["upgrade", "--to", "guide-f7c6441", "--ref", mip8.repos.commit("mip-deployment@f7c6441"),
                  "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "MIP 8.0.0 → guide-f7c6441" in out
@@ -78,8 +70,8 @@ def test_dry_run_shows_the_differences_and_changes_nothing(mip8, capsys):
 
 
 def test_upgrade_to_the_guide_snapshot_deploys_it(mip8, capsys):
-    ref = mip8.commits["mip-deployment@f7c6441"]
-    assert main(["upgrade", "--to", "guide-f7c6441", "--ref", ref, "--yes"]) == 0
+    ref = mip8.repos.commit("mip-deployment@f7c6441")
+    assert main(["upgrade", "--to", "guide-f7c6441", "--ref", ref, "--yes", "--timeout", "5"]) == 0
     out = capsys.readouterr().out
     assert "upgraded:" in out and "backing up first" in out
     assert _head(mip8.mip_path) == ref
@@ -87,11 +79,17 @@ def test_upgrade_to_the_guide_snapshot_deploys_it(mip8, capsys):
     assert release["revision"] == mip8.rev0 + 1 and release["status"] == "deployed"
     images = {c["image"] for w in live_workloads(mip8) if w["release"] == "mip" for c in w["containers"]}
     assert "hbpmip/gateway:1.8.0" in images
-    # The snapshot's chart no longer creates mip-secret (helm deletes it): kept, with the same passwords.
-    assert "Secret default/mip-secret: the new chart reads it but no longer creates it" in out
-    secret = next(o for o in mip8.state().get("objects", []) if o.get("kind") == "Secret")
-    assert secret["metadata"]["name"] == "mip-secret" and secret["data"]["portalbackend-db.DB_ADMIN_PASSWORD"]
-    assert secret["data"]["portalbackend-db.DB_ADMIN_PASSWORD"] not in out
+    # The snapshot's chart no longer creates mip-secret (helm deletes it) and reads keycloak-credentials,
+    # which no template creates: both made by the install's code, the databases' passwords adopted.
+    assert "Secrets default/mip-secret and default/keycloak-credentials (the new chart reads them" in out
+    secrets = {o["metadata"]["name"]: o for o in mip8.state().get("objects", []) if o.get("kind") == "Secret"}
+    assert set(secrets) == {"mip-secret", "keycloak-credentials"}
+    password = secrets["mip-secret"]["data"]["portalbackend-db.DB_ADMIN_PASSWORD"]
+    assert base64.b64decode(password).decode() == "test"  # what 8.0.0's own mip-secret held
+    kept = Path(os.environ["MIPWIZARD_STATE_DIR"]) / "mip-secret.json"
+    assert (kept.stat().st_mode & 0o777) == 0o600 and json.loads(kept.read_text())["keycloak-db.POSTGRES_USER"]
+    generated = [v for v in json.loads(kept.read_text()).values() if len(v) > 20]
+    assert generated == [] and password not in out
     text = mip8.answers.read_text()
     assert text.startswith("# my MIP\n") and "release: guide-f7c6441" in text and f"ref: {ref}" in text
     (backup,) = (Path(os.environ["MIPWIZARD_STATE_DIR"]) / "backups").glob("mipwizard-backup-*.tar.gz")
@@ -99,8 +97,8 @@ def test_upgrade_to_the_guide_snapshot_deploys_it(mip8, capsys):
 
 
 def test_upgrade_to_902_carries_the_portal_database_from_postgresql_11_to_18(mip8, capsys):
-    new_home = str(mip8.repo_root / "mip-deployment-new.git")
-    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes"]) == 0
+    new_home = mip8.repos.url("mip-deployment-new")
+    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes", "--timeout", "5"]) == 0
     out = capsys.readouterr().out
     assert "+ Deployment/default/platform-backend" in out and "- Deployment/default/portalbackend" in out
     assert "portalbackend-db (PostgreSQL 11" in out and "platform-backend-db (PostgreSQL 18" in out
@@ -110,6 +108,44 @@ def test_upgrade_to_902_carries_the_portal_database_from_postgresql_11_to_18(mip
     # The 8.0.0 database folder is untouched (and in the backup).
     assert (mip8.mip_path / ".stored_data" / "portalbackenddb" / "PG_VERSION").read_text().strip() == "11"
     assert "release: 9.0.2" in mip8.answers.read_text() and new_home in mip8.answers.read_text()
+    # 9.0.2 reads mip-secret's platform-backend-db.* keys and keycloak-credentials, which no template
+    # creates: made by the install's code, so its pods start (the fake kubelet refuses missing ones).
+    secrets = {o["metadata"]["name"]: o["data"] for o in mip8.state()["objects"] if o.get("kind") == "Secret"}
+    assert set(secrets["mip-secret"]) == {"platform-backend-db.DB_ADMIN_USER", "platform-backend-db.DB_ADMIN_PASSWORD",
+                                          "platform-backend-db.PLATFORM_DB_USER",
+                                          "platform-backend-db.PLATFORM_DB_PASSWORD"}
+    assert base64.b64decode(secrets["keycloak-credentials"]["client-secret"]).decode() == EXTERNAL_SECRET
+    pods = pods_of(mip8, "mip")
+    assert {p["metadata"]["name"] for p in pods} >= {"mip-platform-backend-db", "mip-platform-backend"}
+    assert all(c["ready"] for p in pods for c in p["status"]["containerStatuses"])
+    kept = Path(os.environ["MIPWIZARD_STATE_DIR"]) / "mip-secret.json"
+    assert (kept.stat().st_mode & 0o777) == 0o600
+    passwords = [v for k, v in json.loads(kept.read_text()).items() if k.endswith("PASSWORD")]
+    assert len(passwords) == 2 and all(len(p) > 20 for p in passwords)
+    assert_nowhere(passwords, out, mip8)
+
+
+def pods_of(fake, release: str) -> list[dict]:
+    import subprocess
+
+    done = subprocess.run(["microk8s", "kubectl", "get", "pods", "-A", "-o", "json"], capture_output=True, text=True,
+                          check=True, env=fake.env())
+    pods = json.loads(done.stdout)["items"]
+    for pod in pods:  # the generated names end in a hash: keep the part that names the container
+        pod["metadata"]["name"] = pod["metadata"]["name"].rsplit("-", 2)[0]
+    return [p for p in pods if p["metadata"]["labels"].get("app.kubernetes.io/instance") == release]
+
+
+def assert_nowhere(passwords: list[str], out: str, fake) -> None:
+    """Generated passwords never in the output, a log, a call's argv or a backup's manifest."""
+    from mipwizard.core.backup.archive import read_manifest
+
+    logs = [p.read_text(errors="replace") for p in Path(os.environ["MIPWIZARD_LOG_DIR"]).rglob("*") if p.is_file()]
+    argv = [" ".join(call) for call in fake.calls()]
+    manifests = [json.dumps(read_manifest(b).to_json())
+                 for b in (Path(os.environ["MIPWIZARD_STATE_DIR"]) / "backups").glob("*.tar.gz")]
+    for password in passwords:
+        assert password not in out and not any(password in t for t in [*logs, *argv, *manifests])
 
 
 def test_a_new_database_is_never_started_on_an_old_data_folder(mip8, capsys):
@@ -117,8 +153,8 @@ def test_a_new_database_is_never_started_on_an_old_data_folder(mip8, capsys):
     old.mkdir(parents=True)
     (old / "PG_VERSION").write_text("11\n")
     before = _head(mip8.mip_path)
-    new_home = str(mip8.repo_root / "mip-deployment-new.git")
-    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes"]) == 1
+    new_home = mip8.repos.url("mip-deployment-new")
+    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes", "--timeout", "5"]) == 1
     captured = capsys.readouterr()
     assert "holds PostgreSQL 11 files" in captured.out and "refused" in captured.err
     assert _head(mip8.mip_path) == before and mip8.helm_releases()["mip"]["revision"] == mip8.rev0
@@ -127,8 +163,8 @@ def test_a_new_database_is_never_started_on_an_old_data_folder(mip8, capsys):
 def test_a_failing_upgrade_is_rolled_back(mip8, capsys):
     before = _head(mip8.mip_path)
     mip8.fail("microk8s", "kubectl", "exec", "-i", stderr="error: unable to upgrade connection: container not found")
-    new_home = str(mip8.repo_root / "mip-deployment-new.git")
-    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes"]) == 1
+    new_home = mip8.repos.url("mip-deployment-new")
+    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes", "--timeout", "5"]) == 1
     captured = capsys.readouterr()
     assert "the upgrade failed" in captured.out and f"helm rollback mip {mip8.rev0}: done" in captured.out
     assert "rolled back to 8.0.0" in captured.err

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+import _secret_refs
 from _common import k8s_suffix, rfc3339, uid_for
 
 TYPE_CHECKING = False  # typing costs ms at every fake call; annotations are strings anyway
@@ -98,8 +99,10 @@ def pod_specs(state: dict) -> list[dict]:
                           selector={"worker": "true"})
                 )
         elif kind == "mip":
-            for comp in MIP_COMPONENTS:
-                specs.append(_spec(ns, f"{name}-{comp}", [comp], master, name))
+            # A pod per container the real helm rendered (checked for its Secrets), else the fixed list.
+            rendered = _secret_refs.rendered_containers(state, rel) or [(c, None) for c in MIP_COMPONENTS]
+            for comp, problem in rendered:
+                specs.append(_spec(ns, f"{name}-{comp}", [comp], master, name, problem=problem))
         else:
             specs.append(_spec(ns, name, [name], master, name))
     return specs
@@ -115,9 +118,10 @@ def _spec(
     deployment: bool = True,
     selector: dict[str, str] | None = None,
     replica: int = 0,
+    problem: tuple[str, str] | None = None,
 ) -> dict:
     return {"namespace": ns, "base": base, "containers": containers, "node": node, "release": release,
-            "deployment": deployment, "selector": selector or {}, "replica": replica}
+            "deployment": deployment, "selector": selector or {}, "replica": replica, "problem": problem}
 
 
 def _schedulable(state: dict, selector: dict[str, str]) -> bool:
@@ -275,6 +279,8 @@ def current_pods(state: dict, *, counted: bool = False) -> list[dict]:
         elif spec["base"] in victims and scenario != "healthy":
             how = scenario
         pod = build_pod(state, spec, how, i)
+        if how == "healthy" and spec["problem"]:
+            _secret_refs.mark(pod, spec["problem"])  # a Secret or key the kubelet cannot find
         if spec["selector"]:
             pod["spec"]["nodeSelector"] = dict(spec["selector"])
         pods.append(pod)
@@ -376,6 +382,9 @@ def events_for(pods: list[dict]) -> list[dict]:
                                      f"Back-off restarting failed container {cs['name']} in pod "
                                      f"{meta['name']}_{meta['namespace']}({meta.get('uid', '')})",
                                      "kubelet", node, field, 21))
+            elif reason == "CreateContainerConfigError":
+                events.append(_event(pod, "Warning", "Failed", f"Error: {waiting.get('message')}", "kubelet", node,
+                                     field, 3))
             elif reason in ("ImagePullBackOff", "ErrImagePull"):
                 image = cs.get("image", "")
                 events.append(_event(pod, "Warning", "Failed",

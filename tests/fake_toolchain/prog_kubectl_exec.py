@@ -67,7 +67,9 @@ def _flags(argv: list[str], with_value: set[str]) -> tuple[dict[str, str], list[
     return values, positional, []
 
 
-def _from_manifests(release: dict) -> list[dict]:
+def _from_manifests(release: dict, secrets: dict) -> list[dict]:
+    import _secret_refs
+
     docs = [d for d in release.get("manifests") or [] if isinstance(d, dict)]
     ns_default = release["namespace"]
     pvs = [d for d in docs if d.get("kind") == "PersistentVolume"]
@@ -100,18 +102,23 @@ def _from_manifests(release: dict) -> list[dict]:
                         break
             containers.append(entry)
         meta = d.get("metadata") or {}
+        blocked = _secret_refs.workload_problems(d, ns_default, secrets)  # never Ready without its Secrets
         found.append({"kind": d["kind"].lower(), "name": meta.get("name"), "namespace": meta.get("namespace")
                       or ns_default, "release": release["name"],
-                      "replicas": int((d.get("spec") or {}).get("replicas", 1)), "containers": containers})
+                      "replicas": int((d.get("spec") or {}).get("replicas", 1)), "containers": containers,
+                      "blocked": sorted(message for _reason, message in blocked.values())})
     return found
 
 
 def live_workloads(state: dict) -> list[dict]:
+    import _secret_refs
+
     derived, found = set(), []
+    secrets = _secret_refs.secret_keys(state)
     for release in state.get("releases", {}).values():
         if release.get("manifests"):
             derived.add(release["name"])
-            found += _from_manifests(release)
+            found += _from_manifests(release, secrets)
     found += [dict(w) for w in state.get("workloads", []) if w["release"] not in derived]
     overrides = state.get("replicas", {})
     for w in found:
@@ -161,7 +168,8 @@ def _object(w: dict) -> dict:
                  "template": {"metadata": {"labels": {"app": w["name"]}},
                               "spec": {"containers": containers, "volumes": volumes}}},
         "status": ({"observedGeneration": 1, "replicas": n, "readyReplicas": n, "availableReplicas": n,
-                    "updatedReplicas": n} if n and not _crashing(w) else {"observedGeneration": 1, "replicas": n}),
+                    "updatedReplicas": n} if n and not _crashing(w) and not w.get("blocked")
+                   else {"observedGeneration": 1, "replicas": n, "unavailableReplicas": n}),
     }
 
 

@@ -158,6 +158,19 @@ class Kube:
         return {"apiVersion": "v1", "kind": "Secret", "type": doc.get("type", "Opaque"),
                 "metadata": {"name": name, "namespace": namespace}, "data": dict(doc.get("data") or {})}
 
+    def secret_values(self, namespace: str, name: str) -> dict[str, str] | None:
+        """A Secret's data, decoded (None when there is none): for the caller's memory only, never printed."""
+        import base64
+
+        result = self._run("get", "secret", name, "-n", namespace, "-o", "json")
+        if result.returncode != 0:
+            return None
+        try:
+            data = json.loads(result.stdout).get("data") or {}
+            return {str(k): base64.b64decode(v).decode("utf-8") for k, v in data.items()}
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            raise UserError(f"cannot read Secret {namespace}/{name} (kubectl printed no readable JSON)") from None
+
     def apply_secret(self, secret: dict[str, Any], *, release: str | None = None) -> None:
         """``kubectl apply -f -`` with the Secret on stdin (never in a file or argv). With ``release``,
         it carries helm's ownership marks, so a later ``helm rollback`` adopts it instead of failing."""

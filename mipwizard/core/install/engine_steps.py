@@ -27,7 +27,7 @@ def engine_layout(ctx: StepContext, answers: Answers) -> tuple[Path, EngineLayou
     return found.chart_dir, found.layout
 
 
-def _link_ok(values: EngineValues, answers: Answers) -> bool:
+def link_ok(values: EngineValues, answers: Answers) -> bool:
     if values.data_link is None:
         return True
     target = answers.data_root / answers.federation
@@ -47,7 +47,7 @@ def exareme2_values(answers: Answers, s: InstallSettings, node: str) -> Step:
             same = overlay_path(chart).read_text(encoding="utf-8") == values.text()
         except OSError:
             return Probe(False)
-        ok = same and _link_ok(values, answers) and all(p.is_dir() for p in values.folders)
+        ok = same and link_ok(values, answers) and all(p.is_dir() for p in values.folders)
         return Probe(ok, f"{overlay_path(chart).name} ({layout.value}) is up to date")
 
     def action(ctx: StepContext) -> str:
@@ -59,13 +59,13 @@ def exareme2_values(answers: Answers, s: InstallSettings, node: str) -> Step:
         if values.folders:
             ctx.run(Command(("mkdir", "-p", *map(str, values.folders)), timeout=s.command_timeout))
         link = values.data_link
-        if link is not None and not _link_ok(values, answers):
+        if link is not None and not link_ok(values, answers):
             if link.exists() and not link.is_symlink() and any(link.iterdir()):
                 raise StepFailed(
                     f"{link} holds files — the chart reads the workers' data there, so mipwizard makes it a link "
                     f"to {data_dir}; move those files into {data_dir} and remove {link}"
                 )
-            ctx.change(f"link {link} -> {data_dir} (the workers' data mount)", lambda: _relink(link, data_dir))
+            ctx.change(f"link {link} -> {data_dir} (the workers' data mount)", lambda: relink(link, data_dir))
         if values.folders:
             ctx.run(Command(("chown", "-R", owner, str(answers.exareme2.path / ".stored_data")),
                             timeout=s.command_timeout))
@@ -85,7 +85,7 @@ def exareme2_values(answers: Answers, s: InstallSettings, node: str) -> Step:
     )
 
 
-def _relink(link: Path, target: Path) -> None:
+def relink(link: Path, target: Path) -> None:
     if link.is_symlink() or (link.is_dir() and not any(link.iterdir())):
         (link.unlink if link.is_symlink() else link.rmdir)()
     link.parent.mkdir(parents=True, exist_ok=True)

@@ -54,8 +54,12 @@ def needs_secrets(model: ValuesModel) -> bool:
     return model in MIP_SECRET_KEYS
 
 
-def load_or_make_passwords(state_dir: Path, model: ValuesModel) -> dict[str, str]:
-    """The kept values; missing keys are generated and saved (0600), existing ones never change."""
+def load_or_make_passwords(
+    state_dir: Path, model: ValuesModel, adopt: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The kept values; missing keys are generated and saved (0600), existing ones never change.
+    ``adopt``: the values a live ``mip-secret`` holds (an upgrade): the databases were initialised
+    with them, so they are kept in place of any other."""
     path = state_dir / PASSWORDS_FILE
     kept: dict[str, str] = {}
     if path.exists():
@@ -69,7 +73,7 @@ def load_or_make_passwords(state_dir: Path, model: ValuesModel) -> dict[str, str
         if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
             raise PasswordsDamaged(f"{path} is not a mapping of keys to passwords — restore it from a backup")
         kept = loaded
-    values = dict(kept)
+    values = {**kept, **{k: v for k, v in (adopt or {}).items() if k in MIP_SECRET_KEYS[model]}}
     for key, user in MIP_SECRET_KEYS[model].items():
         if key not in values:
             values[key] = user if user is not None else random.token_urlsafe(24)

@@ -13,13 +13,16 @@ from ..answers import Answers
 from ..errors import UserError
 from ..fileio import atomic_write_text
 from ..releases import Release, release_by_name
+from ..releases.catalogue import ValuesModel
+from ..releases.secrets import needs_secrets
 from . import checkout as co
 from .manifests import Database, Doc, carried_secrets, databases, diff, folder_major, render
-from .values import release_values
+from .values import detect_model, mip_files
 
 # A database whose container was renamed between releases: the portal's (8.x) became the platform's (9.x).
 SUCCESSORS = {"portalbackend-db": "platform-backend-db"}
 Say = Callable[[str], None]
+RELEASE_SECRETS = ("mip-secret", "keycloak-credentials")  # releases/secrets.py makes them
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,13 @@ class UpgradePlan:
     secrets: list[tuple[str, str]] = field(default_factory=list)  # (namespace, name) carried over
     old_docs: list[Doc] = field(default_factory=list)
     new_docs: list[Doc] = field(default_factory=list)
+    model: ValuesModel = ValuesModel.PROFILES_8  # the new chart's values model (layout detection)
 
     @property
-    def chart_dir(self) -> Path:
-        return self.mip.path / self.target.chart_folder
+    def carried(self) -> list[tuple[str, str]]:
+        """Secrets kept as they are: those the install's code does not make for the new chart."""
+        made = {("default", n) for n in RELEASE_SECRETS} if needs_secrets(self.model) else set()
+        return [s for s in self.secrets if s not in made]
 
     def describe(self) -> list[str]:
         lines = [f"MIP {self.current.name} → {self.target.name}: {self.mip.path} {self.mip.old_commit[:12]} → "
@@ -65,7 +71,11 @@ class UpgradePlan:
         lines += [f"database: {d.container} (PostgreSQL {d.major}, {d.host_path}) is not used by {self.target.name} "
                   "(its folder and its dump stay in the backup)" for d in self.dropped]
         lines += [f"Secret {ns}/{name}: the new chart reads it but no longer creates it (helm would delete it) — "
-                  "kept as it is (the databases' passwords)" for ns, name in self.secrets]
+                  "kept as it is" for ns, name in self.carried]
+        if needs_secrets(self.model):
+            lines.append("Secrets default/mip-secret and default/keycloak-credentials (the new chart reads them, no "
+                         "template creates them): the live passwords kept, missing ones generated once (kept 0600 "
+                         "in the state folder), the active profile's Keycloak client")
         lines += [f"refused: {r}" for r in self.refusals]
         return lines
 
@@ -99,14 +109,13 @@ def plan_upgrade(
     work.mkdir(parents=True, mode=0o700)
     old_docs = _render_live(current, answers, work, sudo)
     clone = co.temp_clone(path, move.new_commit, work / "new")
-    new_chart = clone / target.chart_folder
-    values = release_values(answers, target, new_chart)
-    for file, text in values:
+    values = mip_files(answers, clone)
+    for file, text in values.files:
         atomic_write_text(file, text, mode=0o600, backup=False)
-    new_docs = render(new_chart, [f for f, _ in values], sudo=sudo)
+    new_docs = render(values.chart_dir, values.paths, sudo=sudo)
     migrations, dropped, refusals = _databases(databases(old_docs), databases(new_docs), target)
     return UpgradePlan(current, target, move, diff(old_docs, new_docs), migrations, dropped, refusals,
-                       carried_secrets(old_docs, new_docs), old_docs, new_docs)
+                       carried_secrets(old_docs, new_docs), old_docs, new_docs, model=detect_model(clone))
 
 
 def _render_live(current: Release, answers: Answers, work: Path, sudo: bool) -> list[Doc]:

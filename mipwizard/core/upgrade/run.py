@@ -16,13 +16,13 @@ from ..backup.archive import DatabaseDump, iter_members
 from ..backup.make import BackupResult, make_backup
 from ..backup.workloads import Kube, Workload
 from ..errors import UserError
-from ..fileio import atomic_write_text
 from ..redact import Redactor
 from ..runner import ProcessRunner
 from ..system import capture, privileged_argv
 from . import checkout as co
 from .plan import Migration, UpgradePlan
-from .values import OVERLAY, release_values
+from .secrets import names, release_secrets
+from .values import OVERLAY, ValuesFiles, detect_model, mip_files, write
 
 Say = Callable[[str], None]
 
@@ -73,11 +73,10 @@ def _checkout(path: Path, commit: str, say: Say) -> None:
         say(f"kept your changes to {', '.join(sorted(saved)[:5])}" + (" and more" if len(saved) > 5 else ""))
 
 
-def _write_values(answers: Answers, plan_release: object, chart: Path) -> list[Path]:
-    files = release_values(answers, plan_release, chart)  # type: ignore[arg-type]
-    for file, text in files:
-        atomic_write_text(file, text, mode=0o600)
-    return [f for f, _ in files]
+def _write_values(answers: Answers, checkout: Path) -> ValuesFiles:
+    found = mip_files(answers, checkout)
+    write(found, answers)
+    return found
 
 
 def _helm(runner: ProcessRunner, say: Say, *args: str) -> None:
@@ -131,8 +130,8 @@ def run_upgrade(
     try:
         say(f"checking out {plan.mip.ref} ({plan.mip.new_commit[:12]}) in {plan.mip.path}")
         _checkout(plan.mip.path, plan.mip.new_commit, say)
-        values = _write_values(answers, plan.target, plan.chart_dir)
-        say("wrote " + ", ".join(str(v) for v in values))
+        values = _write_values(answers, plan.mip.path)
+        say("wrote " + ", ".join(str(v) for v in values.paths))
         for m in plan.migrations:
             if m.move_aside and m.old.host_path and Path(m.old.host_path).exists():
                 aside = Path(f"{m.old.host_path}.pg{m.old.major}-before-upgrade-{spool.name.rsplit('-', 2)[-2]}")
@@ -140,15 +139,19 @@ def run_upgrade(
                 moved.append((Path(m.old.host_path), aside))
                 say(f"moved {m.old.host_path} aside to {aside} (a PostgreSQL {m.new.major} never starts on "
                     f"PostgreSQL {m.old.major} files)")
-        kept = [kube.read_secret(ns, name) for ns, name in plan.secrets]
-        args = ["upgrade", "mip", str(plan.chart_dir)]
-        for v in values:
+        made = release_secrets(answers, plan.model, state_dir=state_dir, kube=kube, redactor=runner.redactor)
+        kept = [kube.read_secret(ns, name) for ns, name in plan.secrets if (ns, name) not in names(made)]
+        args = ["upgrade", "mip", str(values.chart_dir)]
+        for v in values.paths:
             args += ["-f", str(v)]
         say(f"$ microk8s helm3 {' '.join(args)}")
         _helm(runner, say, *args)
         for secret in kept:
             kube.apply_secret(secret, release="mip")
             say(f"kept Secret {secret['metadata']['namespace']}/{secret['metadata']['name']}")
+        for secret in made:  # after the upgrade: helm deletes the old chart's own mip-secret
+            kube.apply_secret(secret, release="mip")
+            say(f"applied Secret {secret['metadata']['namespace']}/{secret['metadata']['name']} (stdin)")
         _wait(kube, timeout, say)
         live = kube.workloads({"mip"})
         for m in plan.migrations:
@@ -159,7 +162,7 @@ def run_upgrade(
             postgres.replay(kube, dump, live, dumps[m.new.container], say=say)
     except (UserError, OSError) as exc:
         say(f"the upgrade failed: {exc}")
-        notes = _roll_back(plan, answers, revision, moved, runner, kube, say, timeout, sudo)
+        notes = _roll_back(plan, answers, revision, moved, runner, kube, say, timeout, sudo, state_dir)
         shutil.rmtree(spool, ignore_errors=True)
         return UpgradeResult(False, backup.path, f"the upgrade to {plan.target.name} failed ({exc}); rolled back to "
                              f"{plan.current.name}", rolled_back=True, notes=notes)
@@ -179,12 +182,12 @@ def _wait(kube: Kube, timeout: float, say: Say) -> None:
 
 def _roll_back(
     plan: UpgradePlan, answers: Answers, revision: int | None, moved: list[tuple[Path, Path]],
-    runner: ProcessRunner, kube: Kube, say: Say, timeout: float, sudo: bool,
+    runner: ProcessRunner, kube: Kube, say: Say, timeout: float, sudo: bool, state_dir: Path,
 ) -> list[str]:
     notes = []
     try:
         _checkout(plan.mip.path, plan.mip.old_commit, say)
-        _write_values(answers, plan.current, plan.mip.path / plan.current.chart_folder)
+        _write_values(answers, plan.mip.path)
         say(f"put back the checkout at {plan.mip.old_commit[:12]} ({plan.current.name}) and its values")
     except (UserError, OSError) as exc:
         notes.append(f"could not put the checkout back ({exc}) — run `git -C {plan.mip.path} checkout "
@@ -199,6 +202,10 @@ def _roll_back(
         try:
             _helm(runner, say, "rollback", "mip", str(revision))
             say(f"helm rollback mip {revision}: done")
+            for secret in release_secrets(answers, detect_model(plan.mip.path), state_dir=state_dir, kube=None,
+                                          redactor=runner.redactor):
+                kube.apply_secret(secret, release="mip")
+                say(f"put back Secret {secret['metadata']['namespace']}/{secret['metadata']['name']}")
             _wait(kube, timeout, say)
         except UserError as exc:
             notes.append(f"helm rollback failed ({exc}) — see `mipwizard status`; the backup has everything")

@@ -1,68 +1,90 @@
-"""The values a release's MIP chart is deployed with, written into its chart folder.
-
-8.0.0 and the guide's snapshot read the 8 profiles (the active one is passed with ``-f``); every
-hostPath their values.yaml puts under ``/opt/mip-deployment`` is moved under
-``mip_deployment.path`` by an overlay, so the folders backup and restore handle are the ones the
-chart mounts. The snapshot's values.yaml also targets a managed cluster in namespace
-``federation-b``; the overlay puts it back on this microk8s (namespace ``default``, no CephFS).
-9.x reads one values file (``mip9_values``).
-"""
+"""The values files an upgrade writes, from the releases' writers (the install's, one place):
+the MIP's (the active profile + the microk8s overlay, or the 9.x values file, for the values model
+layout detection finds in the checkout) and Exareme2's overlay for its chart's engine layout."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from ..answers import Answers
 from ..errors import UserError
+from ..fileio import atomic_write_text
 from ..profile_kinds import profile_kind
-from ..releases import Release
+from ..releases import mip_values
 from ..releases.catalogue import ValuesModel
+from ..releases.engine_values import EngineValues, engine_values, overlay_path
+from ..releases.layout import EngineChart, LayoutError, MipChart, detect_engine, detect_mip
 
-OVERLAY = "values.mipwizard.yaml"
-UPSTREAM_ROOT = "/opt/mip-deployment"
-HEADER = "# Written by mipwizard upgrade from your answers; passed to helm with -f after values.yaml.\n"
-
-
-def hostpath_overlay(values: Any, root: Path) -> dict[str, Any]:
-    """The keys of ``values`` whose string starts with /opt/mip-deployment, moved under ``root``."""
-    if isinstance(values, dict):
-        out = {}
-        for k, v in values.items():
-            sub = hostpath_overlay(v, root)
-            if sub != {} and sub is not None:
-                out[k] = sub
-        return out
-    if isinstance(values, str) and (values == UPSTREAM_ROOT or values.startswith(UPSTREAM_ROOT + "/")):
-        moved = str(root) + values[len(UPSTREAM_ROOT):]
-        return moved if moved != values else {}  # type: ignore[return-value]
-    return {}
+OVERLAY = mip_values.OVERLAY_NAME  # the same name in both charts
 
 
-def release_values(answers: Answers, release: Release, chart: Path) -> list[tuple[Path, str]]:
-    """(path, text) of each values file, in helm's ``-f`` order."""
-    if release.values_model is ValuesModel.VALUES_9:
-        from ..releases.mip9_values import render_mip9_values
+@dataclass(frozen=True)
+class ValuesFiles:
+    chart_dir: Path
+    files: list[tuple[Path, str]]  # (path, text) in helm's -f order
+    folders: list[Path]  # hostPaths the chart mounts, made before it deploys
+    engine: EngineValues | None = None
 
+    @property
+    def paths(self) -> list[Path]:
+        return [p for p, _ in self.files]
+
+
+def _layout_error(exc: LayoutError) -> UserError:
+    return UserError(f"{exc} — nothing was changed")
+
+
+def mip_files(answers: Answers, checkout: Path) -> ValuesFiles:
+    try:
+        chart: MipChart = detect_mip(checkout)
+    except LayoutError as exc:
+        raise _layout_error(exc) from None
+    if chart.model is ValuesModel.VALUES_9:
         try:
-            data = render_mip9_values(answers)
-        except ValueError as exc:
-            raise UserError(f"{release.name}: {exc}") from None
-        return [(chart / OVERLAY, HEADER + yaml.safe_dump(data, sort_keys=False))]
+            text = mip_values.mip9_values_text(answers)
+        except LookupError as exc:
+            raise UserError(str(exc)) from None
+        return ValuesFiles(chart.chart_dir, [(chart.chart_dir / OVERLAY, text)], [])
     from ..profiles import render_profile
 
-    profile = chart / profile_kind(answers.active_profile).filename
-    files = [(profile, render_profile(answers, answers.active_profile))]
+    overlay = mip_values.mip_overlay(answers, chart.model, chart.values)
+    profile = chart.chart_dir / profile_kind(answers.active_profile).filename
+    files = [(profile, render_profile(answers, answers.active_profile)),
+             (chart.chart_dir / OVERLAY, mip_values.overlay_text(overlay))]
+    return ValuesFiles(chart.chart_dir, files, mip_values.host_folders(overlay))
+
+
+def detect_model(checkout: Path) -> ValuesModel:
     try:
-        upstream = yaml.safe_load((chart / "values.yaml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"cannot read {chart / 'values.yaml'} ({exc.__class__.__name__}) — is the checkout complete?"
-                        ) from None
-    overlay = hostpath_overlay(upstream, answers.mip_deployment.path)
-    if release.values_model is ValuesModel.PROFILES_MASTER:
-        overlay.update(namespace="default", managed_cluster=False)
-    if overlay:
-        files.append((chart / OVERLAY, HEADER + yaml.safe_dump(overlay, sort_keys=False)))
-    return files
+        return detect_mip(checkout).model
+    except LayoutError as exc:
+        raise _layout_error(exc) from None
+
+
+def engine_files(answers: Answers, checkout: Path) -> ValuesFiles:
+    try:
+        chart: EngineChart = detect_engine(checkout)
+    except LayoutError as exc:
+        raise _layout_error(exc) from None
+    values = engine_values(answers, chart.layout)
+    return ValuesFiles(chart.chart_dir, [(overlay_path(chart.chart_dir), values.text())], values.folders, values)
+
+
+def write(found: ValuesFiles, answers: Answers, *, keep_previous: bool = True) -> None:
+    """The files (0600, atomic), the chart's hostPath folders and, for Exareme2, the workers' data link."""
+    for folder in found.folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    if found.engine is not None and found.engine.data_link is not None:
+        from ..install.engine_steps import link_ok, relink  # the install's own (atomic) link
+
+        if not link_ok(found.engine, answers):
+            link = found.engine.data_link
+            if link.exists() and not link.is_symlink() and any(link.iterdir()):
+                raise UserError(f"{link} holds files — Exareme2 reads the workers' data there; move them into "
+                                f"{answers.data_root / answers.federation} and remove {link}")
+            relink(link, answers.data_root / answers.federation)
+    for path, text in found.files:
+        atomic_write_text(path, text, mode=0o600, backup=keep_previous)
+        os.chmod(path, 0o600)
