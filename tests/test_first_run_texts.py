@@ -90,3 +90,32 @@ def test_status_at_80_columns_shows_labels_whole_and_marks_a_cut_name(installed:
 
 def test_the_texts_checked_are_real_files() -> None:
     assert all(isinstance(p, Path) and p.is_file() for p in TEXTS)
+
+
+ONE_PLURAL = re.compile(r"\b1 (warnings|failures|nodes|problems|checks|steps|files|errors|pods)\b")
+
+
+def test_check_says_1_warning_not_1_warnings(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "MIPWIZARD_MACHINE": str(MACHINES / "laptop-2core-4gb.json"), "NO_COLOR": "1",
+           "MIPWIZARD_STATE_DIR": str(tmp_path / "state"), "MIPWIZARD_LOG_DIR": str(tmp_path / "logs")}
+    result = subprocess.run([sys.executable, "-m", "mipwizard", "check", "--ignore", "cpu"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL)
+    assert "1 failed, 1 warning, " in result.stdout, result.stdout
+    assert not ONE_PLURAL.search(result.stdout + result.stderr)
+
+
+@requires_shared()
+def test_node_list_and_status_count_in_the_right_number(installed: Any) -> None:  # noqa: F811
+    env = installed.fake.env()
+    env.update(MIPWIZARD_MACHINE=str(MACHINES / "perfect-master.json"), NO_COLOR="1")
+    installed.fake.pod_scenario("crashloop")  # one pod crash-looping: one problem
+    outputs = {}
+    for argv in (["node", "list"], ["status"]):
+        outputs[argv[-1]] = subprocess.run([sys.executable, "-m", "mipwizard", *argv], env=env, capture_output=True,
+                                           text=True, timeout=60, check=False, stdin=subprocess.DEVNULL).stdout
+    assert "1 node, " in outputs["list"], outputs["list"]
+    assert re.search(r"UNHEALTHY — 1 not ready, \d+ problems?\b", outputs["status"]), outputs["status"]
+    for out in outputs.values():
+        assert not ONE_PLURAL.search(out), out

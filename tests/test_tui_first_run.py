@@ -3,9 +3,11 @@ a readable failure, next steps, Save and quit, and states that do not depend on 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Button, Checkbox, Input, RadioButton, Static
 
 from mipwizard.core.install import InstallResult
@@ -38,6 +40,8 @@ async def test_preflight_rechecks_the_main_ip_after_network_and_review_blocks_in
         preflight: Any = app.screen
         await wait_for(pilot, lambda: preflight.results and not preflight.running, timeout=30)
         assert preflight.results["main-ip-assigned"].status.value == "skip"  # no answers yet
+        assert "mip.example.org" not in preflight.results["fqdn-resolves"].summary, \
+            preflight.results["fqdn-resolves"].summary
         await press_next(pilot, "NetworkScreen")
         await type_text(pilot, "#input-machine_main_ip", "192.168.1.230")  # a NAT'd address
         await type_text(pilot, "#input-machine_public_fqdn", "mip.example.org")
@@ -45,6 +49,9 @@ async def test_preflight_rechecks_the_main_ip_after_network_and_review_blocks_in
         await wait_for(pilot, lambda: preflight.facts is not None and not preflight.running, timeout=30)
         main_ip = preflight.results["main-ip-assigned"]
         assert main_ip.status.value == "fail" and "192.168.1.230 is not on any interface here" in main_ip.summary
+        fqdn = preflight.results["fqdn-resolves"]  # the FQDN is resolved again too, now that it is known
+        assert fqdn.status.value == "warn"
+        assert fqdn.summary == "mip.example.org → 10.20.30.40, not MACHINE_MAIN_IP 192.168.1.230"
         assert next_button(app).disabled and "1 check failed" in reason(app)
         details = text(app, "#details")  # the cursor went to the failure: its fix is on screen
         assert "Fix: set machine_main_ip to an address this machine has, e.g. 10.20.30.40" in details
@@ -83,16 +90,19 @@ async def test_ignore_is_offered_on_failed_rows_only(tmp_path: Path) -> None:
         assert ignore.display and not ignore.disabled
 
 
-async def test_review_lists_what_will_run_and_install_asks_first(tmp_path: Path, answers_data: dict) -> None:
+@pytest.mark.parametrize("role", ["local", "master"])
+async def test_review_lists_what_will_run_and_install_asks_first(tmp_path: Path, answers_data: dict,
+                                                                 role: str) -> None:
     installer = ScriptedInstaller()
     app = fake_app(tmp_path, plan=None, installer=installer)  # the real plan: its steps and commands
     async with app.run_test(size=SIZE) as pilot:
-        app.state.load_mapping(answers_mapping(answers_data, tmp_path))
+        app.state.load_mapping({**answers_mapping(answers_data, tmp_path), "role": role})
         await go_to(pilot, app, "Review", "ReviewScreen")
         review: Any = app.screen
         await wait_for(pilot, lambda: review.facts and "plan" in review.facts, timeout=30)
         listing = text(app, "#plan")
-        assert "The install will run 14 steps:" in listing
+        steps = re.search(r"The install will run (\d+) steps:", listing)
+        assert steps and (role != "local" or steps.group(1) == "14"), listing[:200]
         assert "$ snap install microk8s --classic" in listing
         assert "$ microk8s helm3 upgrade --install" in listing  # from the recording runner, as --dry-run
         assert "values.mipwizard.yaml" in listing  # the files it writes

@@ -1,5 +1,5 @@
-"""Every wizard screen at 60×20: nothing overlaps, every button and field can be reached (on screen,
-or by scrolling its screen's scroll container), and F1 and Escape still work.
+"""Every wizard screen at 60×20 on the Linux console: nothing overlaps, every button and field can be
+reached (on screen, or by scrolling its screen's scroll container), no emoji, F1 and Escape work.
 
 One generic check (``assert_usable``) runs on each screen, dialog and tool the wizard shows: the
 steps (Welcome, Preflight, Network, Auth, Data, Join, Review and its Install question), Install
@@ -9,6 +9,8 @@ while running, failed and succeeded, the quit / sudo / help dialogs, and the day
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -242,10 +244,21 @@ STEPS: list[tuple[str, Visit, dict[str, Any]]] = [
 ]
 
 
+# Emoji and pictographs: the Linux console's font has none (a box, or two cells that shift the line).
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
+
+
+def assert_no_emoji(app: Any, what: str) -> None:
+    frame = html.unescape(app.export_screenshot())
+    assert not EMOJI.search(frame), f"{what}: {EMOJI.findall(frame)} on the Linux console"
+
+
 @pytest.mark.parametrize(("what", "visit", "fields"), STEPS, ids=[s[0] for s in STEPS])
 async def test_every_wizard_screen_is_usable_at_60x20(
-    tmp_path: Path, answers_data: dict, what: str, visit: Visit, fields: dict[str, Any]
+    tmp_path: Path, answers_data: dict, what: str, visit: Visit, fields: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("TERM", "linux")  # the smallest terminal and the 16-colour console at once
     fields = dict(fields)
     paused = Paused() if fields.get("installer") == "paused" else None
     if paused is not None:
@@ -257,6 +270,7 @@ async def test_every_wizard_screen_is_usable_at_60x20(
                 app.state.load_mapping(answers_mapping(answers_data, tmp_path))
             await visit(pilot)
             await assert_usable(pilot, what)
+            assert_no_emoji(app, what)
             if not what.endswith("dialog") and what != "review-confirm":
                 await assert_help_opens_and_closes(pilot, what)
     finally:
