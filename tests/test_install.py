@@ -127,20 +127,18 @@ def test_full_install_runs_every_step_in_order_with_exact_argv(fake_toolchain, s
         ["usermod", "-aG", "sudo,microk8s", "mipadmin"],
         ["microk8s", "status", "--wait-ready", "--timeout", "300"],
         ["microk8s", "enable", "dns", "helm3", "ingress"],
-        # data folders: the same argv as mipwizard.core.data.create_pathology_folders (group from id -gn)
-        ["mkdir", "-p", "--", f"{data}/mipfed1/dementia"],
-        ["chown", "-h", "--", "mipadmin:mipadmin", f"{data}/mipfed1", f"{data}/mipfed1/dementia"],
+        # (data folders: root makes and chowns them itself, through descriptors — no program runs)
         # clone beside the target, check the ref out, hand it over, then rename (a killed clone never looks done)
         ["git", "clone", "--no-checkout", "https://github.com/madgik/Exareme2",
          f"{exa.parent}/.exareme2.mipwizard-clone"],
         ["git", "-C", f"{exa.parent}/.exareme2.mipwizard-clone", "checkout", "--quiet", "--detach", EXA_COMMIT],
-        ["chown", "-R", "mipadmin:mipadmin", f"{exa.parent}/.exareme2.mipwizard-clone"],
-        ["chown", "-R", "mipadmin:mipadmin", str(exa)],
+        ["chown", "-h", "-R", "--", "mipadmin:mipadmin", f"{exa.parent}/.exareme2.mipwizard-clone"],
+        ["chown", "-h", "-R", "--", "mipadmin:mipadmin", str(exa)],
         ["git", "clone", "--no-checkout", "https://github.com/HBPMedical/mip-deployment",
          f"{mip.parent}/.mip-deployment.mipwizard-clone"],
         ["git", "-C", f"{mip.parent}/.mip-deployment.mipwizard-clone", "checkout", "--quiet", "--detach", MIP_COMMIT],
-        ["chown", "-R", "mipadmin:mipadmin", f"{mip.parent}/.mip-deployment.mipwizard-clone"],
-        ["chown", "-R", "mipadmin:mipadmin", str(mip)],
+        ["chown", "-h", "-R", "--", "mipadmin:mipadmin", f"{mip.parent}/.mip-deployment.mipwizard-clone"],
+        ["chown", "-h", "-R", "--", "mipadmin:mipadmin", str(mip)],
         # the hostPaths the 0.20 chart mounts
         ["mkdir", "-p", f"{exa}/credentials", f"{exa}/.stored_data/db", f"{exa}/.stored_data/cleanup"],
         ["chown", "-R", "mipadmin:mipadmin", f"{exa}/.stored_data"],
@@ -153,7 +151,10 @@ def test_full_install_runs_every_step_in_order_with_exact_argv(fake_toolchain, s
          "-f", f"{mip}/kubernetes/values.mipwizard.yaml"],
     ]
     assert (data / "mipfed1" / "dementia").is_dir()
-    assert fake_toolchain.owner_of(data / "mipfed1" / "dementia") == "mipadmin:mipadmin"
+    admin = fake_toolchain.state()["users"]["mipadmin"]
+    for folder in (data / "mipfed1", data / "mipfed1" / "dementia"):
+        assert (folder.stat().st_uid, folder.stat().st_gid) == (admin["uid"], admin["gid"])
+    assert data.stat().st_uid == 0  # the data root stays root's
     assert fake_toolchain.node_labels("mip-master")["worker"] == "true"
     releases = fake_toolchain.helm_releases()
     assert set(releases) == {"exareme2", "mip"}

@@ -278,3 +278,72 @@ def test_the_matrix_covers_every_step_of_both_plans() -> None:
     as_root = [step for machine, step in every_step() if machine != "sudo_machine"]
     assert {"microk8s-snap", "join", "data-folders", "checkouts", "keycloak-realm", "exareme2-data"} <= set(as_root)
     assert len(set(as_root)) == len(as_root) == 16  # each step once: 15 on a master, `join` on a worker
+
+
+# --- half-done is not done ------------------------------------------------------------------------
+
+
+def mipwizard(fake: Any, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = fake.env()
+    env.update(MIPWIZARD_STATE_DIR=str(tmp_path / "state"), MIPWIZARD_LOG_DIR=str(tmp_path / "logs"), NO_COLOR="1")
+    return subprocess.run([sys.executable, "-m", "mipwizard", *args], env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_killed_clone_is_redone_never_taken_as_a_checkout(cli: Any, fake_toolchain: Any, tmp_path: Path) -> None:  # noqa: F811
+    fake_toolchain.hang("git", "clone", times=1)
+    install = cli.start("--yes")
+    wait_for_call(fake_toolchain, "git", "clone")
+    install.kill()
+    install.wait(timeout=30)
+    exa = tmp_path / "opt" / "exareme2"
+    staging = exa.parent / ".exareme2.mipwizard-clone"
+    (staging / ".git").mkdir(parents=True)  # what a clone killed mid-way leaves: .git and no commit
+    assert not exa.exists()  # never in place before it is complete
+    again = cli.run("--yes")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not staging.exists() and (exa / ".git").is_dir()
+    assert len(fake_toolchain.calls_of("git", "clone", "--no-checkout", "https://github.com/madgik/Exareme2")) == 2
+
+
+def test_a_release_left_pending_is_diagnosed_and_recovered(cli: Any, fake_toolchain: Any, tmp_path: Path) -> None:  # noqa: F811
+    assert cli.run("--yes").returncode == 0
+    # what a helm killed mid-upgrade leaves
+    fake_toolchain.set_release_status("mip", "pending-upgrade", history=["deployed", "pending-upgrade"])
+    blocked = cli.run("--yes")
+    assert blocked.returncode == 1
+    assert "helm release mip is stuck in pending-upgrade" in blocked.stderr
+    assert "mipwizard recover-release mip" in blocked.stderr and "Traceback" not in blocked.stderr
+    assert not fake_toolchain.calls_of("microk8s", "helm3", "upgrade", "--install", "mip")[1:]  # helm not tried
+    recovered = mipwizard(fake_toolchain, tmp_path, "recover-release", "mip", "--yes")
+    assert recovered.returncode == 0, recovered.stderr
+    assert cli.run("--yes").returncode == 0
+
+
+def test_a_foreign_repository_at_a_checkout_path_is_never_reused_or_chowned(
+    cli: Any, fake_toolchain: Any, tmp_path: Path  # noqa: F811
+) -> None:
+    """`/etc` under etckeeper at exareme2.path: a git work tree, but of another repository."""
+    exa = tmp_path / "opt" / "exareme2"
+    exa.mkdir(parents=True)
+    fake_git_dir(exa, "https://example.org/etckeeper.git")
+    result = cli.run("--yes")
+    assert result.returncode == 1
+    assert f"{exa} is a checkout of https://example.org/etckeeper.git, not of https://github.com/madgik/Exareme2" \
+        in result.stderr
+    assert not [c for c in fake_toolchain.calls_of("chown") if str(exa) in c]
+    assert not fake_toolchain.calls_of("git", "-C", str(exa), "checkout")
+
+
+def fake_git_dir(path: Path, url: str) -> None:
+    """A work tree the fake git takes for a checkout of ``url`` (as tests/fake_toolchain/prog_git.py writes)."""
+    from tests.fake_toolchain import PACKAGE_DIR
+
+    sys.path.insert(0, str(PACKAGE_DIR))
+    try:
+        import prog_git
+    finally:
+        sys.path.remove(str(PACKAGE_DIR))
+    prog_git._populate(path, "exareme2")
+    prog_git._write_git_dir(path, url)
+    (path / ".git" / "FAKE_HEAD").write_text(prog_git.fake_commit(url, "main") + "\n")

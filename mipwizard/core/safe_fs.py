@@ -3,12 +3,17 @@
 No link is followed where a user could have planted one: private files are opened with
 ``O_NOFOLLOW`` and checked after opening (``fstat``: a regular file, ours, mode fixed to 0600);
 private folders are checked with ``lstat``, never trusted; input files are opened without
-blocking and refused unless regular (a FIFO would hang us, ``/dev/zero`` would never end); a path
-about to be created or chowned as root is refused when any part of it is a symbolic link.
+blocking and refused unless regular (a FIFO would hang us, ``/dev/zero`` would never end).
+
+A folder root creates or chowns is reached the ``openat`` way (``open_folder``): from ``/``, one
+name at a time with ``O_NOFOLLOW``, and the act is done on the file descriptor reached
+(``fchown``, ``mkdir(dir_fd=…)``), so a link swapped in after a check cannot redirect it. A link
+on the way is followed only where no less-privileged user could have put it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -107,56 +112,117 @@ def _is_device(info: os.stat_result) -> bool:
     return stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
 
 
-def refuse_links(path: Path, *, what: str = "folder") -> None:
-    """Raise ``UnsafePath`` when ``path`` or any of its parents is a symbolic link.
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+MAX_LINKS = 40  # as the kernel's own limit: a loop of links ends as a clear error
 
-    For paths root is about to create or chown in folders another user can write to: a link
-    planted there (``/data/fed/dementia -> /root``) would hand root's files to that user.
+
+def _nobody_else_changes(info: os.stat_result) -> bool:
+    """A folder only root or we can change: owned by one of us, writable by no group or other."""
+    return info.st_uid in (0, os.geteuid()) and not info.st_mode & 0o022
+
+
+def open_folder(path: Path, *, create: bool = False, mode: int = 0o755, what: str = "folder") -> int:
+    """A file descriptor on the folder ``path``, reached from ``/`` one name at a time with
+    ``openat(…, O_NOFOLLOW)``; missing folders are created (``mkdir(dir_fd=…)``) when ``create``.
+
+    A symbolic link on the way is followed only when it sits in a folder nobody but root (or us)
+    can change and root (or we) made it (``/data -> /srv/data`` made by the admin as root). One in
+    a folder another user owns or may write to (``/data/fed/dementia -> /root`` planted by the
+    admin user) raises ``UnsafePath`` naming it and the fix. Raises ``FileNotFoundError`` for a
+    missing folder when not ``create``. The caller closes the descriptor.
+    """
+    target = Path(os.path.abspath(path))
+    names = list(target.parts[1:])
+    fd, where, links = os.open("/", _DIR_FLAGS), Path("/"), 0
+    try:
+        while names:
+            name = names.pop(0)
+            if name in ("", "."):
+                continue
+            try:
+                child: int | None = _open_or_make(fd, name, create=create, mode=mode)
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
+                    raise
+                child = None
+            if child is None:  # not a folder: a link root may follow, or a refusal
+                link = _trusted_link(fd, where / name, target, what)
+                links += 1
+                if links > MAX_LINKS:
+                    raise UnsafePath(f"{target}: too many symbolic links on the way — point at the real folder")
+                if os.path.isabs(link):
+                    os.close(fd)
+                    fd, where = os.open("/", _DIR_FLAGS), Path("/")
+                names = [*Path(link).parts[1 if os.path.isabs(link) else 0:], *names]
+                continue
+            os.close(fd)
+            fd, where = child, (where.parent if name == ".." else where / name)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_or_make(parent: int, name: str, *, create: bool, mode: int) -> int:
+    try:
+        return os.open(name, _DIR_FLAGS, dir_fd=parent)
+    except FileNotFoundError:
+        if not create:
+            raise
+    with contextlib.suppress(FileExistsError):  # made meanwhile by someone else: judged by the open
+        os.mkdir(name, mode, dir_fd=parent)
+    return os.open(name, _DIR_FLAGS, dir_fd=parent)
+
+
+def _trusted_link(parent: int, shown: Path, target: Path, what: str) -> str:
+    """The target of the link ``shown`` (in the folder ``parent``) if it may be followed, else UnsafePath."""
+    info = os.stat(shown.name, dir_fd=parent, follow_symlinks=False)
+    if not stat.S_ISLNK(info.st_mode):
+        raise UnsafePath(f"{shown} is not a folder — the {what} {target} needs one there; move it away and run again")
+    link = os.readlink(shown.name, dir_fd=parent)
+    if not (_nobody_else_changes(os.fstat(parent)) and info.st_uid in (0, os.geteuid())):
+        raise UnsafePath(
+            f"{shown} is a symbolic link (to {link}) in a folder another user can change — root never "
+            f"follows it for the {what} {target}: remove the link (`rm {shown}`) and run again, or point the "
+            "answers at the real folder"
+        )
+    return link
+
+
+def make_owned_folder(path: Path, uid: int, gid: int, *, what: str = "folder") -> None:
+    """Create ``path`` if missing (parents root's, 0755) and give it, not its contents, to ``uid:gid``,
+    through the descriptor ``open_folder`` reached: nothing swapped in on the way is touched."""
+    fd = open_folder(path, create=True, what=what)
+    try:
+        os.fchown(fd, uid, gid)
+    finally:
+        os.close(fd)
+
+
+def folder_owner(path: Path, *, what: str = "folder") -> tuple[int, int] | None:
+    """``(uid, gid)`` of the folder ``path`` reached as ``open_folder`` does; None when it is
+    missing or has a link on the way that root must not follow."""
+    try:
+        fd = open_folder(path, what=what)
+    except (OSError, UnsafePath):
+        return None
+    try:
+        info = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return info.st_uid, info.st_gid
+
+
+def refuse_links(path: Path, *, what: str = "folder") -> None:
+    """Raise ``UnsafePath`` when the way to ``path`` has a link ``open_folder`` would not follow.
+
+    A check before an external ``mkdir``/``chown`` run through sudo (which cannot be handed our
+    descriptor): the act there is by path, so root's own steps use ``make_owned_folder`` instead.
     """
     path = Path(os.path.abspath(path))
-    current = Path(path.anchor)
-    for part in path.parts[1:]:
-        current = current / part
+    for existing in (path, *path.parents):  # the deepest folder that exists: the rest is made real
         try:
-            info = os.lstat(current)
+            os.close(open_folder(existing, what=what))
+            return
         except FileNotFoundError:
-            return  # the rest does not exist yet: it will be created as real folders
-        if stat.S_ISLNK(info.st_mode):
-            raise UnsafePath(
-                f"{current} is a symbolic link (to {os.readlink(current)}) — the {what} {path} must be a real "
-                f"folder; remove the link (`rm {current}`) and run again"
-            )
-
-
-def same_repository_url(found: str, expected: str) -> bool:
-    """True when two git remote URLs name the same repository (``.git`` and a final ``/`` ignored)."""
-
-    def norm(url: str) -> str:
-        url = url.strip().rstrip("/")
-        return url[:-4] if url.endswith(".git") else url
-
-    return norm(found) == norm(expected)
-
-
-def checkout_problem(path: Path, expected_url: str, *, remote_url: str | None, head_ok: bool) -> str | None:
-    """Why the git work tree at ``path`` must not be reused as the expected checkout, or None.
-
-    ``remote_url`` is ``git -C path config --get remote.origin.url`` (None when it failed);
-    ``head_ok`` whether ``git -C path rev-parse --verify HEAD^{commit}`` succeeded (a clone killed
-    mid-way has a ``.git`` folder but no commit). Callers run those through the runner.
-    """
-    git_dir = Path(path) / ".git"
-    try:
-        info = os.lstat(git_dir)
-    except FileNotFoundError:
-        return f"{path} is not a git checkout — move it away, or point the answers at another folder"
-    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        return f"{git_dir} is not a real folder — move {path} away and run again"
-    if remote_url is None or not same_repository_url(remote_url, expected_url):
-        return (
-            f"{path} is a git checkout of {remote_url or 'an unknown repository'}, not {expected_url} — "
-            "move it away (mipwizard never reuses or chowns another repository)"
-        )
-    if not head_ok:
-        return f"{path} is an unfinished clone (no commit checked out) — remove it and run again"
-    return None
+            continue

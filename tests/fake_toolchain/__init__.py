@@ -415,11 +415,14 @@ class FakeToolchain:
         federation = str(get("federation"))
         owner = f"{admin}:{admin}"
         with self._store.update() as state:
+            admin_ids = state["users"][admin]["uid"], state["users"][admin]["gid"]
             for pathology in get("pathologies", ["dementia"]):
                 folder = data_root / federation / str(pathology)
                 folder.mkdir(parents=True, exist_ok=True)
                 for p in (data_root, data_root / federation, folder):
                     state["owners"][os.path.abspath(p)] = {"owner": owner, "recursive": True}
+                    if os.geteuid() == 0:  # root's install chowns data folders itself (by descriptor)
+                        os.chown(p, *admin_ids)
         sys.path.insert(0, str(PACKAGE_DIR))
         try:
             import prog_git

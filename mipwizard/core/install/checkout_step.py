@@ -10,12 +10,15 @@ import) are put back to upstream first — the later steps write them again.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from ..answers import Answers
 from ..fileio import atomic_write_text
 from ..releases.pins import Pin, pins
+from ..safe_fs import UnsafePath, open_folder, refuse_links
 from .settings import InstallSettings
 from .steps import Command, Probe, Step, StepContext, StepFailed, fingerprint
 
@@ -119,7 +122,7 @@ def checkouts(answers: Answers, s: InstallSettings) -> Step:
             else:
                 commit = _clone(ctx, git, pin, owner)
                 notes.append(f"{pin.path} cloned at {pin.ref}")
-            ctx.run(Command(("chown", "-R", owner, str(pin.path)), timeout=s.command_timeout))
+            _chown_tree(ctx, owner, pin.path, s.command_timeout)
             shown = commit or f"the commit of {pin.ref}"
             ctx.say(f"{pin.key}: {pin.url} {pin.ref} = {shown}")
             record[pin.key] = {"url": pin.url, "ref": pin.ref, "commit": commit or "", "path": str(pin.path)}
@@ -144,18 +147,48 @@ def _clone(ctx: StepContext, git: _Git, pin: Pin, owner: str) -> str | None:
     if staging.exists():  # left by a killed clone: ours, never a user's folder
         ctx.change(f"remove {staging} (left by an interrupted clone)", lambda: shutil.rmtree(staging))
     if not ctx.recording:
-        pin.path.parent.mkdir(parents=True, exist_ok=True)
+        _in_parent(pin.path, lambda parent: None)  # made if missing, through no link a user could plant
     git.run("clone", "--no-checkout", pin.url, str(staging))
     commit = git.resolve(staging, pin.ref)
     if commit is None and not ctx.recording:
         ctx.change(f"remove {staging}", lambda: shutil.rmtree(staging, ignore_errors=True))
         raise StepFailed(_no_ref(pin))
     git.run("-C", str(staging), "checkout", "--quiet", "--detach", commit or pin.ref)
-    ctx.run(Command(("chown", "-R", owner, str(staging)), timeout=git.s.command_timeout))
+    _chown_tree(ctx, owner, staging, git.s.command_timeout)
+    name, staged = pin.path.name, staging.name
     if pin.path.is_dir():  # an empty folder (e.g. made by hand): the rename replaces it
-        ctx.change(f"remove the empty folder {pin.path}", lambda: pin.path.rmdir())
-    ctx.change(f"rename {staging} to {pin.path}", lambda: staging.rename(pin.path))
+        ctx.change(f"remove the empty folder {pin.path}",
+                   lambda: _in_parent(pin.path, lambda parent: os.rmdir(name, dir_fd=parent)))
+    ctx.change(f"rename {staging} to {pin.path}", lambda: _in_parent(
+        pin.path, lambda parent: os.rename(staged, name, src_dir_fd=parent, dst_dir_fd=parent)))
     return commit
+
+
+def _in_parent(path: Path, act: Callable[[int], None]) -> None:
+    """``act`` on the descriptor of ``path``'s parent folder, reached (and made) the ``openat`` way."""
+    try:
+        parent = open_folder(path.parent, create=True, what="checkout's parent folder")
+    except OSError as exc:
+        raise StepFailed(f"cannot make {path.parent}: {exc.strerror} — check its parent folder") from None
+    except UnsafePath as exc:
+        raise StepFailed(str(exc)) from None
+    try:
+        act(parent)
+    finally:
+        os.close(parent)
+
+
+def _chown_tree(ctx: StepContext, owner: str, path: Path, timeout: float) -> None:
+    """Hand a checkout to the admin user. A whole tree, so GNU chown does it: ``-R`` never follows a
+    link inside it and ``-h`` not the named one either; a link on the way to it that a user could
+    have planted is refused first (``refuse_links``: a check, since chown acts by path — the tree
+    is ours until this chown, the parent usually root's /opt)."""
+    if not ctx.recording:
+        try:
+            refuse_links(path, what="checkout")
+        except UnsafePath as exc:
+            raise StepFailed(str(exc)) from None
+    ctx.run(Command(("chown", "-h", "-R", "--", owner, str(path)), timeout=timeout))
 
 
 def _move(ctx: StepContext, git: _Git, pin: Pin, ours: set[str]) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..answers import Answers
 from .chart_gate import check_before_helm
 from .settings import InstallSettings
-from .steps import Command, Probe, Step, StepContext, fingerprint
+from .steps import Command, Probe, Step, StepContext, StepFailed, fingerprint
 
 
 def host_roots(answers: Answers) -> tuple[str, ...]:
@@ -26,6 +26,13 @@ def release_step(
         return Probe(ctx.facts.helm_releases().get(release) == "deployed", f"release {release} deployed")
 
     def action(ctx: StepContext) -> str:
+        status = "" if ctx.recording else ctx.facts.helm_releases().get(release, "")
+        if status.startswith("pending-"):  # helm refuses every change to it: say how to unblock it
+            raise StepFailed(
+                f"helm release {release} is stuck in {status} (an install or upgrade was interrupted) and helm "
+                f"refuses to change it — run `mipwizard recover-release {release}` (it rolls back to the last "
+                "deployed revision, or uninstalls a release that never deployed, after asking), then the install again"
+            )
         folder, values = chart(ctx)
         check_before_helm(ctx, release, folder, values, roots)
         argv = ["microk8s", "helm3", "upgrade", "--install", release, str(folder)]

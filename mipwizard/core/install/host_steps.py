@@ -105,14 +105,16 @@ def data_folders(answers: Answers, s: InstallSettings) -> Step:
     federation_dir = answers.data_root / answers.federation
     folders = pathology_folders(answers.data_root, answers.federation, answers.pathologies)
 
+    from .owned_folders import folders_owned, give_folders
+
     def probe(ctx: StepContext) -> Probe:
-        owner = ctx.facts.owner(answers.admin_user)
-        return Probe(ctx.facts.owners_ok([federation_dir, *folders], owner), f"owned by {owner}")
+        done = folders_owned(ctx, [federation_dir, *folders], answers.admin_user)
+        return Probe(done, f"owned by {ctx.facts.owner(answers.admin_user)}" if done else "")
 
     def action(ctx: StepContext) -> str:
         owner = ctx.facts.need_owner(answers.admin_user)
-        for argv in folder_commands(answers.data_root, answers.federation, answers.pathologies, owner):
-            ctx.run(Command(tuple(argv), timeout=s.command_timeout))
+        commands = folder_commands(answers.data_root, answers.federation, answers.pathologies, owner)
+        give_folders(ctx, [federation_dir, *folders], answers.admin_user, commands, s.command_timeout)
         return f"{len(folders)} folder(s) under {federation_dir}, owned by {owner}"
 
     return Step(
