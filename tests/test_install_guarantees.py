@@ -335,6 +335,37 @@ def test_a_foreign_repository_at_a_checkout_path_is_never_reused_or_chowned(
     assert not fake_toolchain.calls_of("git", "-C", str(exa), "checkout")
 
 
+def test_profiles_write_on_a_full_disk_is_a_clear_error_and_leaves_the_old_set(
+    answers_file: Path, answers_data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`profiles write` as the user runs it, the disk filling up on the third temporary file."""
+    import yaml
+
+    import mipwizard.core.fileio as fileio
+    from mipwizard.cli.main import main
+
+    out = tmp_path / "kubernetes"
+    assert main(["profiles", "write", "--answers", str(answers_file), "--out", str(out), "--yes"]) == 0
+    old = {p.name: p.read_text() for p in out.iterdir()}
+    answers_data["machine_public_fqdn"] = "new.example.org"
+    answers_file.write_text(yaml.safe_dump(answers_data))
+    real, calls = fileio._write_temp, []
+
+    def full_disk(path: Path, data: bytes, mode: int) -> str:
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(path, data, mode)
+
+    monkeypatch.setattr(fileio, "_write_temp", full_disk)
+    capsys.readouterr()
+    assert main(["profiles", "write", "--answers", str(answers_file), "--out", str(out), "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "the profiles there are unchanged" in err and "Traceback" not in err
+    assert {p.name: p.read_text() for p in out.iterdir()} == old  # the old set, whole, and no temporary file
+
+
 def fake_git_dir(path: Path, url: str) -> None:
     """A work tree the fake git takes for a checkout of ``url`` (as tests/fake_toolchain/prog_git.py writes)."""
     from tests.fake_toolchain import PACKAGE_DIR

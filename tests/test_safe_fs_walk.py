@@ -144,3 +144,4 @@ def test_the_install_refuses_a_link_the_admin_planted_in_its_data_folder(
     assert f"{fed / 'dementia'} is a symbolic link (to {victim})" in again.message
     assert owner(victim) == (0, 0) and list(victim.iterdir()) == []
     assert not fake_toolchain.calls_of("chown", "-h", "--", "mipadmin:mipadmin", str(fed))
+
