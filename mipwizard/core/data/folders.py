@@ -3,8 +3,9 @@
 The data root usually belongs to root, so the folders are made with privileged ``mkdir -p`` and
 handed over with ``chown -h user:group`` (``user.group`` is deprecated) — both as argv, via sudo
 when the wizard is not root. The admin user owns these folders, so a re-run as root refuses any
-path with a symbolic link in it (a planted ``/data/fed/dementia -> /root`` would make root chown
-``/root``), and ``-h`` never follows one at the end.
+path with a symbolic link it could have planted (``/data/fed/dementia -> /root`` would make root
+chown ``/root``; ``safe_fs.refuse_links``), and ``-h`` never follows one at the end. The install's
+own data-folders step does it by descriptor as root (``core/install/owned_folders.py``).
 """
 
 from __future__ import annotations
