@@ -23,31 +23,42 @@ pytestmark = [requires_real_helm, requires_real_charts]
 
 @pytest.fixture
 def mip8(fake_toolchain, answers_data, tmp_path, monkeypatch, release_repos: ReleaseRepos):
-    """An 8.0.0 MIP deployed through the fake helm (real renders), with data in its databases."""
-    monkeypatch.setenv("PATH", f"{real_git_first(tmp_path / 'realgit')}{os.pathsep}{os.environ['PATH']}")
-    mip = tmp_path / "mip-deployment"
-    git(tmp_path, "clone", "--quiet", release_repos.url("mip-deployment"), str(mip))
-    git(mip, "checkout", "--quiet", "--detach", "8.0.0")
+    """An 8.0.0 MIP with Exareme2 0.20.0, real checkouts of both, deployed through the fake helm (real
+    renders, the install's writers), with data in its databases."""
+    fake_toolchain.git_first = real_git_first(tmp_path / "realgit")
+    monkeypatch.setenv("PATH", f"{fake_toolchain.git_first}{os.pathsep}{os.environ['PATH']}")
+    checkouts = {"mip_deployment": (tmp_path / "mip-deployment", "8.0.0"), "exareme2": (tmp_path / "exareme2", "0.20.0")}
+    for key, (path, tag) in checkouts.items():
+        git(tmp_path, "clone", "--quiet", release_repos.url(key.replace("_", "-")), str(path))
+        git(path, "checkout", "--quiet", "--detach", tag)
     fake = install_fake_cluster(fake_toolchain, answers_data, tmp_path, monkeypatch)
-    answers_data["mip_deployment"]["repo_url"] = release_repos.url("mip-deployment")
+    for key in checkouts:
+        answers_data[key]["repo_url"] = release_repos.url(key.replace("_", "-"))
     fake.answers.write_text("# my MIP\n" + yaml.safe_dump(answers_data))
-    from mipwizard.core.answers import answers_from_mapping
-    from mipwizard.core.upgrade.values import mip_files
-
-    values = mip_files(answers_from_mapping(answers_data), mip)
-    for path, text in values.files:
-        path.write_text(text)
     import subprocess
 
-    argv = ["microk8s", "helm3", "upgrade", "--install", "mip", str(values.chart_dir)]
-    for path in values.paths:
-        argv += ["-f", str(path)]
-    subprocess.run(argv, check=True, capture_output=True, env=fake.env())
-    assert fake.helm_releases()["mip"].get("manifests"), "the fake helm did not render through the real helm"
-    seed_mip_state(fake, mip)
-    fake.mip_path, fake.repos = mip, release_repos
+    from mipwizard.core.answers import answers_from_mapping
+    from mipwizard.core.upgrade.values import engine_files, mip_files, write
+
+    answers = answers_from_mapping(answers_data)
+    for release, values in (("exareme2", engine_files(answers, checkouts["exareme2"][0])),
+                            ("mip", mip_files(answers, checkouts["mip_deployment"][0]))):
+        write(values, answers)
+        argv = ["microk8s", "helm3", "upgrade", "--install", release, str(values.chart_dir)]
+        subprocess.run([*argv, *[a for p in values.paths for a in ("-f", str(p))]], check=True, capture_output=True,
+                       env=fake.env())
+        assert fake.helm_releases()[release].get("manifests"), "the fake helm did not render through the real helm"
+    seed_mip_state(fake, checkouts["mip_deployment"][0])
+    fake.mip_path, fake.exa_path, fake.repos = checkouts["mip_deployment"][0], checkouts["exareme2"][0], release_repos
     fake.rev0 = fake.helm_releases()["mip"]["revision"]
+    fake.exa_rev0 = fake.helm_releases()["exareme2"]["revision"]
     return fake
+
+
+def to_902(fake, *extra: str) -> list[str]:
+    """9.0.2 from its new home; exaflow's upstream commit is a local one here (a ref by hand)."""
+    return ["upgrade", "--to", "9.0.2", "--repo", fake.repos.url("mip-deployment-new"), "--exareme2-ref",
+            fake.repos.commit("exareme2@ad132e20"), "--yes", "--timeout", "5", *extra]
 
 
 def _head(path: Path) -> str:
@@ -98,7 +109,7 @@ def test_upgrade_to_the_guide_snapshot_deploys_it(mip8, capsys):
 
 def test_upgrade_to_902_carries_the_portal_database_from_postgresql_11_to_18(mip8, capsys):
     new_home = mip8.repos.url("mip-deployment-new")
-    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes", "--timeout", "5"]) == 0
+    assert main(to_902(mip8)) == 0
     out = capsys.readouterr().out
     assert "+ Deployment/default/platform-backend" in out and "- Deployment/default/portalbackend" in out
     assert "portalbackend-db (PostgreSQL 11" in out and "platform-backend-db (PostgreSQL 18" in out
@@ -154,7 +165,7 @@ def test_a_new_database_is_never_started_on_an_old_data_folder(mip8, capsys):
     (old / "PG_VERSION").write_text("11\n")
     before = _head(mip8.mip_path)
     new_home = mip8.repos.url("mip-deployment-new")
-    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes", "--timeout", "5"]) == 1
+    assert main(to_902(mip8)) == 1
     captured = capsys.readouterr()
     assert "holds PostgreSQL 11 files" in captured.out and "refused" in captured.err
     assert _head(mip8.mip_path) == before and mip8.helm_releases()["mip"]["revision"] == mip8.rev0
@@ -164,7 +175,7 @@ def test_a_failing_upgrade_is_rolled_back(mip8, capsys):
     before = _head(mip8.mip_path)
     mip8.fail("microk8s", "kubectl", "exec", "-i", stderr="error: unable to upgrade connection: container not found")
     new_home = mip8.repos.url("mip-deployment-new")
-    assert main(["upgrade", "--to", "9.0.2", "--repo", new_home, "--yes", "--timeout", "5"]) == 1
+    assert main(to_902(mip8)) == 1
     captured = capsys.readouterr()
     assert "the upgrade failed" in captured.out and f"helm rollback mip {mip8.rev0}: done" in captured.out
     assert "rolled back to 8.0.0" in captured.err

@@ -38,9 +38,9 @@ class UpgradeJournal:
     stage: str
     checkouts: list[CheckoutMove]
     revisions: dict[str, int | None]  # helm release -> its revision before the upgrade
-    repo_url: str | None = None  # mip_deployment.repo_url / ref written into the answers at the end
-    ref: str | None = None
+    pins: dict[str, dict[str, str]] = field(default_factory=dict)  # answers key -> repo_url/ref, set at the end
     moved: list[list[str]] = field(default_factory=list)  # [original, aside] database folders
+    undone: list[str] = field(default_factory=list)  # helm releases a rollback has put back
     backup: str = ""
     spool: str = ""
 

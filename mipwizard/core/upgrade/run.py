@@ -1,30 +1,29 @@
-"""Carry an upgrade out: back up, check out, write values, helm upgrade, wait Ready, move each
-database's data across; on any failure put the previous checkout and release back and say so."""
+"""Carry an upgrade out, journalled: back up, check both checkouts out and write their values,
+move database folders aside, helm upgrade the MIP (then its Secrets) and Exareme2, wait until
+Ready, replay each database's dump into its successor, record the release in the answers. Any
+failure rolls everything back (undo.py) and says so; killed, the same command finishes or rolls
+back from the journal (``resume``)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..answers import Answers
 from ..backup.archive import DatabaseDump, iter_members
-from ..backup.make import BackupResult, make_backup
-from ..backup.workloads import Kube, Workload
+from ..backup.make import make_backup
+from ..backup.workloads import Kube
 from ..errors import UserError
 from ..redact import Redactor
 from ..runner import ProcessRunner
-from ..system import capture, privileged_argv
-from . import checkout as co
+from .journal import CheckoutMove, UpgradeJournal, journal_path
 from .plan import Migration, UpgradePlan
 from .secrets import names, release_secrets
-from .values import OVERLAY, ValuesFiles, detect_model, mip_files, write
-
-Say = Callable[[str], None]
+from .steps import CHECKOUT_OF, Context, Say, checkout_keeping, helm, helm_revision, wait_ready, write_values
+from .undo import finish, roll_back
 
 
 @dataclass
@@ -36,58 +35,10 @@ class UpgradeResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _helm_revision(sudo: bool, release: str = "mip") -> int | None:
-    argv = ["microk8s", "helm3", "list", "-A", "-o", "json"]
-    result = capture(privileged_argv(argv) if sudo else argv, timeout=60)
-    try:
-        for item in json.loads(result.stdout) if result.ok else []:
-            if item.get("name") == release:
-                return int(item["revision"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    return None
-
-
-def _checkout(path: Path, commit: str, say: Say) -> None:
-    """Check out ``commit``, keeping the state in the checkout: tracked files changed since (config/
-    edited by the MIP or by hand) are saved, reset, and written back over the new release's copy;
-    mipwizard's own files (profiles, overlay) are reset and written again from the answers."""
-    changed = co.dirty(path)
-    mine = {f for f in changed if Path(f).name.startswith(".") or Path(f).name == OVERLAY}
-    # Untracked files the new commit tracks (a config file kept from a release that had none) would
-    # stop git: they are saved and written back the same way.
-    blocking = co.untracked(path) & co.tracked_in(path, commit)
-    keep = [f for f in [*changed, *sorted(blocking)] if f not in mine and (path / f).is_file()]
-    saved = {f: ((path / f).read_bytes(), (path / f).stat().st_mode) for f in keep}
-    if changed:
-        co.git(path, "checkout", "--quiet", "--", *changed)
-    for name in blocking:
-        (path / name).unlink(missing_ok=True)
-    co.checkout(path, commit)
-    for name, (data, mode) in saved.items():
-        target = path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        os.chmod(target, mode & 0o7777)
-    if saved:
-        say(f"kept your changes to {', '.join(sorted(saved)[:5])}" + (" and more" if len(saved) > 5 else ""))
-
-
-def _write_values(answers: Answers, checkout: Path) -> ValuesFiles:
-    found = mip_files(answers, checkout)
-    write(found, answers)
-    return found
-
-
-def _helm(runner: ProcessRunner, say: Say, *args: str) -> None:
-    def show(lines: list[str]) -> None:
-        for line in lines:
-            if line.strip():
-                say(f"  {line}")
-
-    result = runner.run(["microk8s", "helm3", *args], privileged=True, timeout=1800, on_lines=show)
-    if not result.ok:
-        raise UserError(f"`microk8s helm3 {' '.join(args[:2])}` {result.describe()}")
+def context(answers: Answers, *, answers_path: Path, state_dir: Path, kube: Kube, say: Say, timeout: float = 600.0,
+            sudo: bool = False) -> Context:
+    runner = ProcessRunner(redactor=Redactor(answers.secrets()))
+    return Context(answers, answers_path, state_dir, kube, runner, say, timeout, sudo)
 
 
 def _extract_dumps(archive: Path, wanted: list[Migration], spool: Path) -> dict[str, Path]:
@@ -107,121 +58,121 @@ def _extract_dumps(archive: Path, wanted: list[Migration], spool: Path) -> dict[
     return found
 
 
-def run_upgrade(
-    plan: UpgradePlan, answers: Answers, *, answers_path: Path, state_dir: Path, kube: Kube, say: Say,
-    timeout: float = 600.0, sudo: bool = False,
-) -> UpgradeResult:
+def _pins(plan: UpgradePlan, answers: Answers) -> dict[str, dict[str, str]]:
+    """What the answers must say after the upgrade: a repository or ref that is not the release's own."""
+    homes = {"mip_deployment": (plan.current.mip_repo_url, plan.target.mip_ref),
+             "exareme2": (plan.current.exareme2_repo_url, plan.target.exareme2_ref)}
+    pins: dict[str, dict[str, str]] = {}
+    for move in plan.moves:
+        home, release_ref = homes[move.key]
+        changes = {}
+        if move.url != (getattr(answers, move.key).repo_url or home):
+            changes["repo_url"] = move.url
+        if move.ref != release_ref:
+            changes["ref"] = move.ref
+        if changes:
+            pins[move.key] = changes
+    return pins
+
+
+def run_upgrade(plan: UpgradePlan, ctx: Context) -> UpgradeResult:
     if plan.refusals:
         raise UserError("the upgrade is refused:", problems=plan.refusals)
-    say("backing up first…")
-    backup: BackupResult = make_backup(answers, answers_path=answers_path, state_dir=state_dir, kube=kube,
-                                       say=lambda line: say(f"  {line}"))
-    say(f"backup written: {backup.path}")
-    spool = state_dir / f"upgrade-dumps-{time.strftime('%Y%m%d-%H%M%S')}"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = journal_path(ctx.state_dir)
+    journal = UpgradeJournal(
+        id=stamp, current=plan.current.name, target=plan.target.name, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        stage="planned", checkouts=[CheckoutMove(m.key, str(m.path), m.old_commit, m.new_commit) for m in plan.moves],
+        revisions={CHECKOUT_OF[m.key]: helm_revision(ctx.sudo, CHECKOUT_OF[m.key]) for m in plan.moves},
+        pins=_pins(plan, ctx.answers),
+    )
+    journal.save(path)
+    ctx.say("backing up first…")
+    backup = make_backup(ctx.answers, answers_path=ctx.answers_path, state_dir=ctx.state_dir, kube=ctx.kube,
+                         say=lambda line: ctx.say(f"  {line}"))
+    ctx.say(f"backup written: {backup.path}")
+    spool = ctx.state_dir / f"upgrade-dumps-{stamp}"
     spool.mkdir(parents=True, mode=0o700, exist_ok=True)
+    journal.backup, journal.spool = str(backup.path), str(spool)
     dumps = _extract_dumps(backup.path, plan.migrations, spool)
     missing = [m.old.container for m in plan.migrations if m.new.container not in dumps]
     if missing:
         shutil.rmtree(spool, ignore_errors=True)
+        path.unlink(missing_ok=True)
         raise UserError(f"the backup has no dump of {', '.join(missing)} — is its pod Ready? Nothing was changed")
-    revision = _helm_revision(sudo)
-    runner = ProcessRunner(redactor=Redactor(answers.secrets()))
-    moved: list[tuple[Path, Path]] = []
+    journal.advance("backed-up", path)
     try:
-        say(f"checking out {plan.mip.ref} ({plan.mip.new_commit[:12]}) in {plan.mip.path}")
-        _checkout(plan.mip.path, plan.mip.new_commit, say)
-        values = _write_values(answers, plan.mip.path)
-        say("wrote " + ", ".join(str(v) for v in values.paths))
-        for m in plan.migrations:
-            if m.move_aside and m.old.host_path and Path(m.old.host_path).exists():
-                aside = Path(f"{m.old.host_path}.pg{m.old.major}-before-upgrade-{spool.name.rsplit('-', 2)[-2]}")
-                os.rename(m.old.host_path, aside)
-                moved.append((Path(m.old.host_path), aside))
-                say(f"moved {m.old.host_path} aside to {aside} (a PostgreSQL {m.new.major} never starts on "
-                    f"PostgreSQL {m.old.major} files)")
-        made = release_secrets(answers, plan.model, state_dir=state_dir, kube=kube, redactor=runner.redactor)
-        kept = [kube.read_secret(ns, name) for ns, name in plan.secrets if (ns, name) not in names(made)]
-        args = ["upgrade", "mip", str(values.chart_dir)]
-        for v in values.paths:
-            args += ["-f", str(v)]
-        say(f"$ microk8s helm3 {' '.join(args)}")
-        _helm(runner, say, *args)
-        for secret in kept:
-            kube.apply_secret(secret, release="mip")
-            say(f"kept Secret {secret['metadata']['namespace']}/{secret['metadata']['name']}")
-        for secret in made:  # after the upgrade: helm deletes the old chart's own mip-secret
-            kube.apply_secret(secret, release="mip")
-            say(f"applied Secret {secret['metadata']['namespace']}/{secret['metadata']['name']} (stdin)")
-        _wait(kube, timeout, say)
-        live = kube.workloads({"mip"})
-        for m in plan.migrations:
-            dump = DatabaseDump(m.new.namespace, m.new.workload, m.new.container, m.new.image, m.new.major,
-                                m.new.host_path)
-            from ..backup import postgres
-
-            postgres.replay(kube, dump, live, dumps[m.new.container], say=say)
+        _deploy(plan, ctx, journal, dumps)
     except (UserError, OSError) as exc:
-        say(f"the upgrade failed: {exc}")
-        notes = _roll_back(plan, answers, revision, moved, runner, kube, say, timeout, sudo, state_dir)
-        shutil.rmtree(spool, ignore_errors=True)
+        ctx.say(f"the upgrade failed: {exc}")
+        notes = roll_back(journal, ctx)
         return UpgradeResult(False, backup.path, f"the upgrade to {plan.target.name} failed ({exc}); rolled back to "
                              f"{plan.current.name}", rolled_back=True, notes=notes)
-    shutil.rmtree(spool, ignore_errors=True)
-    moved_home = plan.mip.url != (answers.mip_deployment.repo_url or plan.current.mip_repo_url)
-    set_release(answers_path, answers, plan.target.name, plan.mip.url if moved_home else None,
-                plan.mip.ref if plan.mip.ref != plan.target.mip_ref else None)
+    finish(journal, ctx)
     return UpgradeResult(True, backup.path, f"the MIP runs {plan.target.name} and every workload is Ready",
-                         notes=[f"the previous database folder is kept in {a}" for _p, a in moved])
+                         notes=[f"the previous database folder is kept in {a}" for _o, a in journal.moved])
 
 
-def _wait(kube: Kube, timeout: float, say: Say) -> None:
-    workloads: list[Workload] = kube.workloads({"mip"})
-    say(f"waiting until {len(workloads)} workloads are Ready (up to {timeout:g} s)…")
-    kube.wait_scaled({w.key: w.replicas for w in workloads}, timeout=timeout)
+def _deploy(plan: UpgradePlan, ctx: Context, journal: UpgradeJournal, dumps: dict[str, Path]) -> None:
+    path, say = journal_path(ctx.state_dir), ctx.say
+    values = {}
+    for move in plan.moves:
+        say(f"checking out {move.ref} ({move.new_commit[:12]}) in {move.path}")
+        checkout_keeping(move.path, move.new_commit, say)
+        release = CHECKOUT_OF[move.key]
+        values[release] = write_values(ctx, release, move.path)
+        say("wrote " + ", ".join(str(v) for v in values[release].paths))
+    journal.advance("checked-out", path)
+    for m in plan.migrations:
+        if m.move_aside and m.old.host_path and Path(m.old.host_path).exists():
+            aside = f"{m.old.host_path}.pg{m.old.major}-before-upgrade-{journal.id}"
+            journal.moved.append([m.old.host_path, aside])
+            journal.save(path)  # before the rename: a kill between the two still finds it
+            os.rename(m.old.host_path, aside)
+            say(f"moved {m.old.host_path} aside to {aside} (a PostgreSQL {m.new.major} never starts on "
+                f"PostgreSQL {m.old.major} files)")
+    made = release_secrets(ctx.answers, plan.model, state_dir=ctx.state_dir, kube=ctx.kube,
+                           redactor=ctx.runner.redactor)
+    kept = [ctx.kube.read_secret(ns, name) for ns, name in plan.secrets if (ns, name) not in names(made)]
+    for release, found in values.items():
+        args = ["upgrade", release, str(found.chart_dir), *[a for p in found.paths for a in ("-f", str(p))]]
+        say(f"$ microk8s helm3 {' '.join(args)}")
+        helm(ctx, *args)
+        if release != "mip":
+            continue
+        for secret in kept:
+            ctx.kube.apply_secret(secret, release="mip")
+            say(f"kept Secret {secret['metadata']['namespace']}/{secret['metadata']['name']}")
+        for secret in made:  # after the upgrade: helm deletes the old chart's own mip-secret
+            ctx.kube.apply_secret(secret, release="mip")
+            say(f"applied Secret {secret['metadata']['namespace']}/{secret['metadata']['name']} (stdin)")
+    journal.advance("deployed", path)
+    wait_ready(ctx)
+    journal.advance("ready", path)
+    live = ctx.kube.workloads({"mip"})
+    for m in plan.migrations:
+        from ..backup import postgres
+
+        dump = DatabaseDump(m.new.namespace, m.new.workload, m.new.container, m.new.image, m.new.major,
+                            m.new.host_path)
+        postgres.replay(ctx.kube, dump, live, dumps[m.new.container], say=say)
+    journal.advance("migrated", path)
 
 
-def _roll_back(
-    plan: UpgradePlan, answers: Answers, revision: int | None, moved: list[tuple[Path, Path]],
-    runner: ProcessRunner, kube: Kube, say: Say, timeout: float, sudo: bool, state_dir: Path,
-) -> list[str]:
-    notes = []
-    try:
-        _checkout(plan.mip.path, plan.mip.old_commit, say)
-        _write_values(answers, plan.mip.path)
-        say(f"put back the checkout at {plan.mip.old_commit[:12]} ({plan.current.name}) and its values")
-    except (UserError, OSError) as exc:
-        notes.append(f"could not put the checkout back ({exc}) — run `git -C {plan.mip.path} checkout "
-                     f"{plan.mip.old_commit}`")
-    for original, aside in reversed(moved):
-        if original.exists():
-            os.rename(original, Path(f"{original}.failed-upgrade"))
-        os.rename(aside, original)
-        say(f"put back {original}")
-    now = _helm_revision(sudo)
-    if revision is not None and now is not None and now != revision:
-        try:
-            _helm(runner, say, "rollback", "mip", str(revision))
-            say(f"helm rollback mip {revision}: done")
-            for secret in release_secrets(answers, detect_model(plan.mip.path), state_dir=state_dir, kube=None,
-                                          redactor=runner.redactor):
-                kube.apply_secret(secret, release="mip")
-                say(f"put back Secret {secret['metadata']['namespace']}/{secret['metadata']['name']}")
-            _wait(kube, timeout, say)
-        except UserError as exc:
-            notes.append(f"helm rollback failed ({exc}) — see `mipwizard status`; the backup has everything")
-    return notes
-
-
-def set_release(answers_path: Path, answers: Answers, name: str, repo_url: str | None, ref: str | None) -> None:
-    """``release`` (and ``mip_deployment.repo_url``/``ref`` when they moved) in the answers file,
-    its comments and every other value kept (a round-trip update, refused if it would not load)."""
-    from ..answers_file import update_answers_file
-
-    changes: dict[str, object] = {}
-    if repo_url is not None:
-        changes["repo_url"] = repo_url
-    if ref is not None:
-        changes["ref"] = ref
-    mip = answers.mip_deployment.model_copy(update=changes)
-    update_answers_file(answers_path, answers.model_copy(update={"release": name, "mip_deployment": mip}),
-                        include_secrets=True)
+def resume(ctx: Context) -> UpgradeResult | None:
+    """An upgrade killed before the end: finished when everything was deployed, Ready and migrated,
+    else rolled back. None when there is nothing to resume."""
+    path = journal_path(ctx.state_dir)
+    journal = UpgradeJournal.load(path)
+    if journal is None or journal.finished:
+        return None
+    ctx.say(f"an upgrade to {journal.target} started {journal.created} was interrupted (after stage "
+            f"'{journal.stage}')")
+    backup = Path(journal.backup) if journal.backup else None
+    if journal.reached("migrated"):
+        finish(journal, ctx)
+        return UpgradeResult(True, backup, f"the interrupted upgrade to {journal.target} is finished: the MIP runs "
+                             f"{journal.target} and every workload is Ready")
+    notes = roll_back(journal, ctx)
+    return UpgradeResult(False, backup, f"the interrupted upgrade to {journal.target} was rolled back to "
+                         f"{journal.current}; run the upgrade again", rolled_back=True, notes=notes)
