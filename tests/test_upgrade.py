@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,7 +29,8 @@ def mip8(fake_toolchain, answers_data, tmp_path, monkeypatch, release_repos: Rel
     renders, the install's writers), with data in its databases."""
     fake_toolchain.git_first = real_git_first(tmp_path / "realgit")
     monkeypatch.setenv("PATH", f"{fake_toolchain.git_first}{os.pathsep}{os.environ['PATH']}")
-    checkouts = {"mip_deployment": (tmp_path / "mip-deployment", "8.0.0"), "exareme2": (tmp_path / "exareme2", "0.20.0")}
+    checkouts = {"mip_deployment": (tmp_path / "mip-deployment", "8.0.0"),
+                 "exareme2": (tmp_path / "exareme2", "0.20.0")}
     for key, (path, tag) in checkouts.items():
         git(tmp_path, "clone", "--quiet", release_repos.url(key.replace("_", "-")), str(path))
         git(path, "checkout", "--quiet", "--detach", tag)
@@ -74,6 +77,9 @@ def test_dry_run_shows_the_differences_and_changes_nothing(mip8, capsys):
     assert "gateway image hbpmip/gateway:1.6.0 → hbpmip/gateway:1.8.0" in out
     assert "portalbackend image hbpmip/portal-backend:8.0.2 → hbpmip/portal-backend:8.2.0" in out
     assert "- Job/default/create-dbs" in out
+    assert "Exareme2 8.0.0 → guide-f7c6441" in out and "(0.28.0)" in out  # its diff too
+    assert "+ StatefulSet/default/exareme2-localworker" in out
+    assert _head(mip8.exa_path) == mip8.repos.commit("exareme2@0.20.0")
     assert "dry run: nothing was deployed" in out
     assert _head(mip8.mip_path) == before
     assert mip8.helm_releases()["mip"]["revision"] == mip8.rev0
@@ -103,6 +109,11 @@ def test_upgrade_to_the_guide_snapshot_deploys_it(mip8, capsys):
     assert generated == [] and password not in out
     text = mip8.answers.read_text()
     assert text.startswith("# my MIP\n") and "release: guide-f7c6441" in text and f"ref: {ref}" in text
+    # Exareme2 moved to the release's 0.28.0 with the values of its hostPath layout, through helm upgrade.
+    assert _head(mip8.exa_path) == mip8.repos.commit("exareme2@0.28.0")
+    engine = mip8.helm_releases()["exareme2"]
+    assert engine["revision"] == mip8.exa_rev0 + 1 and engine["status"] == "deployed"
+    assert engine_values(mip8)["storage"]["hostPath"]["controller_cleanup"].endswith("/.stored_data/cleanup")
     (backup,) = (Path(os.environ["MIPWIZARD_STATE_DIR"]) / "backups").glob("mipwizard-backup-*.tar.gz")
     assert (backup.stat().st_mode & 0o777) == 0o600
 
@@ -134,6 +145,17 @@ def test_upgrade_to_902_carries_the_portal_database_from_postgresql_11_to_18(mip
     passwords = [v for k, v in json.loads(kept.read_text()).items() if k.endswith("PASSWORD")]
     assert len(passwords) == 2 and all(len(p) > 20 for p in passwords)
     assert_nowhere(passwords, out, mip8)
+    # Exareme2: exaflow at the commit given by hand (kept in the answers), its workers' data linked.
+    exaflow = mip8.repos.commit("exareme2@ad132e20")
+    assert _head(mip8.exa_path) == exaflow and f"ref: {exaflow}" in mip8.answers.read_text()
+    local = Path(engine_values(mip8)["storage"]["hostPath"]["db"]["localworker"])
+    assert (local / "csvs").resolve() == (mip8.mip_path.parent / "data" / "mipfed1").resolve()
+    assert mip8.helm_releases()["exareme2"]["revision"] == mip8.exa_rev0 + 1
+
+
+def engine_values(fake) -> dict:
+    files = fake.helm_releases()["exareme2"]["values_files"]
+    return yaml.safe_load(next(f["text"] for f in files if f["path"].endswith("values.mipwizard.yaml")))
 
 
 def pods_of(fake, release: str) -> list[dict]:
@@ -164,7 +186,6 @@ def test_a_new_database_is_never_started_on_an_old_data_folder(mip8, capsys):
     old.mkdir(parents=True)
     (old / "PG_VERSION").write_text("11\n")
     before = _head(mip8.mip_path)
-    new_home = mip8.repos.url("mip-deployment-new")
     assert main(to_902(mip8)) == 1
     captured = capsys.readouterr()
     assert "holds PostgreSQL 11 files" in captured.out and "refused" in captured.err
@@ -174,7 +195,6 @@ def test_a_new_database_is_never_started_on_an_old_data_folder(mip8, capsys):
 def test_a_failing_upgrade_is_rolled_back(mip8, capsys):
     before = _head(mip8.mip_path)
     mip8.fail("microk8s", "kubectl", "exec", "-i", stderr="error: unable to upgrade connection: container not found")
-    new_home = mip8.repos.url("mip-deployment-new")
     assert main(to_902(mip8)) == 1
     captured = capsys.readouterr()
     assert "the upgrade failed" in captured.out and f"helm rollback mip {mip8.rev0}: done" in captured.out
@@ -184,3 +204,51 @@ def test_a_failing_upgrade_is_rolled_back(mip8, capsys):
     assert release["revision"] == mip8.rev0 + 2 and release["description"] == f"Rollback to {mip8.rev0}"
     assert {w["name"] for w in live_workloads(mip8) if w["release"] == "mip"} >= {"portalbackend", "gateway"}
     assert "release: 9.0.2" not in mip8.answers.read_text()
+    # Exareme2 too: its checkout, its values (the seed layout of 0.20.0) and its release.
+    assert _head(mip8.exa_path) == mip8.repos.commit("exareme2@0.20.0")
+    engine = mip8.helm_releases()["exareme2"]
+    assert engine["revision"] == mip8.exa_rev0 + 2 and engine["description"] == f"Rollback to {mip8.exa_rev0}"
+    assert "csvs_location" in engine_values(mip8)["db"]
+    overlay = yaml.safe_load((mip8.exa_path / "kubernetes" / "values.mipwizard.yaml").read_text())
+    assert "csvs_location" in overlay["db"] and "storage" not in overlay
+    assert json.loads((Path(os.environ["MIPWIZARD_STATE_DIR"]) / "upgrade-journal.json").read_text())["stage"] == \
+        "rolled-back"
+
+
+def _cli(fake, *args: str, crash: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = fake.env()
+    env["PATH"] = f"{fake.git_first}{os.pathsep}{env['PATH']}"
+    if crash:
+        env["MIPWIZARD_TEST_CRASH_AT"] = crash
+    return subprocess.run([sys.executable, "-m", "mipwizard", *args], env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def test_kill_9_after_the_helm_upgrades_then_the_same_command_rolls_back(mip8):
+    before = (_head(mip8.mip_path), _head(mip8.exa_path))
+    db = mip8.mip_path / ".stored_data" / "portalbackenddb"
+    files = {p: p.read_bytes() for p in db.rglob("*") if p.is_file()}
+    killed = _cli(mip8, *to_902(mip8), crash="upgrade-deployed")
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    assert _head(mip8.mip_path) != before[0] and mip8.helm_releases()["mip"]["revision"] == mip8.rev0 + 1
+    again = _cli(mip8, *to_902(mip8))
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "was interrupted (after stage 'deployed')" in again.stdout
+    assert "the interrupted upgrade to 9.0.2 was rolled back to 8.0.0" in again.stderr
+    assert (_head(mip8.mip_path), _head(mip8.exa_path)) == before
+    releases = mip8.helm_releases()
+    assert releases["mip"]["description"] == f"Rollback to {mip8.rev0}"
+    assert releases["exareme2"]["description"] == f"Rollback to {mip8.exa_rev0}"
+    assert {p: p.read_bytes() for p in db.rglob("*") if p.is_file()} == files  # nothing lost
+    assert "release: 9.0.2" not in mip8.answers.read_text()
+    assert all(c["ready"] for p in pods_of(mip8, "mip") for c in p["status"]["containerStatuses"])
+
+
+def test_kill_9_once_everything_is_migrated_then_the_same_command_finishes(mip8):
+    killed = _cli(mip8, *to_902(mip8), crash="upgrade-migrated")
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    assert "release: 9.0.2" not in mip8.answers.read_text()
+    again = _cli(mip8, *to_902(mip8))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "the interrupted upgrade to 9.0.2 is finished" in again.stdout
+    assert "release: 9.0.2" in mip8.answers.read_text() and mip8.helm_releases()["mip"]["revision"] == mip8.rev0 + 1

@@ -33,9 +33,14 @@ def render(chart: Path, values: list[Path], *, release: str = "mip", namespace: 
         raise UserError(f"helm rendered {chart} into invalid YAML ({exc.__class__.__name__})") from None
 
 
-def key(doc: Doc) -> str:
+CLUSTER_SCOPED = {"Namespace", "PersistentVolume", "StorageClass", "IngressClass", "ClusterRole",
+                  "ClusterRoleBinding", "PriorityClass", "CustomResourceDefinition"}
+
+
+def key(doc: Doc, namespace: str = "default") -> str:
+    """``Kind/namespace/name``: an object without a namespace lands in the release's (``-n``)."""
     meta = doc.get("metadata") or {}
-    ns = meta.get("namespace")
+    ns = None if doc.get("kind") in CLUSTER_SCOPED else (meta.get("namespace") or namespace)
     return f"{doc.get('kind')}/{ns + '/' if ns else ''}{meta.get('name')}"
 
 
