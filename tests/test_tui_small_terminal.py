@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from textual.app import App
 from textual.containers import ScrollableContainer
 from textual.errors import NoWidget
@@ -25,6 +26,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Switch
 
+from mipwizard.tui.widgets.key_hints import KeyHints
 from tests.conftest import install_fake_cluster, requires_shared
 from tests.polling import settled, until_async
 from tests.test_tui_flow import screen_name
@@ -91,6 +93,9 @@ async def assert_usable(pilot: Any, what: str) -> None:
         if ra.overlaps(rb)
     ]
     assert not overlaps, f"{what}: widgets drawn over each other: {overlaps}"
+    for hints in screen.query(KeyHints):  # the key line is fitted, not cut: ^Q quit stays readable
+        line = str(hints.render())
+        assert "^Q quit" in line and cell_len(line) <= hints.content_size.width, f"{what}: key hints cut: {line}"
     found = actions(screen)
     assert found, f"{what}: nothing to act on"
     for widget in found:
