@@ -378,3 +378,32 @@ def fake_git_dir(path: Path, url: str) -> None:
     prog_git._populate(path, "exareme2")
     prog_git._write_git_dir(path, url)
     (path / ".git" / "FAKE_HEAD").write_text(prog_git.fake_commit(url, "main") + "\n")
+
+
+# --- nor anything of `logs -f` ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("how", "code"), SIGNALS, ids=[signal.Signals(how).name for how, _ in SIGNALS])
+def test_a_followed_log_leaves_no_kubectl_behind(
+    fake_toolchain: Any, answers_data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: int, code: int
+) -> None:
+    from tests.conftest import install_fake_cluster
+
+    install_fake_cluster(fake_toolchain, answers_data, tmp_path, monkeypatch)
+    pod = next(p for p in fake_toolchain.pods() if "controller" in p["metadata"]["name"])
+    fake_toolchain.hang_forking("microk8s", "kubectl", "logs")
+    follow = subprocess.Popen(
+        [sys.executable, "-m", "mipwizard", "logs", pod["metadata"]["name"], "-n", pod["metadata"]["namespace"], "-f"],
+        env=dict(os.environ), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        until(fake_toolchain.forked_pids, what="kubectl logs -f to fork its grandchild")
+        follow.send_signal(how)
+        _out, err = follow.communicate(timeout=30)
+    finally:
+        if follow.poll() is None:
+            follow.kill()
+            follow.communicate()
+    assert follow.returncode == code, err
+    assert "Traceback" not in err
+    assert not gone(fake_toolchain), f"left running after {signal.Signals(how).name} of `logs -f`"

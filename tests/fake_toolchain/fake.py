@@ -60,12 +60,12 @@ def apply_fault(fault: dict, argv: list[str]) -> int | None:
         time.sleep(fault["seconds"])
         return None
     if kind == "hang":
+        if fault.get("fork"):
+            fork_stubborn_grandchild(ignore_term=fault.get("stubborn", True))
         # `kubectl logs -f` that hangs: print the log first, like a followed log going quiet.
         if argv[:3] == ["microk8s", "kubectl", "logs"] and ("-f" in argv or "--follow" in argv):
             return None
         sys.stdout.flush()
-        if fault.get("fork"):
-            fork_stubborn_grandchild(ignore_term=fault.get("stubborn", True))
         sleep_forever()
     if fault.get("stdout"):
         sys.stdout.write(fault["stdout"])
