@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._common import EXIT_OK, EXIT_PROBLEM, add_command, error, paint, unreachable_is_exit_3
+from ._common import EXIT_OK, EXIT_PROBLEM, add_command, paint, unreachable_is_exit_3
 
 BACKUP_HELP = """\
 One archive (mode 0600) with .stored_data and config from the mip-deployment folder, the answers,
@@ -120,8 +120,8 @@ def _schedule(args: argparse.Namespace) -> int:
         forwarded += ["--encrypt", "--passphrase-file", str(Path(args.passphrase_file).resolve())]
     if args.answers:
         forwarded += ["--answers", str(args.answers.resolve())]
-    units = sched.schedule(forwarded, when=args.schedule)
-    print(paint("scheduled:", "green") + f" {args.schedule} backups ({units.timer}, {units.service})")
+    timer, service = sched.schedule(forwarded, when=args.schedule)
+    print(paint("scheduled:", "green") + f" {args.schedule} backups ({timer}, {service})")
     print(f"  keeps the newest {args.keep or 7}; see them with `systemctl list-timers {sched.UNIT}.timer`, "
           f"logs with `journalctl -u {sched.UNIT}`")
     return EXIT_OK
@@ -156,19 +156,12 @@ def open_archive(path: Path, args: argparse.Namespace) -> tuple[Path, Path | Non
 
 
 def _verify(path: Path, args: argparse.Namespace) -> int:
+    """A damaged or unreadable archive is a UserError: main() says so and exits 1."""
     from ..core.backup.archive import verify
-    from ..core.errors import UserError
 
-    try:
-        plain, temp = open_archive(path, args)
-    except UserError as exc:
-        error(str(exc))
-        return EXIT_PROBLEM
+    plain, temp = open_archive(path, args)
     try:
         manifest = verify(plain)
-    except UserError as exc:
-        error(str(exc))
-        return EXIT_PROBLEM
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)

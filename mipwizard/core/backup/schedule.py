@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
@@ -39,14 +38,10 @@ def prune(folder: Path, keep: int, *, protect: Path | None = None) -> list[Path]
     return removed
 
 
-def systemd_dir() -> Path:
-    return Path(os.environ.get(SYSTEMD_DIR_ENV) or SYSTEMD_DIR)
-
-
-@dataclass
-class Units:
-    service: Path
-    timer: Path
+def unit_files() -> tuple[Path, Path]:
+    """(timer, service) in systemd's folder (``MIPWIZARD_SYSTEMD_DIR`` in tests)."""
+    folder = Path(os.environ.get(SYSTEMD_DIR_ENV) or SYSTEMD_DIR)
+    return folder / f"{UNIT}.timer", folder / f"{UNIT}.service"
 
 
 def unit_texts(backup_args: list[str], *, when: str = "daily", program: str | None = None) -> tuple[str, str]:
@@ -90,22 +85,20 @@ def _program() -> list[str]:
     return [os.path.abspath(found)] if found else [sys.executable, "-m", "mipwizard"]
 
 
-def schedule(backup_args: list[str], *, when: str = "daily") -> Units:
+def schedule(backup_args: list[str], *, when: str = "daily") -> tuple[Path, Path]:
     if when not in ("daily", "weekly", "hourly"):
         raise UserError(f"--schedule {when}: choose daily, weekly or hourly")
-    folder = systemd_dir()
     service_text, timer_text = unit_texts(backup_args, when=when)
-    units = Units(folder / f"{UNIT}.service", folder / f"{UNIT}.timer")
-    atomic_write_text(units.service, service_text, mode=0o644, backup=False)
-    atomic_write_text(units.timer, timer_text, mode=0o644, backup=False)
+    timer, service = unit_files()
+    atomic_write_text(service, service_text, mode=0o644, backup=False)
+    atomic_write_text(timer, timer_text, mode=0o644, backup=False)
     _systemctl("daemon-reload")
     _systemctl("enable", "--now", f"{UNIT}.timer")
-    return units
+    return timer, service
 
 
 def unschedule() -> list[Path]:
-    folder = systemd_dir()
-    units = [folder / f"{UNIT}.timer", folder / f"{UNIT}.service"]
+    units = unit_files()
     if units[0].exists():
         _systemctl("disable", "--now", f"{UNIT}.timer")
     removed = [u for u in units if u.exists()]

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
@@ -53,7 +52,7 @@ class ReleaseChoice(ModalScreen["str | None"]):
                                background: $surface; padding: 1 2; }
     ReleaseChoice OptionList { height: auto; max-height: 8; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, current: str | None) -> None:
         super().__init__()
@@ -77,19 +76,16 @@ class ReleaseChoice(ModalScreen["str | None"]):
 class BackupScreen(Screen[None]):
     HELP_TOPIC = "backup"
     DEFAULT_CSS = """
-    BackupScreen { layout: vertical; }
-    BackupScreen #backup-title { height: 1; padding: 0 1; text-style: bold; }
-    BackupScreen #archives { height: auto; max-height: 8; }
-    BackupScreen #live-log { height: 1fr; border: round $primary; }
-    BackupScreen #backup-status { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    BackupScreen {
+        layout: vertical;
+        #backup-title { height: 1; padding: 0 1; text-style: bold; }
+        #archives { height: auto; max-height: 8; }
+        #live-log { height: 1fr; border: round $primary; }
+        #backup-status { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    }
     """
-    BINDINGS = [
-        Binding("b", "backup", "Back up"),
-        Binding("r", "restore", "Restore"),
-        Binding("u", "upgrade", "Upgrade"),
-        Binding("d", "upgrade(True)", "Upgrade diff"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS = [("b", "backup", "Back up"), ("r", "restore", "Restore"), ("u", "upgrade", "Upgrade"),
+                ("d", "upgrade(True)", "Upgrade diff"), ("escape", "back", "Back")]
 
     def __init__(self, start: str | None = None, *, name: str | None = None) -> None:
         super().__init__(name=name)
