@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Button, Checkbox, Input, RadioButton, Static
 
 from mipwizard.core.install import InstallResult
+from mipwizard.tui.widgets.live_log import LiveLog
 from tests.test_tui_flow import (
     SIZE,
     confirm_install,
@@ -159,6 +160,10 @@ async def test_a_failed_step_shows_its_whole_reason_and_the_log_path_at_80x24(
         shown = " ".join(str(failure.render()).split())
         assert "context deadline exceeded while waiting for the mip-frontend Deployment" in shown
         assert failure.region.bottom <= install.query_one("#nav").region.y  # above the buttons, visible
+        live = install.query_one(LiveLog)  # the failure panel shrank the log: its last line, the error, shows
+        await wait_for(pilot, lambda: not live._pending and len(live.lines) == live.lines_seen)
+        await pilot.pause()
+        assert live.is_vertical_scroll_end and "==> FAILED" in live.lines[-2], live.lines[-3:]
         log_line = str(install.query_one("#log-path", Static).render())
         assert log_line == f"Log: {tmp_path / 'logs' / 'install.log'}"
 

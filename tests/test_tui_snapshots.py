@@ -16,6 +16,7 @@ import pytest
 from textual.widgets import Input, RadioButton
 
 from mipwizard.core.install import InstallResult, InstallSettings
+from mipwizard.tui.widgets.live_log import LiveLog
 from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
 from tests.polling import settled, until_async
 from tests.tui_fakes import ScriptedInstaller, fake_app
@@ -167,6 +168,9 @@ def _install_run_before(done: str) -> Any:
         await settle(pilot, lambda: on(done)(app) and (done != "InstallScreen" or (
             app.screen.failed_step and not app.screen.running)))  # finished: the failure panel is shown
         await settle(pilot, lambda: not app.screen.query("Toast"), timeout=15)
+        if done == "InstallScreen":  # the live log drains on a timer: wait for its last line, or the frame races
+            live = app.screen.query_one(LiveLog)
+            await settle(pilot, lambda: not live._pending and len(live.lines) == live.lines_seen)
 
     return run_before
 

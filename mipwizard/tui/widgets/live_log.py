@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 
+from textual import events
 from textual.message import Message
 from textual.widgets import Log
 
@@ -40,6 +41,14 @@ class LiveLog(Log):
         self._flush_posted = False
         self._last_drain = 0.0
         self.lines_seen = 0  # every line fed, including those scrolled out
+        self._height_seen = 0
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A panel appearing below (a failed step's reason) shrinks the log: its last lines, the
+        error, stay in view when the log was following the end."""
+        before, self._height_seen = self._height_seen, self.scrollable_content_region.height
+        if self.auto_scroll and before and self.scroll_y + before >= self.virtual_size.height:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
 
     def feed(self, lines: Iterable[str]) -> None:
         """Queue lines from any thread; the UI writes them on its next turn."""
