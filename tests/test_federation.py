@@ -28,7 +28,7 @@ from tests.conftest import TRANSCRIPTS, requires_shared
 
 
 def make_node(name: str, labels: dict[str, str] | None = None) -> Node:
-    return Node.model_validate({"metadata": {"name": name, "labels": labels or {}}})
+    return Node({"metadata": {"name": name, "labels": labels or {}}})
 
 
 CONNECTION = "192.168.1.230:25000/92b2db237428470dc4fcfc4ebbd9dc81/2c0cb3284b05"

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from mipwizard.core.cluster.queries import ClusterQueries
+from mipwizard.core.cluster.readers import Event
 from mipwizard.tui.screens import troubleshoot
 from mipwizard.tui.screens.data import DataScreen
 from mipwizard.tui.screens.nodes import NodesScreen
@@ -80,7 +81,7 @@ def pin_event_times(monkeypatch: pytest.MonkeyPatch) -> None:
     real = health.pod_events
 
     def pinned(pod: Any, events: Any) -> list[Any]:
-        return [e.model_copy(update={"last_timestamp": "2026-11-24T12:00:00Z"}) for e in real(pod, events)]
+        return [Event({**e.raw, "lastTimestamp": "2026-11-24T12:00:00Z"}) for e in real(pod, events)]
 
     monkeypatch.setattr(health, "pod_events", pinned)
 

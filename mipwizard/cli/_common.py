@@ -46,8 +46,8 @@ def output_width(stream: TextIO = sys.stdout) -> int | None:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
+    # One write: json.dump to a stream writes every token on its own (30,000 writes for status at scale).
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
 def error(message: str) -> None:

@@ -160,7 +160,7 @@ def _show_status(args: argparse.Namespace, first: Any) -> int:
 def _checkouts() -> dict[str, dict[str, str]]:
     """The commits the last install checked out (the install's checkouts step records them)."""
     from ..core import paths
-    from ..core.install.checkout_step import read_checkouts
+    from ..core.cluster.sources import read_checkouts
 
     return read_checkouts(paths.state_dir())
 

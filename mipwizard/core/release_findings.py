@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
+from typing import TYPE_CHECKING
 
-from .chartcheck import FactsError, Finding, check_manifests, read_cluster_facts
 from .cluster.queries import ClusterQueries, ClusterUnreachable
 from .cluster.readers import HelmRelease
 from .cluster.snapshot import ClusterSnapshot
+
+if TYPE_CHECKING:
+    from .chartcheck import Finding
 
 
 def add_release_findings(queries: ClusterQueries, snap: ClusterSnapshot) -> ClusterSnapshot:
@@ -27,7 +29,11 @@ def failed_release_findings(queries: ClusterQueries, releases: list[HelmRelease]
     """Release name -> the chart check's findings on what it deployed ([] when none found)."""
     failed = [r for r in releases if r.status == "failed"]
     if not failed:
-        return {}
+        return {}  # the usual case: status does not load the chart check (nor yaml) at all
+    import yaml
+
+    from .chartcheck import FactsError, check_manifests, read_cluster_facts
+
     try:
         facts = read_cluster_facts(queries)
     except (FactsError, ClusterUnreachable):

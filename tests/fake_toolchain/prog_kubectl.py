@@ -102,14 +102,16 @@ def _get_many(ctx: Any, kinds: list[str], names: list[str], output: str | None, 
     if names or output != "json":
         return unsupported(ctx)
     items: list[dict] = []
+    pods: list[dict] | None = None  # one consistent set for the pods and their events, as the API server
     for kind in kinds:
         if kind == "pod":
-            items += [dict(p, kind=p.get("kind", "Pod")) for p in _pods_now(ctx)
+            pods = _pods_now(ctx)
+            items += [dict(p, kind=p.get("kind", "Pod")) for p in pods
                       if ns is None or p["metadata"]["namespace"] == ns]
         elif kind == "node":
             items += node_list(ctx.state())["items"]
         elif kind == "event":
-            pods = current_pods(ctx.state())
+            pods = current_pods(ctx.state()) if pods is None else pods
             items += [e for e in events_for(pods) if ns is None or e["metadata"]["namespace"] == ns]
         elif kind in _objects.ALIASES:
             items += _objects.items_of(ctx.state(), _objects.ALIASES[kind], ns)

@@ -39,7 +39,7 @@ def describe_pod(pod: Pod, events: Iterable[Event] = (), *, max_events: int = 10
     names = [*pod.init_container_names, *pod.container_names]
     for name in names:
         spec = pod.container_spec(name)
-        status = statuses.get(name) or ContainerStatus(name=name)
+        status = statuses.get(name) or ContainerStatus({"name": name})
         init = " (init)" if name in pod.init_container_names else ""
         image = status.image or (spec.image if spec else "?")
         ready = "ready" if status.ready else "not ready"

@@ -64,6 +64,16 @@ def pod_events(pod: Pod, events: Iterable[Event]) -> list[Event]:
     return [e for e in events if e.about("Pod", pod.name, pod.namespace)]
 
 
+def events_by_pod_name(events: Iterable[Event]) -> dict[str, list[Event]]:
+    """The events about pods, by pod name: each pod then looks through its own few (``pod_events``),
+    not through every event of the cluster (600 pods × 1,000 events)."""
+    found: dict[str, list[Event]] = {}
+    for event in events:
+        if event.involved_object.kind == "Pod":
+            found.setdefault(event.involved_object.name, []).append(event)
+    return found
+
+
 def pod_health(
     pod: Pod, events: Iterable[Event] = (), nodes: Iterable[Node] = (), objects: ObjectFacts | None = None
 ) -> PodHealth:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
 from .access import logs_argv, outside_microk8s_group
-from .health import pod_health
+from .health import events_by_pod_name, pod_health
 from .readers import (
     CLUSTER_KINDS,
     OBJECT_KINDS,
@@ -239,7 +239,8 @@ class ClusterQueries:
                 if exc.unreachable.reason == "worker":
                     snap.worker = worker_report(self._capture)
                 return snap
-        snap.pod_health = [pod_health(p, snap.events, snap.nodes, snap.objects) for p in snap.pods]
+        events = events_by_pod_name(snap.events)
+        snap.pod_health = [pod_health(p, events.get(p.name, ()), snap.nodes, snap.objects) for p in snap.pods]
         # Problems first, then by namespace/name: the order every face shows.
         snap.pod_health.sort(key=lambda h: (h.healthy, h.pod.namespace, h.pod.name))
         return snap

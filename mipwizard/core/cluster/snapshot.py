@@ -110,7 +110,7 @@ class ClusterSnapshot:
                 }
                 for n in self.nodes
             ],
-            "releases": [r.model_dump() for r in self.releases],
+            "releases": [r.to_json() for r in self.releases],
             "pods": [h.to_json() for h in self.pod_health],
             "problems": [p.to_json() for p in self.problems],
             "not_ready": self.not_ready(),

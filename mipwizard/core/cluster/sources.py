@@ -3,13 +3,17 @@ what they say (the main IP, the secret values to seed a ``Redactor``)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..profile_kinds import PROFILE_NAMES
-from ..redact import Redactor, secrets_in, secrets_in_text
+if TYPE_CHECKING:
+    from ..redact import Redactor
+
+# The profile and secret rules are imported where they are used: ``status`` reads only the main IP.
 
 DEFAULT_CHART = Path("/opt/mip-deployment/kubernetes")
+CHECKOUTS_FILE = "checkouts.json"  # in the state folder, written by the install's checkouts step
 
 
 def default_answers_path() -> Path | None:
@@ -43,8 +47,19 @@ def main_ip_from(answers_path: Path | None) -> str | None:
     return answers_values(answers_path).get("machine_main_ip")
 
 
+def read_checkouts(state_dir: Path) -> dict[str, dict[str, str]]:
+    """The commits the last install checked out: key -> {url, ref, commit, path}."""
+    try:
+        data = json.loads((state_dir / CHECKOUTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def profile_files(chart_dir: Path) -> list[Path]:
     """The 8 profile files present in ``chart_dir`` (``.direct``, ``.proxied.no_auth``...)."""
+    from ..profile_kinds import PROFILE_NAMES
+
     return [chart_dir / f".{name}" for name in PROFILE_NAMES if (chart_dir / f".{name}").is_file()]
 
 
@@ -71,12 +86,15 @@ def _read_yaml(path: Path) -> Any:
 
 def secrets_in_data(data: Any) -> list[str]:
     """Secret values in ``data`` (the one rule lives in ``redact.secrets_in``)."""
+    from ..redact import secrets_in
+
     return secrets_in(data)
 
 
 def known_secrets(chart_dir: Path | None, answers_path: Path | None) -> list[str]:
     """Secrets in the profiles and answers, and in their kept backups (an old secret may be in a log)."""
     from ..fileio import list_backups
+    from ..redact import secrets_in_text
 
     found: list[str] = []
     for path in [*(profile_files(chart_dir) if chart_dir else []), *([answers_path] if answers_path else [])]:
@@ -86,4 +104,6 @@ def known_secrets(chart_dir: Path | None, answers_path: Path | None) -> list[str
 
 
 def redactor_for(chart_dir: Path | None, answers_path: Path | None, extra: list[str] | None = None) -> Redactor:
+    from ..redact import Redactor
+
     return Redactor([*known_secrets(chart_dir, answers_path), *(extra or [])])

@@ -16,13 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..answers import Answers
+from ..cluster.sources import CHECKOUTS_FILE as CHECKOUTS_FILE  # status and the bundle read it too
+from ..cluster.sources import read_checkouts as read_checkouts
 from ..fileio import atomic_write_text
 from ..releases.pins import Pin, pins
 from ..safe_fs import UnsafePath, open_folder, refuse_links
 from .settings import InstallSettings
 from .steps import Command, Probe, Step, StepContext, StepFailed, fingerprint
 
-CHECKOUTS_FILE = "checkouts.json"  # in the state folder: what status and the bundle show
 
 
 def same_repository(a: str, b: str) -> bool:
@@ -37,15 +38,6 @@ def same_repository(a: str, b: str) -> bool:
         return str(Path(url).resolve()) if url.startswith("/") else url
 
     return norm(a) == norm(b)
-
-
-def read_checkouts(state_dir: Path) -> dict[str, dict[str, str]]:
-    """The commits the last install checked out: key -> {url, ref, commit, path}."""
-    try:
-        data = json.loads((state_dir / CHECKOUTS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 class _Git:

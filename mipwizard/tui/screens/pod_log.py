@@ -242,7 +242,7 @@ class PodLogScreen(Screen[None]):
         from ...core.cluster.readers import Pod, ReaderError
 
         try:
-            pod = Pod.model_validate({"metadata": {"name": self.pod, "namespace": self.namespace}})
+            pod = Pod({"metadata": {"name": self.pod, "namespace": self.namespace}})
             events = pod_events(pod, self.queries.events())
         except (ReaderError, ClusterUnreachable) as exc:
             call_if_shown(self, self._show_events, [f"(events unavailable: {exc})"])

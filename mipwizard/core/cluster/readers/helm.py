@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from pydantic import field_validator
-
-from .base import Loose, ReaderError, load, validate
+from .base import ReaderError, as_int, as_text, load
 
 
-class HelmRelease(Loose):
+@dataclass
+class HelmRelease:
     name: str
     namespace: str = "default"
     revision: int = 0
@@ -18,35 +18,16 @@ class HelmRelease(Loose):
     chart: str = ""
     app_version: str = ""
 
-    @field_validator("revision", mode="before")
-    @classmethod
-    def _revision(cls, value: Any) -> int:  # helm list prints it as a string
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            return 0
-
-    @field_validator("updated", "app_version", "chart", "status", "namespace", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> str:
-        return "" if value is None else str(value)
-
     @property
     def healthy(self) -> bool:
         return self.status == "deployed"
 
-
-def parse_helm_list(text: str) -> list[HelmRelease]:
-    """``helm3 list -A -o json`` (or ``-o yaml``); ``[]`` when there is no release."""
-    data = load(text, "helm list")
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        raise ReaderError("helm list: expected a JSON list of releases")
-    return [validate(HelmRelease, i, "helm list") for i in data if isinstance(i, dict) and i.get("name")]
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-class HelmRevision(Loose):
+@dataclass
+class HelmRevision:
     """One row of ``helm history NAME -o json`` (keys of helm's releaseHistory)."""
 
     revision: int = 0
@@ -56,26 +37,40 @@ class HelmRevision(Loose):
     app_version: str = ""
     description: str = ""
 
-    @field_validator("revision", mode="before")
-    @classmethod
-    def _revision(cls, value: Any) -> int:
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            return 0
 
-    @field_validator("updated", "app_version", "chart", "status", "description", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> str:
-        return "" if value is None else str(value)
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The columns both outputs share; helm prints the revision as text, a missing status is "unknown"."""
+    return {
+        "revision": as_int(row.get("revision")),
+        "updated": as_text(row.get("updated")),
+        "status": as_text(row.get("status"), "unknown"),
+        "chart": as_text(row.get("chart")),
+        "app_version": as_text(row.get("app_version")),
+    }
+
+
+def _rows(text: str, what: str) -> list[dict[str, Any]]:
+    data = load(text, what)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise ReaderError(f"{what}: expected a JSON list of {'releases' if 'list' in what else 'revisions'}")
+    return [row for row in data if isinstance(row, dict)]
+
+
+def parse_helm_list(text: str) -> list[HelmRelease]:
+    """``helm3 list -A -o json`` (or ``-o yaml``); ``[]`` when there is no release."""
+    return [
+        HelmRelease(name=str(row["name"]), namespace=as_text(row.get("namespace"), "default"), **_fields(row))
+        for row in _rows(text, "helm list")
+        if row.get("name")
+    ]
 
 
 def parse_helm_history(text: str) -> list[HelmRevision]:
     """``helm history NAME -o json``, oldest first."""
-    data = load(text, "helm history")
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        raise ReaderError("helm history: expected a JSON list of revisions")
-    revisions = [validate(HelmRevision, i, "helm history") for i in data if isinstance(i, dict)]
+    revisions = [
+        HelmRevision(description=as_text(row.get("description")), **_fields(row))
+        for row in _rows(text, "helm history")
+    ]
     return sorted(revisions, key=lambda r: r.revision)

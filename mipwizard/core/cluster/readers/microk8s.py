@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import Field, field_validator
-
-from .base import Loose, ReaderError, as_bool, load
+from .base import ReaderError, as_bool, as_text, load
 
 PERMISSION_MARK = "Insufficient permissions to access MicroK8s"
 NOT_RUNNING_MARK = "microk8s is not running"
@@ -15,34 +14,37 @@ NOT_RUNNING_MARK = "microk8s is not running"
 WORKER_MARK = "acting as a node in a cluster"
 
 
-class Addon(Loose):
+@dataclass
+class Addon:
     name: str
     repository: str = ""
     description: str = ""
     version: str = ""
     status: str = ""
 
-    @field_validator("version", "description", "repository", "status", mode="before")
     @classmethod
-    def _text(cls, value: Any) -> str:
-        return "" if value is None else str(value)
+    def from_json(cls, row: dict[str, Any]) -> Addon:
+        fields = ("repository", "description", "version", "status")
+        return cls(str(row["name"]), *(str(row[key]) if row.get(key) is not None else "" for key in fields))
 
     @property
     def enabled(self) -> bool:
         return self.status.strip().lower() == "enabled"
 
 
-class HaNode(Loose):
+@dataclass
+class HaNode:
     address: str = ""
     role: str = ""
 
 
-class MicroK8sStatus(Loose):
+@dataclass
+class MicroK8sStatus:
     running: bool = False
     message: str = ""
     ha_enabled: bool | None = None
-    ha_nodes: list[HaNode] = Field(default_factory=list)
-    addons: list[Addon] = Field(default_factory=list)
+    ha_nodes: list[HaNode] = field(default_factory=list)
+    addons: list[Addon] = field(default_factory=list)
 
     @property
     def enabled_addons(self) -> list[str]:
@@ -88,11 +90,12 @@ def parse_status_yaml(text: str) -> MicroK8sStatus:
     message = str(top.get("message") or "") if isinstance(top, dict) else ""
     ha = data.get("high-availability") or data.get("ha") or {}
     ha_enabled = as_bool(ha["enabled"]) if isinstance(ha, dict) and "enabled" in ha else None
-    nodes = (
-        [HaNode.model_validate(n) for n in (ha.get("nodes") or []) if isinstance(n, dict)]
-        if isinstance(ha, dict)
-        else []
-    )
+    listed = ha.get("nodes") if isinstance(ha, dict) else None
+    nodes = [
+        HaNode(as_text(n.get("address")), as_text(n.get("role")))
+        for n in (listed if isinstance(listed, list) else [])
+        if isinstance(n, dict)
+    ]
     return MicroK8sStatus(
         running=running, message=message, ha_enabled=ha_enabled, ha_nodes=nodes, addons=_addons(data.get("addons"))
     )
@@ -104,7 +107,7 @@ def _addons(raw: Any) -> list[Addon]:
     addons = []
     for item in raw or []:
         if isinstance(item, dict) and item.get("name"):
-            addons.append(Addon.model_validate(item))
+            addons.append(Addon.from_json(item))
     return addons
 
 

@@ -2,49 +2,26 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from .base import Condition, Loose, Meta, items, validate
+from .base import Condition, Object, View, cached_property, read_all
 
 MIP_LABELS = ("master", "worker", "smpc_player")
 
 
-class _Address(Loose):
-    type: str = ""
-    address: str = ""
-
-
-class _NodeInfo(Loose):
-    kubelet_version: str = Field("", alias="kubeletVersion")
-    os_image: str = Field("", alias="osImage")
-
-
-class _NodeStatus(Loose):
-    conditions: list[Condition] = Field(default_factory=list)
-    addresses: list[_Address] = Field(default_factory=list)
-    node_info: _NodeInfo = Field(default_factory=_NodeInfo, alias="nodeInfo")
-    allocatable: dict[str, str] = Field(default_factory=dict)
-
-
-class _NodeSpec(Loose):
-    unschedulable: bool = False
-
-
-class Node(Loose):
-    metadata: Meta = Field(default_factory=Meta)
-    spec: _NodeSpec = Field(default_factory=_NodeSpec)
-    status: _NodeStatus = Field(default_factory=_NodeStatus)
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
+class Node(Object):
+    @cached_property
+    def _status(self) -> View:
+        return self.view("status", View)
 
     @property
     def labels(self) -> dict[str, str]:
         return self.metadata.labels
 
+    @cached_property
+    def conditions(self) -> list[Condition]:
+        return self._status.views("conditions", Condition)
+
     def condition(self, kind: str) -> Condition | None:
-        return next((c for c in self.status.conditions if c.type == kind), None)
+        return next((c for c in self.conditions if c.type == kind), None)
 
     @property
     def ready(self) -> bool:
@@ -53,11 +30,12 @@ class Node(Loose):
 
     @property
     def kubelet_version(self) -> str:
-        return self.status.node_info.kubelet_version
+        return self._status.view("nodeInfo", View).text("kubeletVersion")
 
     @property
     def addresses(self) -> dict[str, str]:
-        return {a.type: a.address for a in self.status.addresses if a.type}
+        found = (a.raw for a in self._status.views("addresses", View))
+        return {str(a["type"]): str(a.get("address", "")) for a in found if a.get("type")}
 
     @property
     def internal_ip(self) -> str:
@@ -70,9 +48,9 @@ class Node(Loose):
 
     @property
     def pressures(self) -> list[str]:
-        return [c.type for c in self.status.conditions if c.type.endswith("Pressure") and c.status == "True"]
+        return [c.type for c in self.conditions if c.type.endswith("Pressure") and c.status == "True"]
 
 
 def parse_nodes(text: str) -> list[Node]:
     """``kubectl get nodes -o json``."""
-    return [validate(Node, i, "kubectl get nodes") for i in items(text, "kubectl get nodes")]
+    return read_all(Node, text, "kubectl get nodes")

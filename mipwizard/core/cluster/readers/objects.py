@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import items, validate
+from .base import View, items
 from .ingress import Ingress, IngressClass
 from .nodes import Node
 from .pods import Event, Pod
@@ -45,34 +45,36 @@ def parse_cluster(text: str) -> ClusterRead:
     for item in items(text, what):
         kind = item.get("kind")
         if kind == "Pod":
-            read.pods.append(validate(Pod, item, what))
+            read.pods.append(Pod(item))
         elif kind == "Node":
-            read.nodes.append(validate(Node, item, what))
+            read.nodes.append(Node(item))
         elif kind == "Event":
-            read.events.append(validate(Event, item, what))
+            read.events.append(Event(item))
         else:
             rest.append(item)
     read.events.sort(key=lambda e: e.when)
-    read.objects = _objects(rest, what)
+    read.objects = _objects(rest)
     return read
 
 
 def parse_objects(text: str) -> ObjectFacts:
-    return _objects(items(text, "kubectl get " + OBJECT_KINDS.split(",")[0]), "kubectl get persistentvolumeclaims")
+    return _objects(items(text, "kubectl get " + OBJECT_KINDS.split(",")[0]))
 
 
-def _objects(found: list[dict[str, Any]], what: str) -> ObjectFacts:
+# Each kind the List may hold -> (its view, the ObjectFacts list it goes to).
+_OBJECT_VIEWS: dict[str, tuple[type[View], str]] = {
+    "PersistentVolumeClaim": (Pvc, "pvcs"),
+    "PersistentVolume": (Pv, "pvs"),
+    "StorageClass": (StorageClass, "storage_classes"),
+    "Ingress": (Ingress, "ingresses"),
+    "IngressClass": (IngressClass, "ingress_classes"),
+}
+
+
+def _objects(found: list[dict[str, Any]]) -> ObjectFacts:
     facts = ObjectFacts()
     for item in found:
-        kind = item.get("kind")
-        if kind == "PersistentVolumeClaim":
-            facts.pvcs.append(validate(Pvc, item, what))
-        elif kind == "PersistentVolume":
-            facts.pvs.append(validate(Pv, item, what))
-        elif kind == "StorageClass":
-            facts.storage_classes.append(validate(StorageClass, item, what))
-        elif kind == "Ingress":
-            facts.ingresses.append(validate(Ingress, item, what))
-        elif kind == "IngressClass":
-            facts.ingress_classes.append(validate(IngressClass, item, what))
+        view = _OBJECT_VIEWS.get(str(item.get("kind")))
+        if view is not None:
+            getattr(facts, view[1]).append(view[0](item))
     return facts

@@ -4,142 +4,226 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
-
-from .base import Condition, Loose, Meta, NamespacedObject, items, validate
+from .base import Condition, Meta, NamespacedObject, View, as_dict, cached_property, read_all
 
 
-class Waiting(Loose):
-    reason: str = ""
-    message: str = ""
+class _Why(View):
+    @property
+    def reason(self) -> str:
+        return self.text("reason")
+
+    @property
+    def message(self) -> str:
+        return self.text("message")
 
 
-class Running(Loose):
-    started_at: str = Field("", alias="startedAt")
+class Waiting(_Why):
+    """Why a container waits (``reason``, ``message``)."""
 
 
-class Terminated(Loose):
-    exit_code: int = Field(0, alias="exitCode")
-    reason: str = ""
-    message: str = ""
-    signal: int | None = None
-    finished_at: str = Field("", alias="finishedAt")
+class Running(View):
+    @property
+    def started_at(self) -> str:
+        return self.text("startedAt")
 
 
-class ContainerState(Loose):
-    waiting: Waiting | None = None
-    running: Running | None = None
-    terminated: Terminated | None = None
+class Terminated(_Why):
+    @property
+    def exit_code(self) -> int:
+        return self.number("exitCode")
+
+    @property
+    def signal(self) -> int | None:
+        return self.number("signal") if self.raw.get("signal") is not None else None
+
+    @property
+    def finished_at(self) -> str:
+        return self.text("finishedAt")
 
 
-class ContainerStatus(Loose):
-    name: str = ""
-    ready: bool = False
-    started: bool | None = None
-    restart_count: int = Field(0, alias="restartCount")
-    image: str = ""
-    state: ContainerState = Field(default_factory=ContainerState)
-    last_state: ContainerState = Field(default_factory=ContainerState, alias="lastState")
+class ContainerState(View):
+    @cached_property
+    def waiting(self) -> Waiting | None:
+        return self.optional_view("waiting", Waiting)
 
-    @field_validator("state", "last_state", mode="before")
-    @classmethod
-    def _none_state(cls, value: Any) -> Any:
-        return value or {}
+    @cached_property
+    def running(self) -> Running | None:
+        return self.optional_view("running", Running)
 
-
-class _KeyRef(Loose):
-    name: str = ""
-    key: str = ""
+    @cached_property
+    def terminated(self) -> Terminated | None:
+        return self.optional_view("terminated", Terminated)
 
 
-class _ValueFrom(Loose):
-    secret_key_ref: _KeyRef | None = Field(None, alias="secretKeyRef")
-    config_map_key_ref: _KeyRef | None = Field(None, alias="configMapKeyRef")
+class ContainerStatus(View):
+    @property
+    def name(self) -> str:
+        return self.text("name")
+
+    @property
+    def ready(self) -> bool:
+        return self.flag("ready")
+
+    @property
+    def started(self) -> bool | None:
+        return None if self.raw.get("started") is None else self.flag("started")
+
+    @property
+    def restart_count(self) -> int:
+        return self.number("restartCount")
+
+    @property
+    def image(self) -> str:
+        return self.text("image")
+
+    @cached_property
+    def state(self) -> ContainerState:
+        return self.view("state", ContainerState)
+
+    @cached_property
+    def last_state(self) -> ContainerState:
+        return self.view("lastState", ContainerState)
 
 
-class _EnvVar(Loose):
-    name: str = ""
-    value_from: _ValueFrom | None = Field(None, alias="valueFrom")
+class KeyRef(View):
+    @property
+    def name(self) -> str:
+        return self.text("name")
+
+    @property
+    def key(self) -> str:
+        return self.text("key")
 
 
-class VolumeMount(Loose):
-    name: str = ""
-    mount_path: str = Field("", alias="mountPath")
-    read_only: bool = Field(False, alias="readOnly")
+class VolumeMount(View):
+    @property
+    def name(self) -> str:
+        return self.text("name")
+
+    @property
+    def mount_path(self) -> str:
+        return self.text("mountPath")
+
+    @property
+    def read_only(self) -> bool:
+        return self.flag("readOnly")
 
 
-class ContainerSpec(Loose):
-    name: str = ""
-    image: str = ""
-    env: list[_EnvVar] = Field(default_factory=list)
-    volume_mounts: list[VolumeMount] = Field(default_factory=list, alias="volumeMounts")
+class ContainerSpec(View):
+    @property
+    def name(self) -> str:
+        return self.text("name")
 
-    @field_validator("env", "volume_mounts", mode="before")
-    @classmethod
-    def _none_list(cls, value: Any) -> Any:
-        return value or []
+    @property
+    def image(self) -> str:
+        return self.text("image")
+
+    @cached_property
+    def volume_mounts(self) -> list[VolumeMount]:
+        return self.views("volumeMounts", VolumeMount)
+
+    @cached_property
+    def secret_refs(self) -> list[KeyRef]:
+        """The env ``valueFrom.secretKeyRef``s: which Secret keys this container reads."""
+        env = self.raw.get("env")
+        refs = [as_dict(as_dict(var).get("valueFrom")).get("secretKeyRef") for var in env or []]
+        return [KeyRef(ref) for ref in refs if isinstance(ref, dict)]
 
 
-class Volume(Loose):
-    """A pod volume; only the sources a diagnosis names are typed."""
+class Volume(View):
+    """A pod volume; only the sources a diagnosis names are read."""
 
-    name: str = ""
-    secret: dict[str, Any] | None = None
-    config_map: dict[str, Any] | None = Field(None, alias="configMap")
-    persistent_volume_claim: dict[str, Any] | None = Field(None, alias="persistentVolumeClaim")
-    host_path: dict[str, Any] | None = Field(None, alias="hostPath")
+    @property
+    def name(self) -> str:
+        return self.text("name")
+
+    def _source(self, key: str) -> dict[str, Any] | None:
+        value = self.raw.get(key)
+        return value if isinstance(value, dict) else None
+
+    @property
+    def persistent_volume_claim(self) -> dict[str, Any] | None:
+        return self._source("persistentVolumeClaim")
 
     @property
     def source(self) -> str:
         """``secret mip-secret``, ``pvc data``, ``hostPath /data/...``, or the volume's name."""
-        if self.secret is not None:
-            return f"secret {self.secret.get('secretName', '?')}"
-        if self.config_map is not None:
-            return f"configmap {self.config_map.get('name', '?')}"
-        if self.persistent_volume_claim is not None:
-            return f"pvc {self.persistent_volume_claim.get('claimName', '?')}"
-        if self.host_path is not None:
-            return f"hostPath {self.host_path.get('path', '?')}"
+        for key, label, field in (
+            ("secret", "secret", "secretName"),
+            ("configMap", "configmap", "name"),
+            ("persistentVolumeClaim", "pvc", "claimName"),
+            ("hostPath", "hostPath", "path"),
+        ):
+            found = self._source(key)
+            if found is not None:
+                return f"{label} {found.get(field, '?')}"
         return self.name
 
 
-class _PodSpec(Loose):
-    node_name: str = Field("", alias="nodeName")
-    node_selector: dict[str, str] = Field(default_factory=dict, alias="nodeSelector")
-    containers: list[ContainerSpec] = Field(default_factory=list)
-    init_containers: list[ContainerSpec] = Field(default_factory=list, alias="initContainers")
-    volumes: list[Volume] = Field(default_factory=list)
+class PodSpec(View):
+    @property
+    def node_name(self) -> str:
+        return self.text("nodeName")
 
-    @field_validator("containers", "init_containers", "volumes", mode="before")
-    @classmethod
-    def _none_list(cls, value: Any) -> Any:
-        return value or []
+    @property
+    def node_selector(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in as_dict(self.raw.get("nodeSelector")).items()}
 
+    @cached_property
+    def containers(self) -> list[ContainerSpec]:
+        return self.views("containers", ContainerSpec)
 
-class _PodStatus(Loose):
-    phase: str = ""
-    reason: str = ""
-    message: str = ""
-    conditions: list[Condition] = Field(default_factory=list)
-    container_statuses: list[ContainerStatus] = Field(default_factory=list, alias="containerStatuses")
-    init_container_statuses: list[ContainerStatus] = Field(default_factory=list, alias="initContainerStatuses")
-    host_ip: str = Field("", alias="hostIP")
-    start_time: str = Field("", alias="startTime")
+    @cached_property
+    def init_containers(self) -> list[ContainerSpec]:
+        return self.views("initContainers", ContainerSpec)
 
-    @field_validator("conditions", "container_statuses", "init_container_statuses", mode="before")
-    @classmethod
-    def _none_list(cls, value: Any) -> Any:
-        return value or []
+    @cached_property
+    def volumes(self) -> list[Volume]:
+        return self.views("volumes", Volume)
 
 
-class _PodMeta(Meta):
-    deletion_timestamp: str | None = Field(None, alias="deletionTimestamp")
+class PodStatus(View):
+    @property
+    def phase(self) -> str:
+        return self.text("phase")
+
+    @property
+    def reason(self) -> str:
+        return self.text("reason")
+
+    @property
+    def message(self) -> str:
+        return self.text("message")
+
+    @cached_property
+    def conditions(self) -> list[Condition]:
+        return self.views("conditions", Condition)
+
+    @cached_property
+    def container_statuses(self) -> list[ContainerStatus]:
+        return self.views("containerStatuses", ContainerStatus)
+
+    @cached_property
+    def init_container_statuses(self) -> list[ContainerStatus]:
+        return self.views("initContainerStatuses", ContainerStatus)
+
+    @property
+    def host_ip(self) -> str:
+        return self.text("hostIP")
+
+    @property
+    def start_time(self) -> str:
+        return self.text("startTime")
 
 
 class Pod(NamespacedObject):
-    metadata: _PodMeta = Field(default_factory=_PodMeta)
-    spec: _PodSpec = Field(default_factory=_PodSpec)
-    status: _PodStatus = Field(default_factory=_PodStatus)
+    @cached_property
+    def spec(self) -> PodSpec:
+        return self.view("spec", PodSpec)
+
+    @cached_property
+    def status(self) -> PodStatus:
+        return self.view("status", PodStatus)
 
     @property
     def phase(self) -> str:
@@ -172,17 +256,15 @@ class Pod(NamespacedObject):
     @property
     def claim_names(self) -> list[str]:
         """The PersistentVolumeClaims this pod mounts."""
-        return [
-            str(v.persistent_volume_claim.get("claimName", "")) for v in self.spec.volumes if v.persistent_volume_claim
-        ]
+        claims = (v.persistent_volume_claim for v in self.spec.volumes)
+        return [str(claim.get("claimName", "")) for claim in claims if claim]
 
     def secret_keys(self, secret: str) -> list[str]:
         """The keys of Secret ``secret`` this pod's containers read (env ``secretKeyRef``)."""
         keys: list[str] = []
         for container in [*self.spec.init_containers, *self.spec.containers]:
-            for var in container.env:
-                ref = var.value_from.secret_key_ref if var.value_from else None
-                if ref is not None and ref.name == secret and ref.key and ref.key not in keys:
+            for ref in container.secret_refs:
+                if ref.name == secret and ref.key and ref.key not in keys:
                     keys.append(ref.key)
         return keys
 
@@ -192,40 +274,61 @@ class Pod(NamespacedObject):
 
 def parse_pods(text: str) -> list[Pod]:
     """``kubectl get pods [-A] -o json`` (or one pod)."""
-    return [validate(Pod, i, "kubectl get pods") for i in items(text, "kubectl get pods")]
+    return read_all(Pod, text, "kubectl get pods")
 
 
 # --- kubectl get events --------------------------------------------------------------------------
 
 
-class _InvolvedObject(Loose):
-    kind: str = ""
-    name: str = ""
-    namespace: str = ""
+class InvolvedObject(View):
+    @property
+    def kind(self) -> str:
+        return self.text("kind")
+
+    @property
+    def name(self) -> str:
+        return self.text("name")
+
+    @property
+    def namespace(self) -> str:
+        return self.text("namespace")
 
 
-class Event(Loose):
-    metadata: Meta = Field(default_factory=Meta)
-    involved_object: _InvolvedObject = Field(default_factory=_InvolvedObject, alias="involvedObject")
-    reason: str = ""
-    message: str = ""
-    type: str = ""
-    count: int = 1
-    first_timestamp: str | None = Field(None, alias="firstTimestamp")
-    last_timestamp: str | None = Field(None, alias="lastTimestamp")
-    event_time: str | None = Field(None, alias="eventTime")
+class Event(View):
+    @cached_property
+    def metadata(self) -> Meta:
+        return self.view("metadata", Meta)
 
-    @field_validator("count", mode="before")
-    @classmethod
-    def _count(cls, value: Any) -> int:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return 1
+    @cached_property
+    def involved_object(self) -> InvolvedObject:
+        return self.view("involvedObject", InvolvedObject)
+
+    @property
+    def reason(self) -> str:
+        return self.text("reason")
+
+    @property
+    def message(self) -> str:
+        return self.text("message")
+
+    @property
+    def type(self) -> str:
+        return self.text("type")
+
+    @property
+    def count(self) -> int:
+        return self.number("count", 1)
+
+    @property
+    def last_timestamp(self) -> str | None:
+        return self.optional_text("lastTimestamp")
 
     @property
     def when(self) -> str:
-        return self.last_timestamp or self.event_time or self.first_timestamp or self.metadata.creation_timestamp or ""
+        for key in ("lastTimestamp", "eventTime", "firstTimestamp"):
+            if found := self.text(key):
+                return found
+        return self.metadata.creation_timestamp
 
     @property
     def warning(self) -> bool:
@@ -239,5 +342,4 @@ class Event(Loose):
 
 def parse_events(text: str) -> list[Event]:
     """``kubectl get events -A -o json``, oldest first."""
-    events = [validate(Event, i, "kubectl get events") for i in items(text, "kubectl get events")]
-    return sorted(events, key=lambda e: e.when)
+    return sorted(read_all(Event, text, "kubectl get events"), key=lambda e: e.when)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import Field, field_validator
-
-from .base import Loose, Meta, NamespacedObject, items, validate
+from .base import NamespacedObject, Object, View, as_dict, as_text, cached_property, read_all
 
 # The class a PVC asked for before ``spec.storageClassName`` existed (old charts still set it).
 BETA_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
@@ -16,68 +12,71 @@ DEFAULT_CLASS_ANNOTATIONS = (
 )
 
 
-class _ClaimRef(Loose):
-    name: str = ""
-    namespace: str = ""
+class ClaimRef(View):
+    @property
+    def name(self) -> str:
+        return self.text("name")
+
+    @property
+    def namespace(self) -> str:
+        return self.text("namespace")
 
 
-class _PvcSpec(Loose):
-    storage_class_name: str | None = Field(None, alias="storageClassName")
-    volume_name: str = Field("", alias="volumeName")
-    access_modes: list[str] = Field(default_factory=list, alias="accessModes")
-    selector: dict[str, Any] | None = None
+class PvcSpec(View):
+    @property
+    def storage_class_name(self) -> str | None:
+        return self.optional_text("storageClassName")
+
+    @property
+    def volume_name(self) -> str:
+        return self.text("volumeName")
 
 
-class _Phase(Loose):
-    phase: str = ""
+class PvSpec(View):
+    @property
+    def storage_class_name(self) -> str:
+        return self.text("storageClassName")
+
+    @property
+    def claim_ref(self) -> ClaimRef | None:
+        return self.optional_view("claimRef", ClaimRef)
+
+
+def _phase(obj: View, default: str) -> str:
+    return as_text(as_dict(obj.raw.get("status")).get("phase")) or default
 
 
 class Pvc(NamespacedObject):
-    spec: _PvcSpec = Field(default_factory=_PvcSpec)
-    status: _Phase = Field(default_factory=_Phase)
+    @cached_property
+    def spec(self) -> PvcSpec:
+        return self.view("spec", PvcSpec)
 
     @property
     def phase(self) -> str:
-        return self.status.phase or "Pending"
+        return _phase(self, "Pending")
 
     @property
     def storage_class(self) -> str | None:
         """The class asked for: ``""`` means "no class" (a static PV), None means "the default"."""
-        if self.spec.storage_class_name is not None:
-            return self.spec.storage_class_name
-        return self.metadata.annotations.get(BETA_CLASS_ANNOTATION)
+        asked = self.spec.storage_class_name
+        return asked if asked is not None else self.metadata.annotations.get(BETA_CLASS_ANNOTATION)
 
 
-class _PvSpec(Loose):
-    storage_class_name: str = Field("", alias="storageClassName")
-    claim_ref: _ClaimRef | None = Field(None, alias="claimRef")
-    host_path: dict[str, Any] | None = Field(None, alias="hostPath")
-    local: dict[str, Any] | None = None
-
-    @field_validator("storage_class_name", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> str:
-        return "" if value is None else str(value)
-
-
-class Pv(Loose):
-    metadata: Meta = Field(default_factory=Meta)
-    spec: _PvSpec = Field(default_factory=_PvSpec)
-    status: _Phase = Field(default_factory=_Phase)
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
+class Pv(Object):
+    @cached_property
+    def spec(self) -> PvSpec:
+        return self.view("spec", PvSpec)
 
     @property
     def phase(self) -> str:
-        return self.status.phase or "Available"
+        return _phase(self, "Available")
 
     @property
     def path(self) -> str:
-        for source in (self.spec.host_path, self.spec.local):
-            if source and isinstance(source.get("path"), str):
-                return str(source["path"])
+        for key in ("hostPath", "local"):
+            path = as_dict(self.spec.raw.get(key)).get("path")
+            if isinstance(path, str):
+                return path
         return ""
 
     def claimed_by(self, pvc: Pvc) -> bool:
@@ -85,13 +84,10 @@ class Pv(Loose):
         return ref is not None and ref.name == pvc.name and (ref.namespace or "default") == pvc.namespace
 
 
-class StorageClass(Loose):
-    metadata: Meta = Field(default_factory=Meta)
-    provisioner: str = ""
-
+class StorageClass(Object):
     @property
-    def name(self) -> str:
-        return self.metadata.name
+    def provisioner(self) -> str:
+        return self.text("provisioner")
 
     @property
     def is_default(self) -> bool:
@@ -99,13 +95,12 @@ class StorageClass(Loose):
 
 
 def parse_pvcs(text: str) -> list[Pvc]:
-    return [validate(Pvc, i, "kubectl get pvc") for i in items(text, "kubectl get pvc")]
+    return read_all(Pvc, text, "kubectl get pvc")
 
 
 def parse_pvs(text: str) -> list[Pv]:
-    return [validate(Pv, i, "kubectl get pv") for i in items(text, "kubectl get pv")]
+    return read_all(Pv, text, "kubectl get pv")
 
 
 def parse_storage_classes(text: str) -> list[StorageClass]:
-    what = "kubectl get storageclasses"
-    return [validate(StorageClass, i, what) for i in items(text, what)]
+    return read_all(StorageClass, text, "kubectl get storageclasses")
