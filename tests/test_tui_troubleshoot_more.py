@@ -118,6 +118,33 @@ async def test_refresh_runs_in_a_thread_and_input_stays_live(cluster: Any, monke
         await until(pilot, lambda: screen.refreshes == 1)
 
 
+async def test_refresh_result_is_one_typed_message_worked_out_off_the_ui_thread(
+    cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker reads, diagnoses and builds the rows; the UI thread gets one SnapshotRead."""
+    screen = make_screen(cluster)
+    built_on_ui_thread: list[bool] = []
+    real = troubleshoot.cluster_view
+
+    def spy(snap: Any) -> Any:
+        built_on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        return real(snap)
+
+    monkeypatch.setattr(troubleshoot, "cluster_view", spy)
+    posted: list[TroubleshootScreen.SnapshotRead] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, TroubleshootScreen.SnapshotRead):
+            posted.append(message)
+
+    async with Harness(screen).run_test(size=(100, 30), message_hook=hook) as pilot:
+        await until(pilot, lambda: screen.refreshes == 1)
+        view = posted[0].view
+        assert built_on_ui_thread and not any(built_on_ui_thread)
+        assert view.snapshot is screen.snapshot and list(view.rows) == [h.key for h in view.snapshot.pod_health]
+        assert screen.query_one("#pods", DataTable).row_count == len(view.rows) > 0
+
+
 # --- snapshots at 80x24 -------------------------------------------------------------------------------
 
 

@@ -7,9 +7,7 @@ release is ``failed``, so a healthy cluster pays nothing.
 
 from __future__ import annotations
 
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .cluster.queries import ClusterQueries, ClusterUnreachable
 from .cluster.readers import HelmRelease

@@ -25,7 +25,6 @@ from .settings import InstallSettings
 from .steps import Command, Probe, Step, StepContext, StepFailed, fingerprint
 
 
-
 def same_repository(a: str, b: str) -> bool:
     """Two spellings of one repository URL (case of the host, a trailing .git or / apart)."""
 
