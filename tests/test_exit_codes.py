@@ -81,7 +81,7 @@ OFFLINE: list[tuple[str, int, Callable[[Machine], list[str]], str]] = [
     ("check", 1, lambda m: ["check", "--answers", str(m.answers_with(machine_main_ip="192.168.1.230"))],
      "is not on any interface here"),
     ("check", 2, lambda m: ["check", "--ignore", "NumCPU"], "valid ids"),
-    ("install", 0, lambda m: ["install", "--answers", str(m.answers), "--dry-run"], "14 steps"),
+    ("install", 0, lambda m: ["install", "--answers", str(m.answers), "--dry-run"], "15 steps"),
     ("install", 1, lambda m: ["install", "--answers", str(m.answers_with(machine_main_ip="192.168.1.230")),
                               "--yes"], "--ignore main-ip-assigned"),
     ("install", 1, lambda m: ["install", "--answers", str(m.answers_with(federation="bad name"))], "federation"),

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import psutil
@@ -40,6 +41,7 @@ def cli(tmp_path: Path, answers_data: dict, fake_toolchain):
     env["NO_COLOR"] = "1"
 
     class Cli:
+        environment = env  # a test may point the login check elsewhere
         answers_file = answers
         log = tmp_path / "logs" / "install.log"
         journal = tmp_path / "state" / "install-journal.json"
@@ -73,7 +75,8 @@ def test_dry_run_prints_every_step_and_changes_nothing(cli, fake_toolchain) -> N
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout  # stable
     out = first.stdout
-    assert "14 steps" in out
+    assert "15 steps" in out  # the guide's 14, then the login check (the answers' Keycloak is external)
+    assert "login-check" in out and "the Keycloak login page? (a warning if not)" in out
     assert "Release 8.0.0: exareme2 0.20.0; mip_deployment 8.0.0" in out
     assert "$ git clone --no-checkout https://github.com/madgik/Exareme2" in out
     assert "write " + str(cli.mip) + "/kubernetes/values.mipwizard.yaml  (mip8-profiles values)" in out
@@ -101,12 +104,41 @@ def test_install_then_rerun(cli, fake_toolchain) -> None:
     first = cli.run("--yes")
     assert first.returncode == 0, first.stdout + first.stderr
     assert "Open the MIP at https://mip.example.org/" in first.stdout
-    assert "[13/14] pods-ready" in first.stdout and "[14/14] exareme2-data" in first.stdout
+    assert "[13/15] pods-ready" in first.stdout and "[14/15] exareme2-data" in first.stdout
+    assert "[15/15] login-check" in first.stdout
     fake_toolchain.clear_calls()
     second = cli.run("--yes")  # its speed: benchmarks/bench_rerun.py
     assert second.returncode == 0
-    assert second.stdout.count("    already done (") == 14
+    assert second.stdout.count("    already done (") == 14  # the login check asks again each time
     assert mutating_calls(fake_toolchain) == []
+
+
+def test_login_check_after_install_is_a_warning_with_the_redirect_uri_hint(cli, fake_toolchain) -> None:
+    """External Keycloak: the install's last step asks the MIP UI for its login. Keycloak refusing
+    the redirect URI is a warning with the fix (exit 0, the MIP is installed); fixed, it says so."""
+    from tests.test_login_check import Site
+
+    site = Site()
+    thread = threading.Thread(target=site.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        site.allowed = False  # the client does not list this MIP's address
+        cli.environment["MIPWIZARD_LOGIN_CHECK_URL"] = site.url
+        first = cli.run("--yes")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "[15/15] login-check" in first.stdout and "    WARNING (" in first.stdout
+        warning = next(line for line in first.stdout.splitlines() if line.startswith("Warning: "))
+        assert "login-check: Keycloak refused the MIP's redirect URI" in warning
+        assert "Valid Redirect URIs must include https://mip.example.org/*" in warning
+        assert json.loads(cli.journal.read_text())["steps"]["login-check"]["outcome"] == "warning"
+        site.allowed = True  # fixed on the Keycloak side: the next run says so
+        second = cli.run("--yes")
+        assert second.returncode == 0 and "Warning:" not in second.stdout
+        assert "the MIP login leads to the Keycloak login page" in second.stdout
+        assert site.requests.count("/services/sso/login") == 2
+    finally:
+        site.server.shutdown()
+        site.server.server_close()
 
 
 def test_failed_step_exit_1_names_step_output_and_log_then_resumes(cli, fake_toolchain) -> None:

@@ -171,8 +171,11 @@ def _run(
         elif isinstance(event, StepOutput):
             out.write("".join(f"    {line}\n" for line in event.lines))
         elif isinstance(event, StepFinished):
-            colour = {"done": "green", "already": "dim", "skipped": "dim", "failed": "red"}[event.outcome]
-            label = {"done": "done", "already": "already done", "skipped": "skipped", "failed": "FAILED"}[event.outcome]
+            colour = {"done": "green", "already": "dim", "skipped": "dim", "failed": "red", "warning": "yellow"}[
+                event.outcome
+            ]
+            label = {"done": "done", "already": "already done", "skipped": "skipped", "failed": "FAILED",
+                     "warning": "WARNING"}[event.outcome]
             if event.outcome == "skipped":
                 out.write(paint(f"[{position[event.step_id]}/{total}] {event.step_id}: skipped\n", "dim"))
             else:
@@ -196,6 +199,8 @@ def _run(
         print(paint("Done: ", "green") + result.message)
         if result.url:
             print(f"Open the MIP at {result.url}")
+        for warning in result.warnings:  # installed; something outside mipwizard needs a change
+            print(paint("Warning: ", "yellow") + warning)
         return EXIT_OK
     error(result.message)
     if result.tail:

@@ -115,6 +115,9 @@ class FakeToolchain:
             env.setdefault(FAKE_ENV, str(REAL_HELM))
         # The preflight (`install` runs it first) probes a described machine, not this 2-core VM.
         env.setdefault("MIPWIZARD_MACHINE", str(Path(__file__).resolve().parents[1] / "machines/perfect-master.json"))
+        # The fake machine serves no MIP web UI: the install's login check (external Keycloak) finds
+        # nothing there at once (a warning) instead of looking up the test FQDN on the network.
+        env.setdefault("MIPWIZARD_LOGIN_CHECK_URL", "http://127.0.0.1:1")
         return env
 
     def calls(self) -> list[list[str]]:

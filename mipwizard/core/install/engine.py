@@ -14,7 +14,7 @@ from .events import InstallEvent, InstallResult, Outcome, PlanFinished, StepFini
 from .facts import Facts
 from .journal import Journal
 from .settings import InstallSettings
-from .steps import Probe, Step, StepContext, StepFailed
+from .steps import Probe, Step, StepContext, StepFailed, StepWarning
 
 
 class InstallEngine:
@@ -62,6 +62,7 @@ class InstallEngine:
         log_path = self.runner.log.path if self.runner.log is not None else None
         facts = Facts(self.settings)
         outcomes: dict[str, Outcome] = {}
+        warnings: list[str] = []
         forced = only_step or from_step
         start_index = ids.index(forced) if forced else 0
         for index, step in enumerate(self.plan):
@@ -78,9 +79,13 @@ class InstallEngine:
             if outcome == "failed":
                 text = f"step {step.id} failed: {message}"
                 return self._finish(InstallResult(False, step.id, text, log_path, tail=tail, outcomes=outcomes))
+            if outcome == "warning":
+                warnings.append(f"{step.id}: {message}")
         self.journal.finish_run()
         message = self.done_message or "the installation is complete"
-        return self._finish(InstallResult(True, None, message, log_path, url=self.url, outcomes=outcomes))
+        return self._finish(
+            InstallResult(True, None, message, log_path, url=self.url, outcomes=outcomes, warnings=warnings)
+        )
 
     def _finish(self, result: InstallResult) -> InstallResult:
         if self.runner.log is not None:
@@ -115,6 +120,11 @@ class InstallEngine:
                     return "already", message, []
             self.journal.mark_running(step.id)
             message = step.perform(ctx)
+        except StepWarning as exc:  # finished: what it found does not stop the install
+            message = redact(exc.message)
+            self.journal.record_done(step.id, step.fingerprint, "warning", message)
+            self._finished(step, "warning", started, message)
+            return "warning", message, []
         except StepFailed as exc:
             message = redact(exc.message)
             self.journal.record_failed(step.id, message)

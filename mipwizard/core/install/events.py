@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Outcome = Literal["done", "already", "skipped", "failed"]
+# "warning": finished, but something needs fixing that does not stop the install (its message says what).
+Outcome = Literal["done", "already", "skipped", "failed", "warning"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class InstallResult:
     url: str | None = None
     tail: list[str] = field(default_factory=list)  # last output lines of the failed step
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # "step-id: what and the fix", for the faces to show last
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ the values model their checkout really has. A federation worker runs only: snap,
 ready, ``microk8s join``, data folders.
 
 Where the steps live: host_steps (machine), checkout_step, engine_steps (Exareme2), mip_steps
-(MIP values, Secrets, realm, chart), wait_step, data_step.
+(MIP values, Secrets, realm, chart), wait_step, data_step, login_step (external Keycloak).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..answers import Answers, Role
 from ..profile_kinds import profile_kind
 from ..releases.pins import release_of
-from . import checkout_step, data_step, engine_steps, host_steps, mip_steps, wait_step
+from . import checkout_step, data_step, engine_steps, host_steps, login_step, mip_steps, wait_step
 from .settings import InstallSettings, local_node_name
 from .steps import Step
 
@@ -51,6 +51,8 @@ def build_plan(answers: Answers, settings: InstallSettings | None = None) -> lis
     plan += [mip_steps.mip_release(answers, s), wait_step.pods_ready(answers, s)]
     if release.loads_data_with_mipdb or answers.exareme2.ref is not None:
         plan.append(data_step.exareme2_data(answers, s))
+    if login_step.uses_external_keycloak(answers):
+        plan.append(login_step.login_check(answers, s))  # a warning at worst, never a failed install
     plan[-1].result_url = install_url(answers)
     plan[-1].done_message = "the MIP is installed and every pod is ready"
     return plan

@@ -33,6 +33,15 @@ class StepFailed(Exception):
         self.tail = tail or []
 
 
+class StepWarning(Exception):
+    """A step found something to fix that does not stop the install (the login check after it):
+    the step ends as a warning, the run goes on and succeeds; ``message`` says what and the fix."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 @dataclass(frozen=True)
 class Command:
     """One program run by a step, as an argv list (never a shell string)."""

@@ -35,6 +35,7 @@ ICONS = {
     "already": ("[ ok ]", "green"),
     "skipped": ("[skip]", "yellow"),
     "failed": ("[FAIL]", "bold red"),
+    "warning": ("[warn]", "bold yellow"),
 }
 
 
@@ -147,7 +148,7 @@ class InstallScreen(StepScreen):
                 if step_id not in dict(self.steps):
                     self.steps.append((step_id, title))
             case StepFinished(step_id=step_id, outcome=outcome, seconds=seconds):
-                if outcome == "skipped" and self.outcome.get(step_id) in ("done", "already", "skipped"):
+                if outcome == "skipped" and self.outcome.get(step_id) in ("done", "already", "skipped", "warning"):
                     return  # a resumed run passes over the steps already finished
                 self.outcome[step_id] = outcome
                 self.seconds[step_id] = float(seconds or 0)
@@ -347,6 +348,8 @@ class DoneScreen(Screen[None]):
                 yield Static("The MIP is installed and running.", classes="title")
             if url:
                 yield Static(Text.assemble("Open it at: ", (url, "bold underline")), id="url")
+            for warning in self.result.warnings:  # e.g. the login check: a fix on the Keycloak side
+                yield Static(Text.assemble(("Warning: ", "bold yellow"), warning), classes="warning")
             if saved:
                 text = f"Your answers are saved in {saved}.\nReplay this install with:\n" \
                        f"  mipwizard install --answers {saved}"

@@ -17,28 +17,73 @@ V = TypeVar("V", bound="View")
 T = TypeVar("T")
 
 
-class cached_property(Generic[T]):
-    """``functools.cached_property`` without the lock Python 3.10/3.11 take on every first read
-    (a third of the diagnosis time of 600 pods); a view is read by one thread at a time."""
+class Field(Generic[T]):
+    """One field of a view's JSON object, read on access as ``T`` (``convert`` gives the default for
+    a missing or mistyped value). ``cached``: kept on the instance after the first read (a nested
+    view or list), which then shadows this descriptor."""
 
-    def __init__(self, read: Callable[[Any], T]) -> None:
-        self.read = read
-        self.name = read.__name__
+    def __init__(self, key: str, convert: Callable[[Any], T], *, cached: bool = False) -> None:
+        self.key, self.convert, self.cached = key, convert, cached
+        self.name = key
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
     @overload
-    def __get__(self, obj: None, owner: type | None = None) -> cached_property[T]: ...
+    def __get__(self, obj: None, owner: type | None = None) -> Field[T]: ...
 
     @overload
-    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: View, owner: type | None = None) -> T: ...
 
-    def __get__(self, obj: object | None, owner: type | None = None) -> T | cached_property[T]:
+    def __get__(self, obj: View | None, owner: type | None = None) -> T | Field[T]:
         if obj is None:
             return self
-        value = obj.__dict__[self.name] = self.read(obj)
+        value = self.convert(obj.raw.get(self.key))
+        if self.cached:
+            obj.__dict__[self.name] = value
         return value
+
+
+def text(key: str, default: str = "") -> Field[str]:
+    return Field(key, lambda value: as_text(value, default))
+
+
+def optional_text(key: str) -> Field[str | None]:
+    return Field(key, lambda value: None if value is None else as_text(value))
+
+
+def flag(key: str) -> Field[bool]:
+    return Field(key, lambda value: value is not None and as_bool(value))
+
+
+def number(key: str, default: int = 0) -> Field[int]:
+    return Field(key, lambda value: as_int(value, default))
+
+
+def optional_number(key: str) -> Field[int | None]:
+    return Field(key, lambda value: None if value is None else as_int(value))
+
+
+def child(key: str, kind: type[V]) -> Field[V]:
+    """A nested object as a view (empty when missing)."""
+    return Field(key, kind, cached=True)
+
+
+def optional_child(key: str, kind: type[V]) -> Field[V | None]:
+    return Field(key, lambda value: kind(value) if isinstance(value, dict) else None, cached=True)
+
+
+def children(key: str, kind: type[V]) -> Field[list[V]]:
+    """A list of objects as views (what is not an object is left out)."""
+    def views(value: Any) -> list[V]:
+        return [kind(item) for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+    return Field(key, views, cached=True)
+
+
+def mapping(key: str) -> Field[dict[str, str]]:
+    """Labels, annotations, selectors: text keys and values (``true`` may come as a YAML bool)."""
+    return Field(key, as_labels, cached=True)
 
 
 class ReaderError(ValueError):
@@ -102,35 +147,10 @@ def as_labels(value: Any) -> dict[str, str]:
 
 
 class View:
-    """A typed view on one JSON object (``raw``); subclasses add a property per field they read."""
+    """A typed view on one JSON object (``raw``); subclasses declare a ``Field`` per key they read."""
 
     def __init__(self, raw: Any = None) -> None:
         self.raw: dict[str, Any] = raw if isinstance(raw, dict) else {}
-
-    def text(self, key: str, default: str = "") -> str:
-        return as_text(self.raw.get(key), default)
-
-    def optional_text(self, key: str) -> str | None:
-        value = self.raw.get(key)
-        return None if value is None else as_text(value)
-
-    def flag(self, key: str, default: bool = False) -> bool:
-        value = self.raw.get(key)
-        return default if value is None else as_bool(value)
-
-    def number(self, key: str, default: int = 0) -> int:
-        return as_int(self.raw.get(key), default)
-
-    def view(self, key: str, kind: type[V]) -> V:
-        return kind(self.raw.get(key))
-
-    def optional_view(self, key: str, kind: type[V]) -> V | None:
-        value = self.raw.get(key)
-        return kind(value) if isinstance(value, dict) else None
-
-    def views(self, key: str, kind: type[V]) -> list[V]:
-        value = self.raw.get(key)
-        return [kind(item) for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and isinstance(other, View) and other.raw == self.raw
@@ -142,56 +162,37 @@ class View:
         return f"{type(self).__name__}({name!r})" if name else f"{type(self).__name__}({self.raw!r})"
 
 
-class Condition(View):
-    @property
-    def type(self) -> str:
-        return self.text("type")
+class Named(View):
+    """A nested object that has a name (a container, a volume, a reference)."""
 
-    @property
-    def status(self) -> str:
-        return self.text("status")
+    name = text("name")
 
-    @property
-    def reason(self) -> str:
-        return self.text("reason")
 
-    @property
-    def message(self) -> str:
-        return self.text("message")
+class Explained(View):
+    """What Kubernetes says about a state: its ``reason`` (a CamelCase word) and ``message``."""
+
+    reason = text("reason")
+    message = text("message")
+
+
+class Condition(Explained):
+    type = text("type")
+    status = text("status")
 
 
 class Meta(View):
-    @property
-    def name(self) -> str:
-        return self.text("name")
-
-    @property
-    def namespace(self) -> str:
-        return self.text("namespace")
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return as_labels(self.raw.get("labels"))
-
-    @property
-    def annotations(self) -> dict[str, str]:
-        return as_labels(self.raw.get("annotations"))
-
-    @property
-    def creation_timestamp(self) -> str:
-        return self.text("creationTimestamp")
-
-    @property
-    def deletion_timestamp(self) -> str | None:
-        return self.optional_text("deletionTimestamp")
+    name = text("name")
+    namespace = text("namespace")
+    labels = mapping("labels")
+    annotations = mapping("annotations")
+    creation_timestamp = text("creationTimestamp")
+    deletion_timestamp = optional_text("deletionTimestamp")
 
 
 class Object(View):
     """A Kubernetes object: its metadata and name."""
 
-    @cached_property
-    def metadata(self) -> Meta:
-        return self.view("metadata", Meta)
+    metadata = child("metadata", Meta)
 
     @property
     def name(self) -> str:

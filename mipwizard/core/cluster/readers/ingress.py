@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
-from .base import NamespacedObject, Object, View, as_text, read_all
+from .base import NamespacedObject, Object, View, child, children, read_all, text
 
 # Before ``spec.ingressClassName`` (and still in old charts) the class was this annotation.
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 
 
+class IngressRule(View):
+    host = text("host")
+
+
+class IngressSpec(View):
+    ingress_class_name = text("ingressClassName")
+    rules = children("rules", IngressRule)
+
+
 class Ingress(NamespacedObject):
+    spec = child("spec", IngressSpec)
+
     @property
     def ingress_class(self) -> str | None:
         """The class asked for (None: the cluster's default class)."""
-        asked = self.view("spec", View).text("ingressClassName")
-        return asked or self.metadata.annotations.get(CLASS_ANNOTATION) or None
+        return self.spec.ingress_class_name or self.metadata.annotations.get(CLASS_ANNOTATION) or None
 
     @property
     def hosts(self) -> list[str]:
-        rules = self.view("spec", View).views("rules", View)
-        return [host for host in (as_text(r.raw.get("host")) for r in rules) if host]
+        return [r.host for r in self.spec.rules if r.host]
+
+
+class IngressClassSpec(View):
+    controller = text("controller")
 
 
 class IngressClass(Object):
-    @property
-    def controller(self) -> str:
-        return self.view("spec", View).text("controller")
+    spec = child("spec", IngressClassSpec)
 
     @property
     def is_default(self) -> bool:

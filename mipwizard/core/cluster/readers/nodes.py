@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from .base import Condition, Object, View, cached_property, read_all
+from .base import Condition, Field, Object, View, as_dict, as_text, child, children, read_all, text
 
 MIP_LABELS = ("master", "worker", "smpc_player")
 
 
+class Address(View):
+    type = text("type")
+    address = text("address")
+
+
+class NodeStatus(View):
+    conditions = children("conditions", Condition)
+    addresses = children("addresses", Address)
+    # of ``nodeInfo`` (kubelet, OS, runtime versions) only the kubelet's is shown
+    kubelet_version = Field("nodeInfo", lambda info: as_text(as_dict(info).get("kubeletVersion")))
+
+
 class Node(Object):
-    @cached_property
-    def _status(self) -> View:
-        return self.view("status", View)
+    status = child("status", NodeStatus)
 
     @property
     def labels(self) -> dict[str, str]:
         return self.metadata.labels
 
-    @cached_property
-    def conditions(self) -> list[Condition]:
-        return self._status.views("conditions", Condition)
-
     def condition(self, kind: str) -> Condition | None:
-        return next((c for c in self.conditions if c.type == kind), None)
+        return next((c for c in self.status.conditions if c.type == kind), None)
 
     @property
     def ready(self) -> bool:
@@ -30,12 +36,11 @@ class Node(Object):
 
     @property
     def kubelet_version(self) -> str:
-        return self._status.view("nodeInfo", View).text("kubeletVersion")
+        return self.status.kubelet_version
 
     @property
     def addresses(self) -> dict[str, str]:
-        found = (a.raw for a in self._status.views("addresses", View))
-        return {str(a["type"]): str(a.get("address", "")) for a in found if a.get("type")}
+        return {a.type: a.address for a in self.status.addresses if a.type}
 
     @property
     def internal_ip(self) -> str:
@@ -48,7 +53,7 @@ class Node(Object):
 
     @property
     def pressures(self) -> list[str]:
-        return [c.type for c in self.conditions if c.type.endswith("Pressure") and c.status == "True"]
+        return [c.type for c in self.status.conditions if c.type.endswith("Pressure") and c.status == "True"]
 
 
 def parse_nodes(text: str) -> list[Node]:

@@ -4,125 +4,70 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Condition, Meta, NamespacedObject, View, as_dict, cached_property, read_all
+from .base import (
+    Condition,
+    Explained,
+    Meta,
+    Named,
+    NamespacedObject,
+    View,
+    as_dict,
+    as_text,
+    child,
+    children,
+    flag,
+    mapping,
+    number,
+    optional_child,
+    optional_number,
+    optional_text,
+    read_all,
+    text,
+)
 
 
-class _Why(View):
-    @property
-    def reason(self) -> str:
-        return self.text("reason")
-
-    @property
-    def message(self) -> str:
-        return self.text("message")
-
-
-class Waiting(_Why):
-    """Why a container waits (``reason``, ``message``)."""
+class Waiting(Explained):
+    """Why a container waits (CrashLoopBackOff, ImagePullBackOff…)."""
 
 
 class Running(View):
-    @property
-    def started_at(self) -> str:
-        return self.text("startedAt")
+    started_at = text("startedAt")
 
 
-class Terminated(_Why):
-    @property
-    def exit_code(self) -> int:
-        return self.number("exitCode")
-
-    @property
-    def signal(self) -> int | None:
-        return self.number("signal") if self.raw.get("signal") is not None else None
-
-    @property
-    def finished_at(self) -> str:
-        return self.text("finishedAt")
+class Terminated(Explained):
+    exit_code = number("exitCode")
+    signal = optional_number("signal")
+    finished_at = text("finishedAt")
 
 
 class ContainerState(View):
-    @cached_property
-    def waiting(self) -> Waiting | None:
-        return self.optional_view("waiting", Waiting)
-
-    @cached_property
-    def running(self) -> Running | None:
-        return self.optional_view("running", Running)
-
-    @cached_property
-    def terminated(self) -> Terminated | None:
-        return self.optional_view("terminated", Terminated)
+    waiting = optional_child("waiting", Waiting)
+    running = optional_child("running", Running)
+    terminated = optional_child("terminated", Terminated)
 
 
-class ContainerStatus(View):
-    @property
-    def name(self) -> str:
-        return self.text("name")
+class ContainerStatus(Named):
+    ready = flag("ready")
+    restart_count = number("restartCount")
+    image = text("image")
+    state = child("state", ContainerState)
+    last_state = child("lastState", ContainerState)
 
-    @property
-    def ready(self) -> bool:
-        return self.flag("ready")
 
-    @property
-    def started(self) -> bool | None:
-        return None if self.raw.get("started") is None else self.flag("started")
+class KeyRef(Named):
+    key = text("key")
 
-    @property
-    def restart_count(self) -> int:
-        return self.number("restartCount")
+
+class VolumeMount(Named):
+    mount_path = text("mountPath")
+    read_only = flag("readOnly")
+
+
+class ContainerSpec(Named):
+    image = text("image")
+    volume_mounts = children("volumeMounts", VolumeMount)
 
     @property
-    def image(self) -> str:
-        return self.text("image")
-
-    @cached_property
-    def state(self) -> ContainerState:
-        return self.view("state", ContainerState)
-
-    @cached_property
-    def last_state(self) -> ContainerState:
-        return self.view("lastState", ContainerState)
-
-
-class KeyRef(View):
-    @property
-    def name(self) -> str:
-        return self.text("name")
-
-    @property
-    def key(self) -> str:
-        return self.text("key")
-
-
-class VolumeMount(View):
-    @property
-    def name(self) -> str:
-        return self.text("name")
-
-    @property
-    def mount_path(self) -> str:
-        return self.text("mountPath")
-
-    @property
-    def read_only(self) -> bool:
-        return self.flag("readOnly")
-
-
-class ContainerSpec(View):
-    @property
-    def name(self) -> str:
-        return self.text("name")
-
-    @property
-    def image(self) -> str:
-        return self.text("image")
-
-    @cached_property
-    def volume_mounts(self) -> list[VolumeMount]:
-        return self.views("volumeMounts", VolumeMount)
-
-    @cached_property
     def secret_refs(self) -> list[KeyRef]:
         """The env ``valueFrom.secretKeyRef``s: which Secret keys this container reads."""
         env = self.raw.get("env")
@@ -130,12 +75,8 @@ class ContainerSpec(View):
         return [KeyRef(ref) for ref in refs if isinstance(ref, dict)]
 
 
-class Volume(View):
+class Volume(Named):
     """A pod volume; only the sources a diagnosis names are read."""
-
-    @property
-    def name(self) -> str:
-        return self.text("name")
 
     def _source(self, key: str) -> dict[str, Any] | None:
         value = self.raw.get(key)
@@ -161,69 +102,23 @@ class Volume(View):
 
 
 class PodSpec(View):
-    @property
-    def node_name(self) -> str:
-        return self.text("nodeName")
-
-    @property
-    def node_selector(self) -> dict[str, str]:
-        return {str(k): str(v) for k, v in as_dict(self.raw.get("nodeSelector")).items()}
-
-    @cached_property
-    def containers(self) -> list[ContainerSpec]:
-        return self.views("containers", ContainerSpec)
-
-    @cached_property
-    def init_containers(self) -> list[ContainerSpec]:
-        return self.views("initContainers", ContainerSpec)
-
-    @cached_property
-    def volumes(self) -> list[Volume]:
-        return self.views("volumes", Volume)
+    node_name = text("nodeName")
+    node_selector = mapping("nodeSelector")
+    containers = children("containers", ContainerSpec)
+    init_containers = children("initContainers", ContainerSpec)
+    volumes = children("volumes", Volume)
 
 
-class PodStatus(View):
-    @property
-    def phase(self) -> str:
-        return self.text("phase")
-
-    @property
-    def reason(self) -> str:
-        return self.text("reason")
-
-    @property
-    def message(self) -> str:
-        return self.text("message")
-
-    @cached_property
-    def conditions(self) -> list[Condition]:
-        return self.views("conditions", Condition)
-
-    @cached_property
-    def container_statuses(self) -> list[ContainerStatus]:
-        return self.views("containerStatuses", ContainerStatus)
-
-    @cached_property
-    def init_container_statuses(self) -> list[ContainerStatus]:
-        return self.views("initContainerStatuses", ContainerStatus)
-
-    @property
-    def host_ip(self) -> str:
-        return self.text("hostIP")
-
-    @property
-    def start_time(self) -> str:
-        return self.text("startTime")
+class PodStatus(Explained):
+    phase = text("phase")
+    conditions = children("conditions", Condition)
+    container_statuses = children("containerStatuses", ContainerStatus)
+    init_container_statuses = children("initContainerStatuses", ContainerStatus)
 
 
 class Pod(NamespacedObject):
-    @cached_property
-    def spec(self) -> PodSpec:
-        return self.view("spec", PodSpec)
-
-    @cached_property
-    def status(self) -> PodStatus:
-        return self.view("status", PodStatus)
+    spec = child("spec", PodSpec)
+    status = child("status", PodStatus)
 
     @property
     def phase(self) -> str:
@@ -280,53 +175,22 @@ def parse_pods(text: str) -> list[Pod]:
 # --- kubectl get events --------------------------------------------------------------------------
 
 
-class InvolvedObject(View):
-    @property
-    def kind(self) -> str:
-        return self.text("kind")
-
-    @property
-    def name(self) -> str:
-        return self.text("name")
-
-    @property
-    def namespace(self) -> str:
-        return self.text("namespace")
+class InvolvedObject(Named):
+    kind = text("kind")
+    namespace = text("namespace")
 
 
-class Event(View):
-    @cached_property
-    def metadata(self) -> Meta:
-        return self.view("metadata", Meta)
-
-    @cached_property
-    def involved_object(self) -> InvolvedObject:
-        return self.view("involvedObject", InvolvedObject)
-
-    @property
-    def reason(self) -> str:
-        return self.text("reason")
-
-    @property
-    def message(self) -> str:
-        return self.text("message")
-
-    @property
-    def type(self) -> str:
-        return self.text("type")
-
-    @property
-    def count(self) -> int:
-        return self.number("count", 1)
-
-    @property
-    def last_timestamp(self) -> str | None:
-        return self.optional_text("lastTimestamp")
+class Event(Explained):
+    metadata = child("metadata", Meta)
+    involved_object = child("involvedObject", InvolvedObject)
+    type = text("type")
+    count = number("count", 1)
+    last_timestamp = optional_text("lastTimestamp")
 
     @property
     def when(self) -> str:
         for key in ("lastTimestamp", "eventTime", "firstTimestamp"):
-            if found := self.text(key):
+            if found := as_text(self.raw.get(key)):
                 return found
         return self.metadata.creation_timestamp
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import NamespacedObject, Object, View, as_dict, as_text, cached_property, read_all
+from .base import Named, NamespacedObject, Object, View, as_dict, child, optional_child, optional_text, read_all, text
 
 # The class a PVC asked for before ``spec.storageClassName`` existed (old charts still set it).
 BETA_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
@@ -12,48 +12,31 @@ DEFAULT_CLASS_ANNOTATIONS = (
 )
 
 
-class ClaimRef(View):
-    @property
-    def name(self) -> str:
-        return self.text("name")
-
-    @property
-    def namespace(self) -> str:
-        return self.text("namespace")
+class ClaimRef(Named):
+    namespace = text("namespace")
 
 
 class PvcSpec(View):
-    @property
-    def storage_class_name(self) -> str | None:
-        return self.optional_text("storageClassName")
-
-    @property
-    def volume_name(self) -> str:
-        return self.text("volumeName")
+    storage_class_name = optional_text("storageClassName")
+    volume_name = text("volumeName")
 
 
 class PvSpec(View):
-    @property
-    def storage_class_name(self) -> str:
-        return self.text("storageClassName")
-
-    @property
-    def claim_ref(self) -> ClaimRef | None:
-        return self.optional_view("claimRef", ClaimRef)
+    storage_class_name = text("storageClassName")
+    claim_ref = optional_child("claimRef", ClaimRef)
 
 
-def _phase(obj: View, default: str) -> str:
-    return as_text(as_dict(obj.raw.get("status")).get("phase")) or default
+class Phase(View):
+    phase = text("phase")
 
 
 class Pvc(NamespacedObject):
-    @cached_property
-    def spec(self) -> PvcSpec:
-        return self.view("spec", PvcSpec)
+    spec = child("spec", PvcSpec)
+    status = child("status", Phase)
 
     @property
     def phase(self) -> str:
-        return _phase(self, "Pending")
+        return self.status.phase or "Pending"
 
     @property
     def storage_class(self) -> str | None:
@@ -63,13 +46,12 @@ class Pvc(NamespacedObject):
 
 
 class Pv(Object):
-    @cached_property
-    def spec(self) -> PvSpec:
-        return self.view("spec", PvSpec)
+    spec = child("spec", PvSpec)
+    status = child("status", Phase)
 
     @property
     def phase(self) -> str:
-        return _phase(self, "Available")
+        return self.status.phase or "Available"
 
     @property
     def path(self) -> str:
@@ -85,9 +67,7 @@ class Pv(Object):
 
 
 class StorageClass(Object):
-    @property
-    def provisioner(self) -> str:
-        return self.text("provisioner")
+    provisioner = text("provisioner")
 
     @property
     def is_default(self) -> bool:
