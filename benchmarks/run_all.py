@@ -2,7 +2,8 @@
 
 One at a time, never in parallel, so they do not disturb each other's figures. A script that
 fails is reported on stderr and the others still run; the exit code is 1 if any failed.
-Usage: python benchmarks/run_all.py [NAME ...]   (names: startup live_log preflight rerun datacheck chartcheck status)
+Usage: python benchmarks/run_all.py [NAME ...]   (names: startup live_log preflight rerun datacheck chartcheck status
+troubleshoot_refresh)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("startup", "live_log", "preflight", "rerun", "datacheck", "chartcheck", "status")
+ORDER = ("startup", "live_log", "preflight", "rerun", "datacheck", "chartcheck", "status", "troubleshoot_refresh")
 
 
 def main(argv: list[str]) -> int:

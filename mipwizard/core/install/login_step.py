@@ -28,18 +28,13 @@ def uses_external_keycloak(answers: Answers) -> bool:
     return kind.auth is not Auth.NONE and not kind.uses_internal_keycloak
 
 
-def login_url(answers: Answers) -> str:
-    from .plan import install_url
-
-    return os.environ.get(LOGIN_URL_ENV) or install_url(answers).rstrip("/")
-
-
 def redirect_hint(answers: Answers) -> str:
     return f"https://{answers.machine_public_fqdn}/*"
 
 
-def login_check(answers: Answers, s: InstallSettings) -> Step:
-    url = login_url(answers)
+def login_check(answers: Answers, s: InstallSettings, *, mip_url: str) -> Step:
+    """``mip_url``: the address users open (``plan.install_url``)."""
+    url = os.environ.get(LOGIN_URL_ENV) or mip_url.rstrip("/")
 
     def action(ctx: StepContext) -> str:
         from ..cluster.login_check import LOGIN_PATH, check_login

@@ -52,7 +52,8 @@ def build_plan(answers: Answers, settings: InstallSettings | None = None) -> lis
     if release.loads_data_with_mipdb or answers.exareme2.ref is not None:
         plan.append(data_step.exareme2_data(answers, s))
     if login_step.uses_external_keycloak(answers):
-        plan.append(login_step.login_check(answers, s))  # a warning at worst, never a failed install
+        # a warning at worst, never a failed install
+        plan.append(login_step.login_check(answers, s, mip_url=install_url(answers)))
     plan[-1].result_url = install_url(answers)
     plan[-1].done_message = "the MIP is installed and every pod is ready"
     return plan

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +22,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from .cluster_view import ClusterView, cluster_view
 from .tool_workers import call_if_shown, call_in_ui
 
 if TYPE_CHECKING:
     from ...core.cluster.health import PodHealth
-    from ...core.cluster.problem import Problem
     from ...core.cluster.queries import ClusterQueries, ClusterSnapshot
     from ...core.redact import Redactor
 
@@ -38,50 +37,6 @@ COLUMNS = ("ns", "pod", "ready", "restarts", "state")
 def clock_text() -> str:
     """When the shown facts were read (snapshot tests replace it with a fixed text)."""
     return time.strftime("%H:%M:%S")
-
-
-@dataclass(frozen=True)
-class ClusterView:
-    """One refresh as the screen shows it, worked out off the UI thread (600 pods: ~20 ms of Python)."""
-
-    snapshot: ClusterSnapshot
-    problems: list[Problem]
-    healthy: bool
-    cluster_text: str
-    rows: dict[str, tuple[str, ...]]  # the table's cells, by pod key, in the order shown
-    health: dict[str, PodHealth]
-
-
-def cluster_view(snap: ClusterSnapshot) -> ClusterView:
-    rows: dict[str, tuple[str, ...]] = {}
-    for health in snap.pod_health:
-        pod = health.pod
-        state = health.state if health.healthy else f"! {health.state}"
-        rows[health.key] = (pod.namespace, pod.name, health.ready_text, str(pod.restarts), state)
-    problems = snap.problems if snap.reachable else []
-    return ClusterView(
-        snapshot=snap,
-        problems=problems,
-        healthy=snap.ready and not problems,
-        cluster_text=_cluster_text(snap),
-        rows=rows,
-        health={h.key: h for h in snap.pod_health},
-    )
-
-
-def _cluster_text(snap: ClusterSnapshot) -> str:
-    lines = []
-    if snap.status is not None:
-        lines.append("microk8s running · addons: " + (", ".join(snap.status.enabled_addons) or "none"))
-    nodes = [
-        f"{n.name} {'Ready' if n.ready else 'NOT READY'} [{','.join(n.mip_roles) or 'no MIP labels'}]"
-        for n in snap.nodes
-    ]
-    lines.append("nodes: " + ("; ".join(nodes) or "none"))
-    releases = [f"{r.name} {r.status} r{r.revision}" for r in snap.releases]
-    lines.append("helm: " + (", ".join(releases) or "no release"))
-    lines += [f"(could not read: {e})" for e in snap.errors]
-    return "\n".join(lines)
 
 
 class TroubleshootScreen(Screen[None]):

@@ -1,0 +1,57 @@
+"""What one Troubleshoot refresh shows, worked out in the worker thread from a snapshot: the
+diagnosis, the cluster lines and the table's cells. No widgets here: the screen's UI thread only
+puts it on screen (600 pods: ~20 ms of Python it does not spend)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...core.cluster.health import PodHealth
+    from ...core.cluster.problem import Problem
+    from ...core.cluster.snapshot import ClusterSnapshot
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """One refresh as the Troubleshoot screen shows it."""
+
+    snapshot: ClusterSnapshot
+    problems: list[Problem]
+    healthy: bool
+    cluster_text: str
+    rows: dict[str, tuple[str, ...]]  # the table's cells, by pod key, in the order shown
+    health: dict[str, PodHealth]
+
+
+def cluster_view(snap: ClusterSnapshot) -> ClusterView:
+    rows: dict[str, tuple[str, ...]] = {}
+    for health in snap.pod_health:
+        pod = health.pod
+        state = health.state if health.healthy else f"! {health.state}"
+        rows[health.key] = (pod.namespace, pod.name, health.ready_text, str(pod.restarts), state)
+    problems = snap.problems if snap.reachable else []
+    return ClusterView(
+        snapshot=snap,
+        problems=problems,
+        healthy=snap.ready and not problems,
+        cluster_text=_cluster_text(snap),
+        rows=rows,
+        health={h.key: h for h in snap.pod_health},
+    )
+
+
+def _cluster_text(snap: ClusterSnapshot) -> str:
+    lines = []
+    if snap.status is not None:
+        lines.append("microk8s running · addons: " + (", ".join(snap.status.enabled_addons) or "none"))
+    nodes = [
+        f"{n.name} {'Ready' if n.ready else 'NOT READY'} [{','.join(n.mip_roles) or 'no MIP labels'}]"
+        for n in snap.nodes
+    ]
+    lines.append("nodes: " + ("; ".join(nodes) or "none"))
+    releases = [f"{r.name} {r.status} r{r.revision}" for r in snap.releases]
+    lines.append("helm: " + (", ".join(releases) or "no release"))
+    lines += [f"(could not read: {e})" for e in snap.errors]
+    return "\n".join(lines)
