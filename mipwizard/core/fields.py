@@ -4,9 +4,10 @@ Light on purpose (no pydantic, no runner): the wizard imports it for its first f
 ``answers.py`` validates with these same functions, so the wizard's inline message under a field is
 exactly what ``mipwizard install --answers`` prints for the same value.
 
-``FORM`` maps each value the wizard asks to its answers key, its check and how it is typed; the
-wizard's state (``tui/state.py``) is a typed view built from it. A new answers field is: the model's
-attribute, a ``FormField`` here, and its input on a screen.
+``FORM`` maps each value the wizard asks to its answers key, its check, how it is typed and what
+the wizard shows first; the wizard's state (``tui/state.py``) has one attribute per entry, made
+from it (no per-field code there). A new answers field is: the model's attribute, a ``FormField``
+here, and its input on a screen.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class FormField:
     kind: str = "text"  # text | list (comma-separated) | int | bool
     secret: bool = False  # masked on screen, left out of answers saved without secrets
     optional: bool = False  # an empty value means "not set" (None in the answers)
+    initial: str | bool = ""  # shown before anything is loaded: the model's default as text, or a suggestion
 
     @property
     def name(self) -> str:
@@ -121,18 +123,18 @@ FORM: tuple[FormField, ...] = (
     FormField("machine_main_ip", "machine_main_ip", v.check_ip, optional=True),
     FormField("machine_public_fqdn", "machine_public_fqdn", v.check_hostname, optional=True),
     FormField("machine_private_fqdn_or_ip", "machine_private_fqdn_or_ip", v.check_host_or_ip, optional=True),
-    FormField("keycloak_url", "keycloak.url", v.check_hostname),
-    FormField("keycloak_realm", "keycloak.realm", check_realm),
+    FormField("keycloak_url", "keycloak.url", v.check_hostname, initial="iam.ebrains.eu"),
+    FormField("keycloak_realm", "keycloak.realm", check_realm, initial="MIP"),
     FormField("keycloak_client_id", "keycloak.client_id", check_client_id),
     FormField("keycloak_client_secret", "keycloak.client_secret", v.check_secret, secret=True),
-    FormField("internal_realm", "internal_keycloak.realm", check_realm),
-    FormField("internal_client_id", "internal_keycloak.client_id", check_client_id),
+    FormField("internal_realm", "internal_keycloak.realm", check_realm, initial="MIP"),
+    FormField("internal_client_id", "internal_keycloak.client_id", check_client_id, initial="MIP"),
     FormField("internal_client_secret", "internal_keycloak.client_secret", v.check_secret, secret=True),
-    FormField("federation", "federation", check_federation),
-    FormField("pathologies", "pathologies", check_pathologies, kind="list"),
-    FormField("data_root", "data_root", check_data_root),
-    FormField("localnodes", "exareme2.localnodes", check_localnodes, kind="int"),
-    FormField("smpc", "exareme2.smpc", kind="bool"),
+    FormField("federation", "federation", check_federation, initial="mipfed1"),
+    FormField("pathologies", "pathologies", check_pathologies, kind="list", initial="dementia"),
+    FormField("data_root", "data_root", check_data_root, initial="/data"),
+    FormField("localnodes", "exareme2.localnodes", check_localnodes, kind="int", initial="1"),
+    FormField("smpc", "exareme2.smpc", kind="bool", initial=False),
     FormField("join_command", "join_command", secret=True, optional=True),
 )
 FORM_BY_ATTR: dict[str, FormField] = {f.attr: f for f in FORM}

@@ -1,6 +1,7 @@
-"""What the user has typed so far: a typed view of the answers (no pydantic: the first frame stays fast).
+"""What the user has typed so far: a view of the answers (no pydantic: the first frame stays fast).
 
-Which attribute is which answers key, and how it is checked, is the engine's ``core.fields.FORM``;
+Which attributes there are, which answers key each is, how it is checked and what it starts as,
+is the engine's ``core.fields.FORM``;
 the profile names are ``core.profile_kinds``. ``load_mapping`` pre-fills from saved answers (every
 key kept, bad values too, so they show marked under their field); ``to_mapping`` puts the typed
 values back into that same mapping, for the engine to validate.
@@ -9,12 +10,10 @@ values back into that same mapping, for the engine to validate.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.fields import FORM, dig, drop, put
+from ..core.fields import FORM, FORM_BY_ATTR, dig, drop, put
 from ..core.profile_kinds import PROFILE_BY_NAME, Auth, Link, ProfileKind, Role
-from ..core.redact import join_tokens
 
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 AUTHS: tuple[str, ...] = tuple(auth.value for auth in Auth)
@@ -28,35 +27,50 @@ def split_profile(name: str) -> tuple[str, str]:
     return (kind.link.value, kind.auth.value) if kind else ("direct", "external")
 
 
-@dataclass(eq=False, repr=False)  # plain holders: fewer generated methods, faster import
 class WizardState:
-    role: str = "local"
-    machine_main_ip: str = ""
-    machine_public_fqdn: str = ""
-    link: str = "direct"
-    machine_private_fqdn_or_ip: str = ""
-    auth: str = "external"
-    keycloak_url: str = "iam.ebrains.eu"
-    keycloak_realm: str = "MIP"
-    keycloak_client_id: str = ""
-    keycloak_client_secret: str = ""
-    internal_realm: str = "MIP"
-    internal_client_id: str = "MIP"
-    internal_client_secret: str = ""
-    federation: str = "mipfed1"
-    pathologies: str = "dementia"  # comma-separated, as typed
-    data_root: str = "/data"
-    localnodes: str = "1"
-    smpc: bool = False
-    active_profile: str = ""  # "" → follows link + auth
-    save_secrets: bool = False
-    join_command: str = ""  # worker only; holds a one-time token: a secret
+    """The wizard's answers so far. Each ``FORM`` entry is an attribute (``state.federation``), made
+    from the schema: a new field needs no code here. The rest are the wizard's own choices."""
+
+    role: str
+    link: str
+    auth: str
+    active_profile: str  # "" → follows link + auth
+    save_secrets: bool
     # The answers as loaded (every key, the ones the wizard does not ask too): the base that the
     # typed values are put back into, so that saving never replaces a saved value with a default.
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any]
     # answers key -> message, for the values of a loaded file that are wrong (shown until fixed).
-    problems: dict[str, str] = field(default_factory=dict)
-    dirty: bool = False
+    problems: dict[str, str]
+    dirty: bool
+
+    def __init__(self, **values: Any) -> None:
+        # The schema's values: the field's text as typed (a bool for a switch), by attribute.
+        object.__setattr__(self, "values", {form.attr: form.initial for form in FORM})
+        self.role = "local"
+        self.link = "direct"
+        self.auth = "external"
+        self.active_profile = ""
+        self.save_secrets = False
+        self.extra = {}
+        self.problems = {}
+        self.dirty = False
+        for name, value in values.items():
+            if not hasattr(self, name):
+                raise TypeError(f"WizardState has no field {name!r}")
+            setattr(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        """A schema field's value (only asked when ``name`` is not a plain attribute)."""
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(f"WizardState has no field {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in FORM_BY_ATTR:
+            self.__dict__["values"][name] = value
+        else:
+            object.__setattr__(self, name, value)
 
     def set(self, name: str, value: Any) -> None:
         if getattr(self, name) != value:
@@ -103,6 +117,8 @@ class WizardState:
         self.dirty = False
 
     def secrets(self) -> list[str]:
+        from ..core.redact import join_tokens  # json, shlex, base64 and its patterns: not for the first frame
+
         found = [getattr(self, form.attr) for form in FORM if form.secret and form.attr != "join_command"]
         if self.join_command.strip():
             found += [self.join_command.strip(), *join_tokens(self.join_command)]
