@@ -43,9 +43,10 @@ def data_path(name: str) -> Path:
     """A data file as a real path (for APIs that want one, like Textual's ``CSS_PATH``).
 
     mipwizard is always installed unpacked (pip never runs packages from a zip), so the
-    resource is a file on disk.
+    resource is a file on disk, next to this module: the same path ``importlib.resources``
+    gives, without importing it (and zipfile) before the wizard's first frame.
     """
-    return Path(str(data(name)))
+    return Path(__file__).resolve().parent.joinpath("_data", *name.split("/"))
 
 
 def asset_text(name: str, default: str = "") -> str:

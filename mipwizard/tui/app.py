@@ -69,8 +69,12 @@ class WizardApp(App[int]):
         self.past_passwords: list[str] = []  # sudo passwords replaced after a refusal: still masked
         self.crash: BaseException | None = None  # an unexpected error that stopped the app
 
-    def on_mount(self) -> None:
-        self.goto("Welcome")
+    def get_default_screen(self) -> Screen[Any]:
+        """Welcome is the bottom of the stack: no empty default screen to build and paint first
+        (a tenth of the first frame's cost). The other steps go on top of it, one at a time."""
+        welcome = make_step_screen("Welcome")
+        self.install_screen(welcome, "Welcome")
+        return welcome
 
     # --- navigation ------------------------------------------------------------------------------
     def goto(self, step: str) -> None:
@@ -82,12 +86,16 @@ class WizardApp(App[int]):
                 if self.screen is self.get_screen("Install"):
                     return
                 self.uninstall_screen("Install")  # a fresh run each time Review sends us here
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, StepScreen):
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, StepScreen):
             self.pop_screen()  # close dialogs and tools (troubleshoot, done) on top of the steps
+        if step == "Welcome":
+            while len(self.screen_stack) > 1:
+                self.pop_screen()  # back to the bottom of the stack
+            return
         if not self.is_screen_installed(step):
             self.install_screen(make_step_screen(step), step)
         if len(self.screen_stack) < 2:
-            self.push_screen(step)  # the first step goes on top of the (empty) default screen
+            self.push_screen(step)  # a step after Welcome goes on top of it
         else:
             self.switch_screen(step)
 
@@ -291,8 +299,10 @@ class WizardApp(App[int]):
 
     def _handle_exception(self, error: Exception) -> None:
         """An error nothing handled stops the app: keep it for ``run_wizard``'s one-line report
-        instead of Textual's full-screen traceback (which may show secrets held in locals)."""
-        self.crash = error
+        instead of Textual's full-screen traceback (which may show secrets held in locals). The
+        first one is the cause: a screen failing while the app closes after it is only a consequence."""
+        if self.crash is None:
+            self.crash = error
         super()._handle_exception(error)
         self._exit_renderables.clear()
 
