@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, TypeVar
 
 from ..core.textfit import plural as plural  # re-exported for the command modules
 
@@ -48,6 +48,23 @@ def output_width(stream: TextIO = sys.stdout) -> int | None:
 def print_json(data: Any) -> None:
     # One write: json.dump to a stream writes every token on its own (30,000 writes for status at scale).
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+class Verdict(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+
+R = TypeVar("R", bound=Verdict)
+
+
+def emit_report(report: R, *, as_json: bool, to_json: Callable[[R], Any], show: Callable[[R], None]) -> int:
+    """A check's report, as JSON (``--json``) or text; exit 0 when it is ok, 1 when it found problems."""
+    if as_json:
+        print_json(to_json(report))
+    else:
+        show(report)
+    return EXIT_OK if report.ok else EXIT_PROBLEM
 
 
 def error(message: str) -> None:

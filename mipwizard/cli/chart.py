@@ -6,7 +6,16 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._common import EXIT_OK, EXIT_PROBLEM, EXIT_UNREACHABLE, EXIT_USAGE, add_command, error, paint, print_json
+from ._common import (
+    EXIT_PROBLEM,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    add_command,
+    emit_report,
+    error,
+    paint,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from ..core.chartcheck.report import ChartReport
@@ -65,11 +74,7 @@ def _check(args: argparse.Namespace) -> int:
     except FactsError as exc:
         error(f"cannot read the cluster: {exc}")
         return EXIT_PROBLEM
-    if args.json:
-        print_json(report.to_json())
-    else:
-        _print(report)
-    return EXIT_OK if report.ok else EXIT_PROBLEM
+    return emit_report(report, as_json=args.json, to_json=lambda r: r.to_json(), show=_print)
 
 
 def _print(report: ChartReport) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from ._common import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, add_command, error, paint, print_json
+from ._common import EXIT_USAGE, add_command, emit_report, error, paint
 
 if TYPE_CHECKING:
     from ..core.data import DataReport, PathologyReport
@@ -45,11 +45,7 @@ def run_check(args: argparse.Namespace) -> int:
         error(f"{root} does not exist — give the data folder, e.g. `mipwizard data check /data`")
         return EXIT_USAGE
     report = check_data_root(root, args.federation)
-    if args.json:
-        print_json(report.to_dict())
-    else:
-        print_report(report)
-    return EXIT_OK if report.ok else EXIT_PROBLEM
+    return emit_report(report, as_json=args.json, to_json=lambda r: r.to_dict(), show=print_report)
 
 
 def print_report(report: DataReport) -> None:

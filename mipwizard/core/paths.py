@@ -8,6 +8,7 @@ Root: ``/var/lib/mipwizard`` and ``/var/log/mipwizard``. Anyone else: ``$XDG_STA
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from .system import is_root
@@ -16,23 +17,23 @@ STATE_DIR_ENV = "MIPWIZARD_STATE_DIR"
 LOG_DIR_ENV = "MIPWIZARD_LOG_DIR"
 
 
-def state_dir() -> Path:
-    override = os.environ.get(STATE_DIR_ENV)
+def _chosen_dir(env: str, as_root: str, as_user: Callable[[], Path]) -> Path:
+    """The override in ``env`` if set, else root's system folder, else the user's own."""
+    override = os.environ.get(env)
     if override:
         return Path(override)
-    if is_root():
-        return Path("/var/lib/mipwizard")
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "mipwizard"
+    return Path(as_root) if is_root() else as_user()
+
+
+def state_dir() -> Path:
+    def user_state() -> Path:
+        return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "mipwizard"
+
+    return _chosen_dir(STATE_DIR_ENV, "/var/lib/mipwizard", user_state)
 
 
 def log_dir() -> Path:
-    override = os.environ.get(LOG_DIR_ENV)
-    if override:
-        return Path(override)
-    if is_root():
-        return Path("/var/log/mipwizard")
-    return state_dir() / "logs"
+    return _chosen_dir(LOG_DIR_ENV, "/var/log/mipwizard", lambda: state_dir() / "logs")
 
 
 def install_log_path() -> Path:

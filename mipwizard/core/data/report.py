@@ -6,7 +6,7 @@ A broken million-row CSV must still give a readable report, so each file keeps o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,18 +33,23 @@ class Problem:
         return ":".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": str(self.file),
-            "rule": self.rule,
-            "message": self.message,
-            "row": self.row,
-            "column": self.column,
-            "severity": self.severity,
-        }
+        return {**asdict(self), "file": str(self.file)}  # the fields, in order; the path as text
+
+
+class _Verdict:
+    """What every report says alike: ok means no errors."""
+
+    @property
+    def errors(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
 
 
 @dataclass
-class FileReport:
+class FileReport(_Verdict):
     path: Path
     problems: list[Problem] = field(default_factory=list)
     suppressed: dict[str, int] = field(default_factory=dict)  # rule → problems not kept
@@ -78,10 +83,6 @@ class FileReport:
     def warnings(self) -> int:
         return sum(1 for p in self.problems if p.severity == WARNING)
 
-    @property
-    def ok(self) -> bool:
-        return self.errors == 0
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
@@ -94,7 +95,7 @@ class FileReport:
 
 
 @dataclass
-class PathologyReport:
+class PathologyReport(_Verdict):
     name: str
     folder: Path
     metadata: FileReport
@@ -120,10 +121,6 @@ class PathologyReport:
         return sum(f.warnings for f in self.files)
 
     @property
-    def ok(self) -> bool:
-        return self.errors == 0
-
-    @property
     def datasets(self) -> list[str]:
         return sorted({d for f in self.csvs for d in f.datasets})
 
@@ -143,7 +140,7 @@ class PathologyReport:
 
 
 @dataclass
-class DataReport:
+class DataReport(_Verdict):
     root: Path
     federation: str | None
     pathologies: list[PathologyReport] = field(default_factory=list)
@@ -163,10 +160,6 @@ class DataReport:
     def warnings(self) -> int:
         own = self.general.warnings if self.general else 0
         return own + sum(r.warnings for r in self.pathologies)
-
-    @property
-    def ok(self) -> bool:
-        return self.errors == 0
 
     def to_dict(self) -> dict[str, Any]:
         return {

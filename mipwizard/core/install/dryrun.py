@@ -8,12 +8,10 @@ therefore exactly what the action would do there (subiquity's dry-run idea).
 from __future__ import annotations
 
 import shlex
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..redact import Redactor
-from ..runner import LinesCallback, ProcessRunner, RunResult
+from ..runner import ProcessRunner, RunResult
 from .facts import FreshFacts
 from .settings import InstallSettings
 from .steps import Step, StepContext, StepFailed
@@ -31,17 +29,8 @@ class RecordingRunner(ProcessRunner):
     def record(self, line: str) -> None:
         self.lines.append(self.redactor.redact(line))
 
-    def run(
-        self,
-        argv: list[str],
-        *,
-        privileged: bool = False,
-        timeout: float | None = None,
-        on_lines: LinesCallback | None = None,
-        cancel: threading.Event | None = None,
-        cwd: Path | None = None,
-        tail_lines: int = 40,
-    ) -> RunResult:
+    def run(self, argv: list[str], **_options: object) -> RunResult:
+        """Note the command (the options — sudo, timeout, output — change nothing it would run)."""
         self.record(f"$ {shlex.join(argv)}")
         return RunResult(0)
 

@@ -68,44 +68,25 @@ class Release:
         }
 
 
+def _pair(
+    name: str, mip: tuple[str, str], exareme2_ref: str, models: tuple[ValuesModel, EngineLayout], note: str,
+    *, chart_folder: str = "kubernetes", auth_kinds: tuple[Auth, ...] = ALL_AUTHS, loads_data_with_mipdb: bool = True,
+) -> Release:
+    """One catalogue line: the MIP checkout (repo, ref), the Exareme2 ref, how both charts are configured."""
+    return Release(name, mip[0], mip[1], EXAREME2_REPO, exareme2_ref, chart_folder, models[0], models[1],
+                   auth_kinds, note, loads_data_with_mipdb)
+
+
 CATALOGUE: tuple[Release, ...] = (
-    Release(
-        name="8.0.0",
-        mip_repo_url=HBP_MIP_REPO,
-        mip_ref="8.0.0",
-        exareme2_repo_url=EXAREME2_REPO,
-        exareme2_ref="0.20.0",
-        chart_folder="kubernetes",
-        values_model=ValuesModel.PROFILES_8,
-        engine_layout=EngineLayout.SEED,
-        auth_kinds=ALL_AUTHS,
-        note="the default: the last tagged pair that matches the guide's 8 profiles (Exareme2 0.20.0)",
-    ),
-    Release(
-        name="guide-f7c6441",
-        mip_repo_url=HBP_MIP_REPO,
-        mip_ref="f7c64415c48f56bdb25188721d5857a5d79e2547",
-        exareme2_repo_url=EXAREME2_REPO,
-        exareme2_ref="0.28.0",
-        chart_folder="kubernetes",
-        values_model=ValuesModel.PROFILES_MASTER,
-        engine_layout=EngineLayout.HOSTPATH,
-        auth_kinds=ALL_AUTHS,
-        note="the deployment guide's own snapshot (HBPMedical master at f7c6441) with Exareme2 0.28.0",
-    ),
-    Release(
-        name="9.0.2",
-        mip_repo_url=NEW_MIP_REPO,
-        mip_ref="9.0.2",
-        exareme2_repo_url=EXAREME2_REPO,
-        exareme2_ref="ad132e20ea068d8e39fb25153ccf3f34d5450226",
-        chart_folder="deployment/kubernetes",
-        values_model=ValuesModel.VALUES_9,
-        engine_layout=EngineLayout.EXAFLOW,
-        auth_kinds=(Auth.EXTERNAL,),
-        note="the project's new home: one values file, exaflow (Exareme2 master at ad132e20), external Keycloak only",
-        loads_data_with_mipdb=False,
-    ),
+    _pair("8.0.0", (HBP_MIP_REPO, "8.0.0"), "0.20.0", (ValuesModel.PROFILES_8, EngineLayout.SEED),
+          "the default: the last tagged pair that matches the guide's 8 profiles (Exareme2 0.20.0)"),
+    _pair("guide-f7c6441", (HBP_MIP_REPO, "f7c64415c48f56bdb25188721d5857a5d79e2547"), "0.28.0",
+          (ValuesModel.PROFILES_MASTER, EngineLayout.HOSTPATH),
+          "the deployment guide's own snapshot (HBPMedical master at f7c6441) with Exareme2 0.28.0"),
+    _pair("9.0.2", (NEW_MIP_REPO, "9.0.2"), "ad132e20ea068d8e39fb25153ccf3f34d5450226",
+          (ValuesModel.VALUES_9, EngineLayout.EXAFLOW),
+          "the project's new home: one values file, exaflow (Exareme2 master at ad132e20), external Keycloak only",
+          chart_folder="deployment/kubernetes", auth_kinds=(Auth.EXTERNAL,), loads_data_with_mipdb=False),
 )
 DEFAULT_RELEASE: Release = CATALOGUE[0]
 RELEASE_NAMES: tuple[str, ...] = tuple(r.name for r in CATALOGUE)

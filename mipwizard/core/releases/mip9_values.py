@@ -24,10 +24,10 @@ validating strictly against the Kubernetes 1.32 schemas, tests/test_mip9_values.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from ..profile_kinds import Auth, Link, profile_kind
+from ..validators import is_ip
 
 if TYPE_CHECKING:
     from ..answers import Answers
@@ -53,7 +53,7 @@ def render_mip9_values(answers: Answers) -> dict[str, Any]:
     host = answers.machine_public_fqdn
     if not host:
         raise Mip9ValuesRefused("machine_public_fqdn: MIP 9.x needs the server's DNS name (its Ingress host)")
-    if _is_ip(host):
+    if is_ip(host):
         raise Mip9ValuesRefused(
             f"machine_public_fqdn: {host} is an IP address; MIP 9.x is reached through an Ingress, whose host "
             "must be a DNS name (and its fixed nodePort cannot be used: the chart writes it where Kubernetes "
@@ -105,11 +105,3 @@ def render_mip9_values(answers: Answers) -> dict[str, Any]:
             "proxyAddressForwarding": True,
         },
     }
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True

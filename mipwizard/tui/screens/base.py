@@ -22,6 +22,7 @@ class StepScreen(Screen[None]):
     STEP: ClassVar[str] = ""
     HELP_TOPIC: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next >"
+    FOCUS: ClassVar[str] = ""  # a selector to focus when the step is first shown
     HINTS: ClassVar[tuple[tuple[str, str], ...]] = (("Tab", "move"), ("Enter", "press"), ("^N", "next"))
     BINDINGS: ClassVar = [
         Binding("f1", "app.help", "Help"),
@@ -71,7 +72,13 @@ class StepScreen(Screen[None]):
         self.refresh_next()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.refresh_next)
+        self.call_after_refresh(self._shown)
+
+    def _shown(self) -> None:
+        """After the first refresh: the cursor goes to ``FOCUS`` (a step's first field), Next is judged."""
+        if self.FOCUS:
+            self.query_one(self.FOCUS).focus()
+        self.refresh_next()
 
     def on_screen_resume(self) -> None:
         """A value typed on another step (Review asks a missing secret) shows here too."""

@@ -32,6 +32,7 @@ def masked_join(command: str) -> str:
 
 class JoinScreen(StepScreen):
     STEP = "Join"
+    FOCUS = "#input-join_command"
     HELP_TOPIC = "join"
 
     def compose_body(self) -> ComposeResult:
@@ -49,11 +50,7 @@ class JoinScreen(StepScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.call_after_refresh(self._ready)
-
-    def _ready(self) -> None:
-        self.query_one("#input-join_command").focus()
-        self.show_parsed()
+        self.call_after_refresh(self.show_parsed)
 
     def on_field_changed(self, event: Field.Changed) -> None:
         super().on_field_changed(event)
