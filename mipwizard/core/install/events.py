@@ -1,4 +1,4 @@
-"""What an install run reports: typed events, in order, and the run's result.
+"""What an install run reports: typed events, in order, the run's result, and a step's failure.
 
 The engine emits them to one callback; the CLI prints them, the wizard posts each to its Install
 screen as a typed Textual message and matches on the class (never on a class name).
@@ -12,6 +12,15 @@ from typing import Literal
 
 # "warning": finished, but something needs fixing that does not stop the install (its message says what).
 Outcome = Literal["done", "already", "skipped", "failed", "warning"]
+
+
+class StepFailed(Exception):
+    """A step could not finish; ``message`` says why and what to do (already redacted)."""
+
+    def __init__(self, message: str, *, tail: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.tail = tail or []
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import UserError
 from ..system import Captured
 from . import readers
+from .events import StepFailed
 from .settings import InstallSettings
-from .steps import StepFailed
 
 if TYPE_CHECKING:
     from ..federation import NodeInfo
-    from .steps import StepContext
 
 
 @dataclass
@@ -28,19 +27,25 @@ class _Cache:
     owners: dict[str, str] = field(default_factory=dict)  # user -> "user:group"
 
 
+class Querier(Protocol):
+    """What the facts ask of the running step (its ``StepContext``): a logged, redacted query."""
+
+    def query(self, argv: list[str], *, privileged: bool = False, timeout: float = 60.0) -> Captured: ...
+
+
 class Facts:
     fresh = False
 
     def __init__(self, settings: InstallSettings) -> None:
         self.settings = settings
         self._cache = _Cache()
-        self._ctx: StepContext | None = None
+        self._ctx: Querier | None = None
 
-    def bind(self, ctx: StepContext) -> None:
+    def bind(self, ctx: Querier) -> None:
         self._ctx = ctx  # the step running now: its queries are logged under it
 
     @property
-    def ctx(self) -> StepContext:
+    def ctx(self) -> Querier:
         assert self._ctx is not None, "Facts used outside a step"
         return self._ctx
 

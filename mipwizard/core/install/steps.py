@@ -19,18 +19,10 @@ from ..fingerprint import keyed_fingerprint
 from ..redact import Redactor
 from ..runner import ProcessRunner, RunResult
 from ..system import Captured, ProgramNotFound
+from .events import StepFailed as StepFailed  # raised by steps; its home is below the facts they read
 
 if TYPE_CHECKING:
     from .facts import Facts
-
-
-class StepFailed(Exception):
-    """A step could not finish; ``message`` says why and what to do (already redacted)."""
-
-    def __init__(self, message: str, *, tail: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.tail = tail or []
 
 
 class StepWarning(Exception):
