@@ -224,24 +224,32 @@ def _cli(fake, *args: str, crash: str | None = None) -> subprocess.CompletedProc
                           timeout=300, check=False)
 
 
-def test_kill_9_after_the_helm_upgrades_then_the_same_command_rolls_back(mip8):
+@pytest.mark.parametrize("stage", ["checked-out", "deployed", "ready"])
+def test_kill_9_mid_upgrade_then_the_same_command_rolls_back(mip8, stage):
     before = (_head(mip8.mip_path), _head(mip8.exa_path))
     db = mip8.mip_path / ".stored_data" / "portalbackenddb"
     files = {p: p.read_bytes() for p in db.rglob("*") if p.is_file()}
-    killed = _cli(mip8, *to_902(mip8), crash="upgrade-deployed")
+    killed = _cli(mip8, *to_902(mip8), crash=f"upgrade-{stage}")
     assert killed.returncode == -9, killed.stdout + killed.stderr
-    assert _head(mip8.mip_path) != before[0] and mip8.helm_releases()["mip"]["revision"] == mip8.rev0 + 1
+    deployed = stage != "checked-out"
+    assert _head(mip8.mip_path) != before[0]
+    assert mip8.helm_releases()["mip"]["revision"] == mip8.rev0 + deployed
     again = _cli(mip8, *to_902(mip8))
     assert again.returncode == 1, again.stdout + again.stderr
-    assert "was interrupted (after stage 'deployed')" in again.stdout
+    assert f"was interrupted (after stage '{stage}')" in again.stdout
     assert "the interrupted upgrade to 9.0.2 was rolled back to 8.0.0" in again.stderr
     assert (_head(mip8.mip_path), _head(mip8.exa_path)) == before
     releases = mip8.helm_releases()
-    assert releases["mip"]["description"] == f"Rollback to {mip8.rev0}"
-    assert releases["exareme2"]["description"] == f"Rollback to {mip8.exa_rev0}"
+    for name, rev0 in (("mip", mip8.rev0), ("exareme2", mip8.exa_rev0)):
+        assert releases[name]["revision"] == rev0 + 2 * deployed
+        assert (releases[name]["description"] == f"Rollback to {rev0}") is deployed
     assert {p: p.read_bytes() for p in db.rglob("*") if p.is_file()} == files  # nothing lost
     assert "release: 9.0.2" not in mip8.answers.read_text()
     assert all(c["ready"] for p in pods_of(mip8, "mip") for c in p["status"]["containerStatuses"])
+    if stage == "deployed":  # the journal is closed: the next run is a fresh upgrade, and it goes through
+        third = _cli(mip8, *to_902(mip8))
+        assert third.returncode == 0, third.stdout + third.stderr
+        assert "release: 9.0.2" in mip8.answers.read_text()
 
 
 def test_kill_9_once_everything_is_migrated_then_the_same_command_finishes(mip8):
