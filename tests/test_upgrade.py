@@ -151,6 +151,8 @@ def test_upgrade_to_902_carries_the_portal_database_from_postgresql_11_to_18(mip
     local = Path(engine_values(mip8)["storage"]["hostPath"]["db"]["localworker"])
     assert (local / "csvs").resolve() == (mip8.mip_path.parent / "data" / "mipfed1").resolve()
     assert mip8.helm_releases()["exareme2"]["revision"] == mip8.exa_rev0 + 1
+    # exaflow's new hostPath folders are the admin user's, as the install leaves them.
+    assert any(c[-1] == str(mip8.exa_path / ".stored_data") for c in mip8.calls_of("chown", "-R"))
 
 
 def engine_values(fake) -> dict:

@@ -73,9 +73,20 @@ def checkout_keeping(path: Path, commit: str, say: Say) -> None:
 
 
 def write_values(ctx: Context, release: str, checkout: Path) -> ValuesFiles:
-    """The release's values for the chart in ``checkout`` (the writers of its layout), written."""
+    """The release's values for the chart in ``checkout`` (the writers of its layout), written;
+    Exareme2's stored data owned by the admin user again, as the install leaves it (a new layout
+    adds folders)."""
     found = (mip_files if release == "mip" else engine_files)(ctx.answers, checkout)
     write(found, ctx.answers)
+    stored = ctx.answers.exareme2.path / ".stored_data"
+    if release == "exareme2" and found.folders and stored.is_dir():
+        from ..data.folders import primary_group
+
+        user = ctx.answers.admin_user
+        result = ctx.runner.run(["chown", "-R", f"{user}:{primary_group(user)}", str(stored)], privileged=True,
+                                timeout=600)
+        if not result.ok:
+            raise UserError(f"`chown -R {user} {stored}` {result.describe()}")
     return found
 
 
