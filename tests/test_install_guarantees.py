@@ -417,8 +417,6 @@ STARTS_A_PROGRAM = re.compile(
     r"os\.(fork|forkpty|system|popen|exec\w*|spawn\w*|posix_spawn\w*)\b|create_subprocess_\w+|pty\.(spawn|fork)\b|"
     r"from (subprocess|os|pty) import [^\n]*\b(Popen|run|call|check_output|fork|system|popen|exec\w*|spawn\w*)\b"
 )
-# Started outside the guard, so not covered by the kill tests above (issue #17's code, reported there).
-NOT_YET_GUARDED = {"core/upgrade/checkout.py", "core/backup/workloads.py"}
 
 
 def test_only_core_process_starts_programs() -> None:
@@ -430,4 +428,4 @@ def test_only_core_process_starts_programs() -> None:
         for path in package.rglob("*.py")
         if STARTS_A_PROGRAM.search(path.read_text(encoding="utf-8"))
     }
-    assert starting - NOT_YET_GUARDED == {"core/process.py", "core/guard.py"}
+    assert starting == {"core/process.py", "core/guard.py"}

@@ -194,6 +194,43 @@ def capture_output(
     return pending.result(timeout=timeout, on_wait=on_wait, wait_every=wait_every)
 
 
+def run_streams(
+    argv: list[str], *, input_bytes: bytes | None = None, stdin: IO[bytes] | None = None,
+    stdout: IO[bytes] | None = None, timeout: float = 60.0,
+) -> Captured:
+    """Run ``argv`` under its guard with data on stdin (bytes, or an open file) and stdout to an open
+    file (or collected); stderr is collected. A timeout kills its group and is reported, never raised."""
+    try:
+        full = resolve(argv)
+        child = spawn(full, stdin=subprocess.PIPE if input_bytes is not None else (stdin or subprocess.DEVNULL),
+                      stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE)
+    except ProgramNotFound as exc:
+        return Captured(list(argv), 127, "", str(exc))
+    except OSError as exc:
+        return Captured(list(argv), 127, "", f"cannot run {argv[0]}: {exc.strerror}")
+    feeder = None
+    if input_bytes is not None:  # from a thread: a child that writes before it reads cannot block us
+        feeder = threading.Thread(target=_feed, args=(child.popen.stdin, input_bytes), daemon=True)
+        feeder.start()
+    out, err, timed_out = _collect(child, timeout, None, None, timeout)
+    code = PendingCapture(full, child, None)._finish()
+    if feeder is not None:
+        feeder.join(timeout=1.0)
+    text_out, text_err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    if timed_out:
+        return Captured(full, -1, text_out, f"timed out after {timeout:g} s", timed_out=True)
+    return Captured(full, code, text_out, text_err)
+
+
+def _feed(pipe: IO[bytes] | None, data: bytes) -> None:
+    if pipe is None:
+        return
+    with contextlib.suppress(BrokenPipeError, OSError):
+        pipe.write(data)
+    with contextlib.suppress(BrokenPipeError, OSError):
+        pipe.close()
+
+
 def start_capture(argv: list[str], *, privileged: bool = False, password: str | None = None) -> PendingCapture:
     """Start a query now, collect it later (raises ``ProgramNotFound`` or ``OSError``)."""
     prompt = SudoPrompt(password) if (privileged and password) else None
@@ -244,9 +281,10 @@ def _collect(
     on_wait: Callable[[float], None] | None,
     wait_every: float,
 ) -> tuple[bytes, bytes, bool]:
-    assert child.popen.stdout is not None and child.popen.stderr is not None
-    streams = {child.popen.stdout.fileno(): bytearray(), child.popen.stderr.fileno(): bytearray()}
+    assert child.popen.stderr is not None
     err_fd = child.popen.stderr.fileno()
+    out_fd = child.popen.stdout.fileno() if child.popen.stdout is not None else -1  # -1: stdout went to a file
+    streams = {fd: bytearray() for fd in (out_fd, err_fd) if fd >= 0}
     started = time.monotonic()
     next_note = started + wait_every
     with selectors.DefaultSelector() as selector:
@@ -257,7 +295,7 @@ def _collect(
                 now = time.monotonic()
                 if now - started >= timeout:
                     child.terminate()
-                    return bytes(streams[child.popen.stdout.fileno()]), bytes(streams[err_fd]), True
+                    return bytes(streams.get(out_fd, b"")), bytes(streams[err_fd]), True
                 if on_wait is not None and now >= next_note:
                     on_wait(now - started)
                     next_note += wait_every
@@ -281,4 +319,4 @@ def _collect(
         finally:
             if prompt is not None:
                 prompt.close()
-    return bytes(streams[child.popen.stdout.fileno()]), bytes(streams[err_fd]), False
+    return bytes(streams.get(out_fd, b"")), bytes(streams[err_fd]), False

@@ -8,7 +8,6 @@ Python strings, so a dump of any size costs no memory and no secret is ever in a
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..system import find_program
+from ..process import run_streams
+from ..system import Captured, find_program
 
 RELEASE_ANNOTATION = "meta.helm.sh/release-name"  # helm 3 sets it on every object it manages
 KINDS = ("deployment", "statefulset")
@@ -114,20 +114,17 @@ class Kube:
         base = [find_program("microk8s"), "kubectl", *args]
         return privileged_argv(base) if self.sudo else base
 
-    def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-        try:
-            return subprocess.run(
-                self.argv(*args), capture_output=True, text=True, errors="replace", stdin=subprocess.DEVNULL,
-                timeout=timeout or self.timeout, check=False,
-            )
-        except subprocess.TimeoutExpired:
+    def _run(self, *args: str, timeout: float | None = None) -> Captured:
+        result = run_streams(self.argv(*args), timeout=timeout or self.timeout)
+        if result.timed_out:
             raise UserError(f"`microk8s kubectl {' '.join(args[:2])}` did not answer within "
-                            f"{timeout or self.timeout:g} s — is microk8s running? (mipwizard status)") from None
+                            f"{timeout or self.timeout:g} s — is microk8s running? (mipwizard status)")
+        return result
 
     def _checked(self, *args: str, timeout: float | None = None) -> str:
         result = self._run(*args, timeout=timeout)
-        if result.returncode != 0:
-            first = next((line for line in result.stderr.splitlines() if line.strip()), f"exit {result.returncode}")
+        if result.exit_code != 0:
+            first = next((line for line in result.stderr.splitlines() if line.strip()), f"exit {result.exit_code}")
             raise UserError(f"`microk8s kubectl {' '.join(args[:3])}` failed: {first.strip()} — "
                             "check the cluster with `mipwizard status`")
         return result.stdout
@@ -141,7 +138,7 @@ class Kube:
         result = self._run("get", "pv", "-o", "json")
         paths: dict[tuple[str, str], str] = {}
         try:
-            for pv in json.loads(result.stdout).get("items", []) if result.returncode == 0 else []:
+            for pv in json.loads(result.stdout).get("items", []) if result.exit_code == 0 else []:
                 ref, host = pv["spec"].get("claimRef") or {}, pv["spec"].get("hostPath") or {}
                 if ref and host.get("path"):
                     paths[(str(ref.get("namespace", "default")), str(ref["name"]))] = str(host["path"])
@@ -163,7 +160,7 @@ class Kube:
         import base64
 
         result = self._run("get", "secret", name, "-n", namespace, "-o", "json")
-        if result.returncode != 0:
+        if result.exit_code != 0:
             return None
         try:
             data = json.loads(result.stdout).get("data") or {}
@@ -179,11 +176,10 @@ class Kube:
             meta = doc["metadata"]
             meta["labels"] = {"app.kubernetes.io/managed-by": "Helm"}
             meta["annotations"] = {RELEASE_ANNOTATION: release, "meta.helm.sh/release-namespace": meta["namespace"]}
-        result = subprocess.run(self.argv("apply", "-f", "-"), input=json.dumps(doc), capture_output=True,
-                                text=True, timeout=self.timeout, check=False)
-        if result.returncode != 0:
+        result = run_streams(self.argv("apply", "-f", "-"), input_bytes=json.dumps(doc).encode(), timeout=self.timeout)
+        if not result.ok:
             name = doc["metadata"]["name"]
-            raise UserError(f"cannot apply Secret {name}: exit {result.returncode} (kubectl apply -f -)")
+            raise UserError(f"cannot apply Secret {name}: exit {result.exit_code} (kubectl apply -f -)")
 
     def scale(self, workload: Workload, replicas: int) -> None:
         self._checked("scale", workload.ref, "-n", workload.namespace, f"--replicas={replicas}")
@@ -212,9 +208,7 @@ class Kube:
                 "--", "sh", "-c", script]
         with (open(stdin, "rb") if stdin else open("/dev/null", "rb")) as fin, \
                 (open(stdout, "wb") if stdout else open("/dev/null", "wb")) as fout:
-            try:
-                proc = subprocess.run(self.argv(*args), stdin=fin, stdout=fout, stderr=subprocess.PIPE,
-                                      timeout=timeout, check=False)
-            except subprocess.TimeoutExpired:
-                return 124, f"timed out after {timeout:g} s"
-        return proc.returncode, proc.stderr.decode("utf-8", "replace")
+            result = run_streams(self.argv(*args), stdin=fin, stdout=fout, timeout=timeout)
+        if result.timed_out:
+            return 124, result.stderr
+        return result.exit_code, result.stderr

@@ -4,7 +4,6 @@ throw-away clone at the new commit to render the new side before anything change
 from __future__ import annotations
 
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,9 +75,9 @@ def temp_clone(source: Path, commit: str, target: Path) -> Path:
     """A local clone of ``source`` at ``commit`` in ``target`` (shares its objects; cheap)."""
     if target.exists():
         shutil.rmtree(target)
-    result = subprocess.run([shutil.which("git") or "git", "clone", "--quiet", "--shared", "--no-checkout",
-                             str(source), str(target)], capture_output=True, text=True, timeout=600, check=False)
-    if result.returncode != 0:
+    result = capture(["git", "clone", "--quiet", "--shared", "--no-checkout", "--", str(source), str(target)],
+                     timeout=600)
+    if not result.ok:
         raise UserError(f"cannot clone {source} to render the new release: {result.stderr.strip()[:200]}")
     git(target, "checkout", "--quiet", "--detach", commit)
     return target
