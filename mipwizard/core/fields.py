@@ -22,7 +22,7 @@ from . import validators as v
 SMPC_MIN_PLAYERS = 3  # SMPC needs at least this many nodes labelled smpc_player=true
 MAX_LOCALNODES = 64
 DEFAULT_ADMIN_USER = "mipadmin"
-_UNIX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+_UNIX_USER = r"[a-z_][a-z0-9_-]{0,31}"  # compiled on first use
 
 
 def check_federation(value: str) -> str:
@@ -59,7 +59,7 @@ def check_localnodes(value: str | int) -> int:
 
 
 def check_admin_user(value: str) -> str:
-    if not _UNIX_USER.fullmatch(value):
+    if not re.fullmatch(_UNIX_USER, value):
         raise ValueError(f"{value!r} is not a valid Linux user name — use lowercase letters, digits, '-' or '_'")
     return value
 

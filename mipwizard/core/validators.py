@@ -9,14 +9,15 @@ from __future__ import annotations
 import ipaddress
 import re
 
-_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_FOLDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-_PLACEHOLDER = re.compile(r"<[^<>]*>")
+# Patterns as text: re compiles (and caches) each on first use, not when the wizard starts.
+_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+_FOLDER_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+_PLACEHOLDER = r"<[^<>]*>"
 
 
 def find_placeholder(value: str) -> str | None:
     """Return the first unfilled ``<...>`` placeholder in ``value``, if any."""
-    match = _PLACEHOLDER.search(value)
+    match = re.search(_PLACEHOLDER, value)
     return match.group(0) if match else None
 
 
@@ -76,7 +77,7 @@ def check_hostname(value: str, *, what: str = "host name") -> str:
         if len(label) > 63:
             raise ValueError(f"{raw!r} has a part of {len(label)} characters ({label[:12]}…) — each "
                              f"dot-separated part of a {what} has at most 63")
-        if not _LABEL.match(label):
+        if not re.match(_LABEL, label):
             raise ValueError(
                 f"{raw!r} is not a valid {what} — use letters, digits and '-' in dot-separated parts, "
                 "e.g. mip.example.org"
@@ -100,7 +101,7 @@ def check_folder_name(value: str, *, what: str = "name") -> str:
     _reject_placeholder(raw)
     if not raw:
         raise ValueError(f"is empty — enter a {what}, e.g. mipfed1")
-    if not _FOLDER_NAME.match(raw) or raw in {".", ".."}:
+    if not re.match(_FOLDER_NAME, raw) or raw in {".", ".."}:
         raise ValueError(
             f"{raw!r} is not safe as a folder name — use letters, digits, '-', '_' or '.', "
             "starting with a letter or digit (at most 63 characters)"
@@ -170,12 +171,12 @@ _SYSTEM_FOLDERS = frozenset(
         "/var/log",
     ]
 )
-_SNAP_CHANNEL = re.compile(
+_SNAP_CHANNEL = (
     r"^(?:(?:latest|[0-9]+\.[0-9]+(?:-[a-z0-9]+)?)(?:/(?:stable|candidate|beta|edge)(?:/[a-z0-9][a-z0-9-]*)?)?"
     r"|stable|candidate|beta|edge)$"
 )
 _URL_SCHEMES = ("https", "http", "ssh", "git", "file")
-_SCP_LIKE = re.compile(r"^[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+:[A-Za-z0-9_./~-]+$")
+_SCP_LIKE = r"^[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+:[A-Za-z0-9_./~-]+$"
 # MIP numbers (mipdb reads them with these rules): ASCII digits, optional sign, decimal point
 # and exponent for REAL. No `1_0`, no Arabic-Indic digits, no nan/inf: Python's int()/float() take them.
 _MIP_INT = re.compile(r"^[+-]?[0-9]{1,18}$", re.ASCII)
@@ -244,7 +245,7 @@ def check_repo_url(value: str) -> str:
         raise ValueError("contains spaces or control characters — a repository URL has none")
     if text.startswith("/"):
         return check_abs_path(text, what="repository")
-    if _SCP_LIKE.match(text):
+    if re.match(_SCP_LIKE, text):
         return text
     parts = urlsplit(text)
     if parts.scheme not in _URL_SCHEMES or "::" in text:
@@ -260,7 +261,7 @@ def check_repo_url(value: str) -> str:
 def check_snap_channel(value: str) -> str:
     """A snap channel as ``snap install --channel`` takes it, e.g. ``1.28/stable``."""
     text = value.strip()
-    if not _SNAP_CHANNEL.match(text):
+    if not re.match(_SNAP_CHANNEL, text):
         raise ValueError(
             f"{text!r} is not a snap channel — write <track>/<risk>, e.g. 1.28/stable or latest/edge "
             "(`snap info microk8s` lists them)"
