@@ -14,7 +14,6 @@ from textual.widgets import Button, Select, Static
 from ..widgets.field import Field
 from ..widgets.toggles import Checkbox
 from . import review_apply
-from .base import StepScreen
 from .review_apply import colour_diff
 
 
@@ -101,7 +100,7 @@ def worker_summary(facts: dict[str, Any]) -> Text:
     return text
 
 
-class ReviewScreen(StepScreen):
+class ReviewScreen(review_apply.ReviewSteps):
     DEFAULT_CSS = """
     Select { width: 1fr; max-width: 72; margin-bottom: 1; }
     Checkbox { margin: 0 0 1 0; }

@@ -20,10 +20,25 @@ from textual.widgets import Button, Static
 
 from ...core.fields import FORM_BY_KEY
 from ..widgets.field import Field
+from .base import StepScreen
 
 if TYPE_CHECKING:
     from ...core.apply import ApplyPreview
-    from .review import ReviewScreen
+
+
+class ReviewSteps(StepScreen):
+    """The Review screen as these helpers use it (``ReviewScreen`` derives from it): what they may
+    call is declared here, so this module never names the screen that imports it."""
+
+    def recheck(self) -> object:  # a worker
+        raise NotImplementedError
+
+    def go_install(self) -> None:
+        raise NotImplementedError
+
+    def write_only(self) -> None:
+        raise NotImplementedError
+
 
 MAX_SHOWN = 6  # changed lines in the confirmation (the whole diff is under the files)
 SECRET_LABELS = {
@@ -48,13 +63,13 @@ def compose_actions() -> ComposeResult:
     yield written
 
 
-def say(screen: ReviewScreen, text: str) -> None:
+def say(screen: ReviewSteps, text: str) -> None:
     written = screen.query_one("#written", Static)
     written.update(text)
     written.display = bool(text)
 
 
-def show_secrets(screen: ReviewScreen, problems: list[str]) -> bool:
+def show_secrets(screen: ReviewSteps, problems: list[str]) -> bool:
     """Show the inputs for the missing secrets; True when those are the only problems left."""
     missing = {line.split(":", 1)[0] for line in problems if line.split(":", 1)[0] in SECRET_LABELS}
     shown = False
@@ -66,7 +81,7 @@ def show_secrets(screen: ReviewScreen, problems: list[str]) -> bool:
     return bool(missing) and len(missing) == len(problems)
 
 
-def write_only_done(screen: ReviewScreen) -> None:
+def write_only_done(screen: ReviewSteps) -> None:
     answers = screen.wizard.saved_answers
     say(
         screen,
@@ -75,7 +90,7 @@ def write_only_done(screen: ReviewScreen) -> None:
     )
 
 
-def start_apply(screen: ReviewScreen) -> None:
+def start_apply(screen: ReviewSteps) -> None:
     """Save the answers, then show the deployed-values diff and ask (the diff comes from a worker)."""
     if screen.blocker():
         return
@@ -87,7 +102,7 @@ def start_apply(screen: ReviewScreen) -> None:
 
 
 @work(thread=True, exclusive=True, group="apply-preview", exit_on_error=False)
-def _preview(screen: ReviewScreen) -> None:
+def _preview(screen: ReviewSteps) -> None:
     from ...core.apply import preview_apply
     from ...core.cluster.queries import ClusterQueries
 
@@ -96,7 +111,7 @@ def _preview(screen: ReviewScreen) -> None:
     screen.app.call_from_thread(_confirm, screen, preview)
 
 
-def _confirm(screen: ReviewScreen, preview: ApplyPreview) -> None:
+def _confirm(screen: ReviewSteps, preview: ApplyPreview) -> None:
     from ..dialogs.confirm import ConfirmDialog
 
     say(screen, "")
@@ -121,7 +136,7 @@ def _confirm(screen: ReviewScreen, preview: ApplyPreview) -> None:
     screen.app.push_screen(ConfirmDialog("Apply to the running MIP?", message, yes="Apply"), decided)
 
 
-def pressed(screen: ReviewScreen, button_id: str | None) -> bool:
+def pressed(screen: ReviewSteps, button_id: str | None) -> bool:
     """Handle this part's buttons; False for the others."""
     if button_id == "write-apply":
         start_apply(screen)
@@ -132,7 +147,7 @@ def pressed(screen: ReviewScreen, button_id: str | None) -> bool:
     return False
 
 
-def secret_typed(screen: ReviewScreen, event: Any) -> None:
+def secret_typed(screen: ReviewSteps, event: Any) -> None:
     if str(getattr(event.field, "id", "")).startswith("needed-"):
         screen.recheck()
 
