@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mipwizard.core.cluster.access import logs_argv
 from mipwizard.core.cluster.queries import ClusterQueries
 from mipwizard.core.cluster.report import format_status
 from mipwizard.core.cluster.watch import wait_ready
@@ -198,7 +199,7 @@ def test_permission_denied_retries_with_sudo(microk8s_on_path: Path, monkeypatch
     queries = ClusterQueries(capture_fn=capture)
     snap = queries.snapshot()
     assert snap.reachable and queries.needs_sudo
-    assert queries.logs_argv("p", "ns")[0].endswith("sudo")
+    assert queries.privileged(logs_argv("p", "ns"))[0].endswith("sudo")
 
 
 def test_partial_failure_is_listed_not_fatal(microk8s_on_path: Path) -> None:
@@ -213,7 +214,7 @@ def test_partial_failure_is_listed_not_fatal(microk8s_on_path: Path) -> None:
 
 def test_logs_argv() -> None:
     q = ClusterQueries(use_sudo=False)
-    assert q.logs_argv("p", "ns", container="c", follow=True, tail=10) == [
+    assert q.privileged(logs_argv("p", "ns", container="c", follow=True, tail=10)) == [
         "microk8s",
         "kubectl",
         "logs",

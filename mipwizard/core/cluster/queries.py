@@ -81,20 +81,10 @@ class ClusterQueries:
 
     # --- argv ----------------------------------------------------------------------------------
     def argv(self, *args: str) -> list[str]:
-        base = ["microk8s", *args]
-        return privileged_argv(base) if self._sudo else base
+        return self.privileged(["microk8s", *args])
 
-    def logs_argv(
-        self,
-        pod: str,
-        namespace: str = "default",
-        *,
-        container: str | None = None,
-        follow: bool = False,
-        tail: int | None = None,
-        previous: bool = False,
-    ) -> list[str]:
-        argv = logs_argv(pod, namespace, container=container, follow=follow, tail=tail, previous=previous)
+    def privileged(self, argv: list[str]) -> list[str]:
+        """``argv`` through ``sudo -n`` once microk8s refused this user (e.g. ``access.logs_argv(…)``)."""
         return privileged_argv(argv) if self._sudo else argv
 
     # --- running -------------------------------------------------------------------------------
@@ -201,7 +191,7 @@ class ClusterQueries:
     def pod_logs(
         self, pod: str, namespace: str, *, container: str | None = None, tail: int = 200, previous: bool = False
     ) -> str:
-        argv = self.logs_argv(pod, namespace, container=container, tail=tail, previous=previous)
+        argv = self.privileged(logs_argv(pod, namespace, container=container, tail=tail, previous=previous))
         result = self._capture(argv, timeout=self.timeout)
         return result.stdout if result.ok else result.stdout + result.stderr
 

@@ -66,6 +66,11 @@ class WorkerReport:
         }
 
 
+def check(name: str, ok: bool, found: str, otherwise: tuple[str, str]) -> WorkerCheck:
+    """``found`` when it holds; else ``otherwise``: what is wrong and its fix."""
+    return WorkerCheck(name, True, found) if ok else WorkerCheck(name, False, *otherwise)
+
+
 def master_addresses(data: Path) -> list[str]:
     """``host:port`` of the master API servers this worker forwards to (empty when unknown)."""
     try:
@@ -90,42 +95,41 @@ def worker_report(capture: Callable[..., Captured], data: Path | None = None) ->
         if info.ok
         else None
     )
-    report.checks.append(
-        WorkerCheck("snap", True, f"microk8s {installed} installed")
-        if installed
-        else WorkerCheck("snap", False, "the microk8s snap is not installed", "sudo snap install microk8s --classic")
-    )
     service = next((line for line in info.stdout.splitlines() if line.strip().startswith(KUBELITE + ":")), "")
-    active = service.rstrip().endswith(" active")
-    report.checks.append(
-        WorkerCheck("kubelite", True, f"service snap.{KUBELITE} is active")
-        if active
-        else WorkerCheck(
-            "kubelite",
-            False,
-            f"service snap.{KUBELITE} is not active",
-            f"sudo snap start {KUBELITE}; why it stopped: sudo journalctl -u snap.{KUBELITE} -n 50",
-        )
-    )
     lock = data / CLUSTERED_LOCK
-    report.checks.append(
-        WorkerCheck("clustered.lock", True, "present: this machine joined as a worker")
-        if lock.exists()
-        else WorkerCheck(
+    report.checks += [
+        check(
+            "snap",
+            bool(installed),
+            f"microk8s {installed} installed",
+            ("the microk8s snap is not installed", "sudo snap install microk8s --classic"),
+        ),
+        check(
+            "kubelite",
+            service.rstrip().endswith(" active"),
+            f"service snap.{KUBELITE} is active",
+            (
+                f"service snap.{KUBELITE} is not active",
+                f"sudo snap start {KUBELITE}; why it stopped: sudo journalctl -u snap.{KUBELITE} -n 50",
+            ),
+        ),
+        check(
             "clustered.lock",
-            False,
-            f"{lock} is missing: this machine has not joined a cluster as a worker",
-            "on the master: mipwizard node join-command; run what it prints here",
-        )
-    )
-    report.checks.append(
-        WorkerCheck("master", True, f"forwards to the master API at {', '.join(masters)}")
-        if masters
-        else WorkerCheck(
+            lock.exists(),
+            "present: this machine joined as a worker",
+            (
+                f"{lock} is missing: this machine has not joined a cluster as a worker",
+                "on the master: mipwizard node join-command; run what it prints here",
+            ),
+        ),
+        check(
             "master",
-            False,
-            f"no master address in {data / PROVIDER_FILE}",
-            "re-join: on the master mipwizard node join-command, then run it here",
-        )
-    )
+            bool(masters),
+            f"forwards to the master API at {', '.join(masters)}",
+            (
+                f"no master address in {data / PROVIDER_FILE}",
+                "re-join: on the master mipwizard node join-command, then run it here",
+            ),
+        ),
+    ]
     return report

@@ -115,16 +115,19 @@ class PodLogScreen(Screen[None]):
 
     @work(thread=True, group="pod-log")
     def _stream(self, container: str, cancel: threading.Event, previous: bool = False) -> None:
+        from ...core.cluster.access import logs_argv
         from ...core.redact import Redactor
         from ...core.runner import ProcessRunner
 
-        argv = self.queries.logs_argv(
-            self.pod,
-            self.namespace,
-            container=container or None,
-            follow=not previous,
-            tail=TAIL_LINES,
-            previous=previous,
+        argv = self.queries.privileged(
+            logs_argv(
+                self.pod,
+                self.namespace,
+                container=container or None,
+                follow=not previous,
+                tail=TAIL_LINES,
+                previous=previous,
+            )
         )
         runner = ProcessRunner(redactor=self.redactor or Redactor(), batch_lines=50_000, batch_seconds=0.1)
         self.children_started += 1

@@ -30,13 +30,20 @@ class Phase(View):
     phase = text("phase")
 
 
-class Pvc(NamespacedObject):
-    spec = child("spec", PvcSpec)
+class Phased(Object):
+    """A volume or claim: its ``status.phase``, or what an object without one is in."""
+
     status = child("status", Phase)
+    NO_PHASE = ""
 
     @property
     def phase(self) -> str:
-        return self.status.phase or "Pending"
+        return self.status.phase or self.NO_PHASE
+
+
+class Pvc(Phased, NamespacedObject):
+    spec = child("spec", PvcSpec)
+    NO_PHASE = "Pending"
 
     @property
     def storage_class(self) -> str | None:
@@ -45,13 +52,9 @@ class Pvc(NamespacedObject):
         return asked if asked is not None else self.metadata.annotations.get(BETA_CLASS_ANNOTATION)
 
 
-class Pv(Object):
+class Pv(Phased):
     spec = child("spec", PvSpec)
-    status = child("status", Phase)
-
-    @property
-    def phase(self) -> str:
-        return self.status.phase or "Available"
+    NO_PHASE = "Available"
 
     @property
     def path(self) -> str:
