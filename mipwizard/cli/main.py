@@ -61,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_wizard(args_list)
         if argv is None:  # the real command line (not a test calling main): SIGTERM/SIGHUP like Ctrl+C
             stop_signals_interrupt()
+        if args_list[0] == "status":  # its cluster reads start now, while the commands' parser is built
+            from .cluster import start_status_reads
+
+            start_status_reads()
         parser = build_parser()
         args = parser.parse_args(args_list)
         handler = getattr(args, "handler", None)
@@ -82,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    finally:
+        if args_list[:1] == ["status"]:  # reads nobody took (a usage error, --help)
+            from .cluster import stop_status_reads
+
+            stop_status_reads()
 
 
 WIZARD_OPTIONS = {"--answers", "--profiles-dir"}

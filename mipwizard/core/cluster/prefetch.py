@@ -13,11 +13,12 @@ from ..process import PendingCapture, start_capture
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
 from .access import outside_microk8s_group
 
-# The snapshot's reads (queries.ClusterQueries.status / cluster / helm_releases), in its argv form.
+# The snapshot's reads (queries.ClusterQueries.cluster / status / helm_releases), in its argv form;
+# the one get of every kind first: it is the slowest, the others finish while it runs.
 _KINDS = "pods,nodes,events,persistentvolumeclaims,persistentvolumes,storageclasses,ingresses,ingressclasses"
 READS = (
-    ("status", "--format", "yaml"),
     ("kubectl", "get", _KINDS, "-A", "-o", "json"),
+    ("status", "--format", "yaml"),
     ("helm3", "list", "-A", "-o", "json"),
 )
 
