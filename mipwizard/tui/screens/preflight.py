@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -204,15 +204,15 @@ class PreflightScreen(StepScreen):
             self.ignored.add(result.id)
         self.run_checks()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "rerun":
-            event.stop()
-            self.action_rerun()
-        elif event.button.id == "ignore":
-            event.stop()
-            self.action_ignore()
-        else:
-            super().on_button_pressed(event)
+    @on(Button.Pressed, "#rerun")
+    def _rerun_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_rerun()
+
+    @on(Button.Pressed, "#ignore")
+    def _ignore_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_ignore()
 
     def blocker(self) -> str | None:
         if self.running or not self.results:
