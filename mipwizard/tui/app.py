@@ -28,23 +28,24 @@ if TYPE_CHECKING:
     from .host import Wizard
 
 
-# Each step's module is imported when first visited: the first frame only pays for Welcome.
+# Each step's screen as "module:Class" under tui/screens, imported when first visited: the first
+# frame only pays for Welcome.
 STEP_SCREENS = {
-    "Welcome": ("welcome", "WelcomeScreen"),
-    "Preflight": ("preflight", "PreflightScreen"),
-    "Network": ("network", "NetworkScreen"),
-    "Auth": ("auth", "AuthScreen"),
-    "Join": ("join", "JoinScreen"),
-    "Data": ("engine_settings", "DataEngineScreen"),
-    "Review": ("review", "ReviewScreen"),
-    "Install": ("install", "InstallScreen"),
+    "Welcome": "welcome:WelcomeScreen",
+    "Preflight": "preflight:PreflightScreen",
+    "Network": "network:NetworkScreen",
+    "Auth": "auth:AuthScreen",
+    "Join": "join:JoinScreen",
+    "Data": "engine_settings:DataEngineScreen",
+    "Review": "review:ReviewScreen",
+    "Install": "install:InstallScreen",
 }
 
 
 def make_step_screen(step: str) -> Screen[Any]:
     import importlib
 
-    module, name = STEP_SCREENS[step]
+    module, _, name = STEP_SCREENS[step].partition(":")
     screen_class = getattr(importlib.import_module(f"mipwizard.tui.screens.{module}"), name)
     return screen_class()  # type: ignore[no-any-return]
 
