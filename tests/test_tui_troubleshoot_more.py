@@ -183,3 +183,22 @@ def test_snapshot_pod_log_previous(snap_compare: Any, cluster: Any, monkeypatch:
         await settle(pilot, lambda: screen.ended and bool(log.lines) and "reading" not in str(events.render()))
 
     assert snap_compare(Host(screen), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_many_nodes_are_counted_so_the_releases_stay_in_view() -> None:
+    """30 nodes listed one by one pushed the helm line out of the 4-line cluster box."""
+    from mipwizard.core.cluster.readers import Node
+    from mipwizard.core.cluster.snapshot import ClusterSnapshot
+    from mipwizard.tui.screens.cluster_view import cluster_view
+
+    def node(name: str, ready: bool, **labels: str) -> Node:
+        status = {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}
+        return Node({"metadata": {"name": name, "labels": labels}, "status": status})
+
+    nodes = [node("mip-master", True, master="true", worker="true")]
+    nodes += [node(f"worker{i:02d}", i != 3, worker="true") for i in range(1, 6)] + [node("spare", True)]
+    text = cluster_view(ClusterSnapshot(taken_at=0, nodes=nodes)).cluster_text
+    assert "nodes: 6/7 Ready · master mip-master · 6 workers · NOT READY: worker03 · no MIP labels: spare" in text
+    assert text.splitlines()[-1].startswith("helm: ")
+    few = cluster_view(ClusterSnapshot(taken_at=0, nodes=nodes[:2])).cluster_text
+    assert "mip-master Ready [master,worker]; worker01 Ready [worker]" in few

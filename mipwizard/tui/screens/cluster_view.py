@@ -42,15 +42,33 @@ def cluster_view(snap: ClusterSnapshot) -> ClusterView:
     )
 
 
+MANY_NODES = 4  # more than this: counts and the nodes that need a look (the helm line must stay in view)
+
+
+def _nodes_text(snap: ClusterSnapshot) -> str:
+    nodes = snap.nodes
+    if len(nodes) <= MANY_NODES:
+        listed = [
+            f"{n.name} {'Ready' if n.ready else 'NOT READY'} [{','.join(n.mip_roles) or 'no MIP labels'}]"
+            for n in nodes
+        ]
+        return "nodes: " + ("; ".join(listed) or "none")
+    ready = sum(1 for n in nodes if n.ready)
+    masters = [n.name for n in nodes if "master" in n.mip_roles]
+    workers = sum(1 for n in nodes if "worker" in n.mip_roles)
+    text = f"nodes: {ready}/{len(nodes)} Ready · master {', '.join(masters) or 'none labelled'} · {workers} workers"
+    if unready := [n.name for n in nodes if not n.ready]:
+        text += " · NOT READY: " + ", ".join(unready)
+    if unlabelled := [n.name for n in nodes if not n.mip_roles]:
+        text += " · no MIP labels: " + ", ".join(unlabelled)
+    return text
+
+
 def _cluster_text(snap: ClusterSnapshot) -> str:
     lines = []
     if snap.status is not None:
         lines.append("microk8s running · addons: " + (", ".join(snap.status.enabled_addons) or "none"))
-    nodes = [
-        f"{n.name} {'Ready' if n.ready else 'NOT READY'} [{','.join(n.mip_roles) or 'no MIP labels'}]"
-        for n in snap.nodes
-    ]
-    lines.append("nodes: " + ("; ".join(nodes) or "none"))
+    lines.append(_nodes_text(snap))
     releases = [f"{r.name} {r.status} r{r.revision}" for r in snap.releases]
     lines.append("helm: " + (", ".join(releases) or "no release"))
     lines += [f"(could not read: {e})" for e in snap.errors]
