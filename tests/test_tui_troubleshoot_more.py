@@ -202,3 +202,17 @@ def test_many_nodes_are_counted_so_the_releases_stay_in_view() -> None:
     assert text.splitlines()[-1].startswith("helm: ")
     few = cluster_view(ClusterSnapshot(taken_at=0, nodes=nodes[:2])).cluster_text
     assert "mip-master Ready [master,worker]; worker01 Ready [worker]" in few
+
+
+async def test_shown_data_is_frozen_out_of_full_collections_only_while_the_screen_is_up(cluster: Any) -> None:
+    import gc
+
+    screen = make_screen(cluster)
+    async with Harness(screen).run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: screen.refreshes == 1)
+        assert gc.get_freeze_count() > 0  # the app, the table and the pods are left out of gen-2 walks
+        await select_pod(pilot, screen, *pod_named(cluster, "exareme2-controller"))
+        await pilot.press("enter")  # the pod's log on top: the rest of the app collects as usual
+        await until(pilot, lambda: isinstance(pilot.app.screen, PodLogScreen))
+        assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0

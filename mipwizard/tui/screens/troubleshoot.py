@@ -86,6 +86,7 @@ class TroubleshootScreen(Screen[None]):
         self._loading = False
         self.main_ip: str | None = None
         self.refreshes = 0  # snapshots shown (tests and the refresh benchmark)
+        self._frozen = False  # gc.freeze() done for this visit of the screen
 
     @property
     def queries(self) -> ClusterQueries:
@@ -202,17 +203,25 @@ class TroubleshootScreen(Screen[None]):
         self._fill_table(table, view)
         ready = sum(1 for h in snap.pod_health if h.healthy)
         self._say(f"{stamp} · {ready}/{len(snap.pod_health)} pods healthy · Enter: the pod's log and events")
-        # A full garbage collection walks every object: with 600 pods' JSON, DataTable rows and the app,
-        # that is 100-200 ms holding the lock the UI thread needs (the refresh benchmark's worst stalls).
-        # What is on screen now is kept anyway: take it out of the collector's walks while this screen is
-        # shown (the pods' data has no cycles: the last refresh's is freed by reference counting).
-        gc.freeze()
+        if not self._frozen and self.app.screen is self:
+            # A full garbage collection walks every object: the app, 600 table rows, 600 pods' JSON —
+            # 100-200 ms under load holding the lock the UI thread needs (the refresh benchmark's worst
+            # stalls). What exists once the table is first filled stays while this screen is shown:
+            # take it out of those walks (once: later refreshes' data has no cycles and is freed by
+            # reference counting; freezing again would keep any cyclic garbage of the moment).
+            gc.freeze()
+            self._frozen = True
 
     def on_screen_suspend(self) -> None:
-        gc.unfreeze()  # back to normal collection for the rest of the app (what is garbage now goes)
+        self._thaw()
 
     def on_unmount(self) -> None:
-        gc.unfreeze()
+        self._thaw()
+
+    def _thaw(self) -> None:
+        if self._frozen:  # back to normal collection for the rest of the app
+            gc.unfreeze()
+            self._frozen = False
 
     def _show_worker(
         self, snap: ClusterSnapshot, cluster: Static, problems: Static, table: DataTable[Any], stamp: str
