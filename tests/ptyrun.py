@@ -15,10 +15,12 @@ from collections.abc import Mapping, Sequence
 
 def run_on_terminal(argv: Sequence[str], *, columns: int = 80, rows: int = 24,
                     env: Mapping[str, str] | None = None, timeout: float = 60,
-                    stdin_text: str | None = None, quit_after: tuple[str, str] | None = None) -> tuple[int, str]:
+                    stdin_text: str | None = None, quit_after: tuple[str, str] | None = None,
+                    signal_after: tuple[str, int] | None = None) -> tuple[int, str]:
     """(exit code, everything written to the terminal, \\r\\n turned into \\n).
 
-    ``quit_after=(text, keys)`` types ``keys`` once ``text`` has been written (a full-screen app).
+    ``quit_after=(text, keys)`` types ``keys`` once ``text`` has been written (a full-screen app);
+    ``signal_after=(text, signum)`` sends it that signal instead.
     """
     controller, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -46,6 +48,9 @@ def run_on_terminal(argv: Sequence[str], *, columns: int = 80, rows: int = 24,
                 if quit_after is not None and quit_after[0].encode() in b"".join(chunks):
                     os.write(controller, quit_after[1].encode())
                     quit_after = None
+                if signal_after is not None and signal_after[0].encode() in b"".join(chunks):
+                    proc.send_signal(signal_after[1])
+                    signal_after = None
             elif proc.poll() is not None:
                 break
         code = proc.wait(timeout=max(1.0, end - time.monotonic()))

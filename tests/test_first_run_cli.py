@@ -99,3 +99,20 @@ def test_the_wizard_starts_on_a_real_terminal_with_answers_equals(answers_file: 
     _, out = run_on_terminal([sys.executable, "-m", "mipwizard", f"--answers={answers_file}"], env=env,
                              stdin_text=None, timeout=20, quit_after=("Welcome", "\x11"))
     assert "Welcome" in out and "ssh -t" not in out
+
+
+@pytest.mark.parametrize("signum,code", [(15, 143), (1, 129)])
+def test_the_wizard_stopped_by_sigterm_or_sighup_restores_the_terminal_and_exits_128_plus(
+    answers_file: Path, tmp_path: Path, signum: int, code: int
+) -> None:
+    """An SSH drop (SIGHUP) or a kill (SIGTERM) ends the wizard like the CLI: the terminal is given back
+    (alternate screen left, mouse off) and the exit code says which signal."""
+    import os
+
+    env = {**os.environ, "MIPWIZARD_STATE_DIR": str(tmp_path / "state"), "MIPWIZARD_LOG_DIR": str(tmp_path)}
+    exit_code, out = run_on_terminal([sys.executable, "-m", "mipwizard", f"--answers={answers_file}"], env=env,
+                                     timeout=30, signal_after=("Welcome", signum))
+    assert exit_code == code, out[-500:]
+    tail = out[out.rindex("Welcome"):]
+    assert "\x1b[?1049l" in tail  # the alternate screen was left: the user's shell is back as it was
+    assert "stopped by SIG" in tail and "Traceback" not in out

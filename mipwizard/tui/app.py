@@ -69,6 +69,24 @@ class WizardApp(App[int]):
         self.saved_answers: Path | None = None
         self.past_passwords: list[str] = []  # sudo passwords replaced after a refusal: still masked
         self.crash: BaseException | None = None  # an unexpected error that stopped the app
+        self.stop_on_signals = False  # run_wizard: SIGTERM/SIGHUP end the app like the CLI (143/129)
+        self.stopped_by: int | None = None  # the signal that ended it
+
+    def on_mount(self) -> None:
+        if self.stop_on_signals:
+            import asyncio
+            import signal
+
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(signum, self._stop_by_signal, signum)
+
+    def _stop_by_signal(self, signum: int) -> None:
+        """An SSH drop (SIGHUP) or a kill (SIGTERM): stop a running install (its commands' groups are
+        killed), restore the terminal and exit 128 + signal, as the CLI does."""
+        self.stopped_by = signum
+        self.cancel_install()
+        self.exit(128 + signum)
 
     def get_default_screen(self) -> Screen[Any]:
         """Welcome is the bottom of the stack: no empty default screen to build and paint first
@@ -344,9 +362,16 @@ def run_wizard(answers_file: str | None = None, profiles_dir: str | None = None)
         return 1
     machine = os.environ.get(MACHINE_ENV)
     app = make_app(answers_file, profiles_dir, machine_file=Path(machine) if machine else None)
+    app.stop_on_signals = True
     code = app.run()
     if app.crash is not None:
         return report_crash(app.crash, app.redact)
+    if app.stopped_by is not None:
+        import signal
+        import sys
+
+        print(f"stopped by {signal.Signals(app.stopped_by).name}", file=sys.stderr)
+        return 128 + app.stopped_by
     return int(code or 0)
 
 
