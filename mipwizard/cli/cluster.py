@@ -1,4 +1,5 @@
-"""Troubleshooting commands: status, logs, switch-profile, wait-ready, recover-release, bundle.
+"""Troubleshooting commands: status, logs, switch-profile, wait-ready, bundle (recover-release and
+login-check are in recover.py and login.py).
 
 Exit codes: 0 healthy / done, 1 unhealthy / failed, 2 usage, 3 cluster unreachable.
 Engine modules are imported inside the handlers so ``mipwizard --help`` stays fast.
@@ -22,7 +23,6 @@ from ._common import (
     output_width,
     paint,
     print_json,
-    print_unreachable,
     unreachable_is_exit_3,
 )
 
@@ -62,25 +62,6 @@ def register(subparsers: Any) -> None:
     p = add_command(subparsers, "wait-ready", _wait_ready, "wait until all nodes and pods are Ready (bounded)")
     p.add_argument("--timeout", type=float, default=600.0, metavar="S", help="give up after S seconds (default 600)")
     p.add_argument("--interval", type=float, default=5.0, metavar="S", help="seconds between looks")
-
-    p = add_command(
-        subparsers,
-        "recover-release",
-        _recover,
-        "unblock a helm release stuck in pending-* (rollback, or uninstall if it never deployed)",
-    )
-    p.add_argument("release", metavar="NAME", help="the release (see mipwizard status)")
-    p.add_argument("-n", "--namespace", default=None, metavar="NS")
-    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-
-    p = add_command(
-        subparsers,
-        "login-check",
-        _login_check,
-        "external Keycloak: does the MIP's login reach the Keycloak login page? (after an install)",
-    )
-    p.add_argument("--url", default=None, metavar="URL", help="the MIP UI (default https://<machine_public_fqdn>)")
-    p.add_argument("--answers", default=None, metavar="FILE", help="saved answers file (default: the wizard's)")
 
     p = add_command(subparsers, "bundle", _bundle, "write a support bundle (tar.gz, secrets masked)")
     p.add_argument("-o", "--output", default=None, metavar="FILE", help="default ./mipwizard-bundle-<time>.tar.gz")
@@ -308,80 +289,6 @@ def _worker_waited(result: Any) -> int:
         print("  mipwizard wait-ready")
         return EXIT_OK
     print(paint(f"Gave up after {result.elapsed:.0f} s: the checks marked !! still fail.", "red"))
-    return EXIT_PROBLEM
-
-
-# --- recover-release ----------------------------------------------------------------------------
-
-
-def _recover(args: argparse.Namespace) -> int:
-    from ..core.cluster.queries import ClusterQueries, ClusterUnreachable
-    from ..core.cluster.readers import ReaderError
-    from ..core.cluster.recover import plan_recovery, run_recovery
-    from ..core.errors import UserError
-
-    queries = ClusterQueries()
-    try:
-        plan = plan_recovery(queries, args.release, args.namespace)
-    except ClusterUnreachable as exc:
-        error(f"cluster unreachable: {exc.unreachable.message} — fix: {exc.unreachable.fix}")
-        return EXIT_UNREACHABLE
-    except (UserError, ReaderError) as exc:
-        if print_unreachable(queries):  # helm said "Kubernetes cluster unreachable": the reason and fix instead
-            return EXIT_UNREACHABLE
-        error(str(exc))
-        return EXIT_PROBLEM
-    rel = plan.release
-    print(f"Release {rel.name} (namespace {rel.namespace}) is {rel.status} at revision {rel.revision}.")
-    print(f"{plan.action.capitalize()}: {plan.reason}.")
-    print(f"Will run: {plan.command}")
-    if not confirm(f"{plan.action.capitalize()} {rel.name} now?", assume_yes=args.yes):
-        print("Nothing changed.")
-        return EXIT_PROBLEM
-    result = run_recovery(queries, plan)
-    if not result.ok:
-        error(f"{plan.command} failed: {(result.stderr or result.stdout).strip()[:300]}")
-        return EXIT_PROBLEM
-    done = f"rolled back to revision {plan.revision}" if plan.action == "rollback" else "uninstalled"
-    print(paint(f"Release {rel.name} {done}.", "green"))
-    print("Next: mipwizard install (or mipwizard switch-profile <profile>) deploys it again.")
-    return EXIT_OK
-
-
-# --- login-check ---------------------------------------------------------------------------------
-
-
-def _login_check(args: argparse.Namespace) -> int:
-    import urllib.parse
-
-    from ..core.cluster.login_check import check_login
-    from ..core.cluster.sources import answers_values, default_answers_path
-    from ..core.profile_kinds import Auth, profile_kind
-
-    answers = answers_values(Path(args.answers) if args.answers else default_answers_path())
-    fqdn = answers.get("machine_public_fqdn") or ""
-    profile = answers.get("active_profile") or ""
-    if not args.url:
-        try:
-            kind = profile_kind(profile) if profile else None
-        except ValueError:
-            kind = None
-        if kind is not None and (kind.auth is Auth.NONE or kind.uses_internal_keycloak):
-            print(f"Profile .{profile} does not log in through an external Keycloak: nothing to check.")
-            return EXIT_OK
-        if not fqdn:
-            error("no machine_public_fqdn in the answers: give the MIP's address with --url https://…")
-            return EXIT_PROBLEM
-    url = args.url or f"https://{fqdn}"
-    host = urllib.parse.urlsplit(url).hostname or fqdn
-    result = check_login(url, redirect_hint=f"https://{host}/*")
-    for hop in result.hops:
-        print(f"  GET {hop}")
-    if result.ok:
-        print(paint(f"OK: {result.message}.", "green"))
-        return EXIT_OK
-    print(paint(f"PROBLEM: {result.message}", "red"))
-    print(f"  fix: {result.fix}")
     return EXIT_PROBLEM
 
 
