@@ -4,43 +4,22 @@ than the terminal. Nothing is installed (the Install question is answered No).""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_tmux_wizard import Tmux, pytestmark  # noqa: F401  (same markers: needs tmux)
+from tests.test_tmux_wizard import Tmux, pytestmark, start_wizard_in_tmux  # noqa: F401  (same markers: needs tmux)
 
 
 @pytest.fixture
 def start(tmp_path: Path, fake_toolchain: object) -> Iterator[Callable[[int, int, str], Tmux]]:
-    socket = tmp_path / "tmux.sock"
     started: list[Tmux] = []
 
     def start_wizard(width: int, height: int, term: str) -> Tmux:
-        session = f"wizard-{uuid.uuid4().hex[:8]}"
-        env = {
-            "PATH": os.environ["PATH"],  # the fake toolchain first
-            "MIPWIZARD_FAKE_STATE": os.environ.get("MIPWIZARD_FAKE_STATE", ""),
-            "MIPWIZARD_FAKE_PYTHON": os.environ.get("MIPWIZARD_FAKE_PYTHON", ""),
-            "MIPWIZARD_STATE_DIR": str(tmp_path / "state"),
-            "MIPWIZARD_LOG_DIR": str(tmp_path / "logs"),
-            "MIPWIZARD_MACHINE": str(ROOT / "tests" / "machines" / "perfect-master.json"),
-            "HOME": str(tmp_path),
-            "TERM": term,
-            "PYTHONPATH": str(ROOT),
-        }
-        command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), sys.executable, "-m", "mipwizard",
-                   "--profiles-dir", str(tmp_path / "kubernetes")]
-        tmux = Tmux(socket, session)
-        tmux.run("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), *command)
-        started.append(tmux)
-        return tmux
+        started.append(start_wizard_in_tmux(tmp_path, width, height, term))
+        return started[-1]
 
     yield start_wizard
     if started:

@@ -53,9 +53,9 @@ class Tmux:
             raise AssertionError(f"{(text, *more)!r} never all appeared; the screen was:\n{last[0]}") from None
 
 
-@pytest.fixture
-def tmux(tmp_path: Path, fake_toolchain: object) -> Iterator[Tmux]:
-    socket = tmp_path / "tmux.sock"
+def start_wizard_in_tmux(tmp_path: Path, width: int, height: int, term: str) -> Tmux:
+    """The real `mipwizard` in a new tmux session of that size and TERM, on the fake machine
+    (its own tmux server under tmp_path; the caller kills it)."""
     session = f"wizard-{uuid.uuid4().hex[:8]}"
     env = {
         "PATH": os.environ["PATH"],  # the fake toolchain first
@@ -65,13 +65,19 @@ def tmux(tmp_path: Path, fake_toolchain: object) -> Iterator[Tmux]:
         "MIPWIZARD_LOG_DIR": str(tmp_path / "logs"),
         "MIPWIZARD_MACHINE": str(ROOT / "tests" / "machines" / "perfect-master.json"),
         "HOME": str(tmp_path),
-        "TERM": "xterm-256color",
+        "TERM": term,
         "PYTHONPATH": str(ROOT),
     }
     command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()),
                sys.executable, "-m", "mipwizard", "--profiles-dir", str(tmp_path / "kubernetes")]
-    tmux = Tmux(socket, session)
-    tmux.run("new-session", "-d", "-s", session, "-x", "80", "-y", "24", *command)
+    tmux = Tmux(tmp_path / "tmux.sock", session)
+    tmux.run("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), *command)
+    return tmux
+
+
+@pytest.fixture
+def tmux(tmp_path: Path, fake_toolchain: object) -> Iterator[Tmux]:
+    tmux = start_wizard_in_tmux(tmp_path, 80, 24, "xterm-256color")
     try:
         yield tmux
     finally:
