@@ -106,3 +106,18 @@ def install_fake_cluster(fake: Any, answers_data: dict, tmp_path: Path, monkeypa
     fake.answers.parent.mkdir(parents=True, exist_ok=True)
     fake.answers.write_text(yaml.safe_dump(answers_data))
     return fake
+
+
+def disk_full_at_write(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
+    """The ``nth`` temporary file ``core.fileio`` writes fails as on a full disk (ENOSPC)."""
+    import mipwizard.core.fileio as fileio
+
+    real, calls = fileio._write_temp, []
+
+    def full_disk(path: Path, data: bytes, mode: int) -> str:
+        calls.append(path)
+        if len(calls) == nth:
+            raise OSError(28, "No space left on device")
+        return real(path, data, mode)
+
+    monkeypatch.setattr(fileio, "_write_temp", full_disk)

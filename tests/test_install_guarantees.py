@@ -29,7 +29,7 @@ import yaml
 
 from mipwizard.core.answers import answers_from_mapping
 from mipwizard.core.install import InstallSettings, build_plan
-from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET, disk_full_at_write
 from tests.fake_toolchain import FakeToolchain
 from tests.fake_toolchain._state import ANY_CALL
 from tests.polling import until
@@ -343,7 +343,6 @@ def test_profiles_write_on_a_full_disk_is_a_clear_error_and_leaves_the_old_set(
     """`profiles write` as the user runs it, the disk filling up on the third temporary file."""
     import yaml
 
-    import mipwizard.core.fileio as fileio
     from mipwizard.cli.main import main
 
     out = tmp_path / "kubernetes"
@@ -351,15 +350,7 @@ def test_profiles_write_on_a_full_disk_is_a_clear_error_and_leaves_the_old_set(
     old = {p.name: p.read_text() for p in out.iterdir()}
     answers_data["machine_public_fqdn"] = "new.example.org"
     answers_file.write_text(yaml.safe_dump(answers_data))
-    real, calls = fileio._write_temp, []
-
-    def full_disk(path: Path, data: bytes, mode: int) -> str:
-        calls.append(path)
-        if len(calls) == 3:
-            raise OSError(28, "No space left on device")
-        return real(path, data, mode)
-
-    monkeypatch.setattr(fileio, "_write_temp", full_disk)
+    disk_full_at_write(monkeypatch, 3)
     capsys.readouterr()
     assert main(["profiles", "write", "--answers", str(answers_file), "--out", str(out), "--yes"]) == 1
     err = capsys.readouterr().err

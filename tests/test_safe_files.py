@@ -17,6 +17,8 @@ from mipwizard.core.lock import InstallLock, InstallLocked
 from mipwizard.core.logfile import LogFile
 from mipwizard.core.safe_fs import UnsafePath, ensure_private_dir, read_regular_file
 
+from .conftest import disk_full_at_write
+
 ADMIN_UID = 4242  # a less-privileged user (we run as root)
 
 
@@ -113,19 +115,9 @@ def test_keyed_fingerprint_uses_a_private_machine_key(tmp_path: Path) -> None:
 
 
 def test_profile_set_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mipwizard.core.fileio as fileio
 
     atomic_write_set(tmp_path, {".a": "old a", ".b": "old b", ".c": "old c"})
-    real = fileio._write_temp
-    calls = []
-
-    def full_disk(path: Path, data: bytes, mode: int) -> str:
-        calls.append(path)
-        if len(calls) == 3:
-            raise OSError(28, "No space left on device")
-        return real(path, data, mode)
-
-    monkeypatch.setattr(fileio, "_write_temp", full_disk)
+    disk_full_at_write(monkeypatch, 3)
     with pytest.raises(OSError, match="No space"):
         atomic_write_set(tmp_path, {".a": "new a", ".b": "new b", ".c": "new c"})
     assert [(tmp_path / n).read_text() for n in (".a", ".b", ".c")] == ["old a", "old b", "old c"]
