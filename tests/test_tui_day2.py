@@ -22,6 +22,13 @@ def changed_lines(before: str, after: str) -> list[str]:
     return [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"]
 
 
+def chart_files(chart: Path) -> dict[str, str]:
+    """What mipwizard writes in the chart folder: the profiles (.<name>) and values.mipwizard*.yaml
+    (not the previous copies it keeps, .bak-*)."""
+    paths = [*chart.glob(".*"), *chart.glob("values.mipwizard*.yaml")]
+    return {p.name: p.read_text() for p in sorted(paths) if p.is_file() and ".bak-" not in p.name}
+
+
 def real_app(tmp_path: Path) -> Any:
     """The wizard on the fake machine with the real install engine (the fake toolchain is on PATH)."""
     from mipwizard.core.cluster.queries import ClusterQueries
@@ -53,6 +60,7 @@ async def test_install_quit_come_back_edit_one_field_and_apply(
     answers_before = saved.read_text()
     assert EXTERNAL_SECRET not in answers_before and INTERNAL_SECRET not in answers_before
     profile_before = (chart / ".direct").read_text()
+    files_before = chart_files(chart)
     deployed_before = yaml.safe_load(ClusterQueries().helm_values("mip") or "")
 
     again = real_app(tmp_path)  # `mipwizard` again, later
@@ -71,7 +79,11 @@ async def test_install_quit_come_back_edit_one_field_and_apply(
         await wait_for(pilot, lambda: again.screen.facts and "answers" in again.screen.facts)
         again.screen.query_one("#write-apply", Button).press()
         await wait_for(pilot, lambda: type(again.screen).__name__ == "ConfirmDialog", timeout=30)
-        assert "1 deployed value(s) change" in again.screen.message  # type: ignore[attr-defined]
+        message = again.screen.message  # type: ignore[attr-defined]
+        assert "1 deployed value(s) change" in message
+        assert [line for line in message.splitlines() if line.startswith(("+", "-"))] == [
+            "-  CLIENT_ID: mipfedqa", "+  CLIENT_ID: mip-hospital-x"
+        ]  # only that value: the overlay helm also gets (data paths, namespace) is not shown as removed
         await wait_for(pilot, lambda: again.screen.query("#yes"))
         again.screen.query_one("#yes", Button).press()
         await wait_for(pilot, lambda: screen_name(again) == "DoneScreen", timeout=90)
@@ -82,6 +94,12 @@ async def test_install_quit_come_back_edit_one_field_and_apply(
     assert changed_lines(profile_before, (chart / ".direct").read_text()) == [
         "-   CLIENT_ID: mipfedqa", "+   CLIENT_ID: mip-hospital-x"
     ]
+    files_after = chart_files(chart)
+    assert set(files_after) == set(files_before)
+    for name, text in files_after.items():  # every profile and the overlay: that line or nothing
+        assert set(changed_lines(files_before[name], text)) <= {
+            "-   CLIENT_ID: mipfedqa", "+   CLIENT_ID: mip-hospital-x"
+        }, name
     deployed = yaml.safe_load(ClusterQueries().helm_values("mip") or "")
     assert deployed["keycloak"].pop("CLIENT_ID") == "mip-hospital-x"
     assert deployed_before["keycloak"].pop("CLIENT_ID") == "mipfedqa"

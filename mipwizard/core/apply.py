@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .existing import secrets_from_profiles
 from .fields import put
@@ -55,7 +55,7 @@ def preview_apply(answers: Answers, queries: ClusterQueries | None, *, release: 
 
     chart = answers.mip_deployment.path / "kubernetes"
     name = profile_kind(answers.active_profile).name
-    new_text = render_profile(answers, name)
+    new_text = helm_values_text(answers, render_profile(answers, name))
     old_text = deployed_values(queries, release)
     compared_with = f"the deployed values (helm3 get values {release})"
     if old_text is None:
@@ -63,6 +63,41 @@ def preview_apply(answers: Answers, queries: ClusterQueries | None, *, release: 
     redactor = Redactor([*answers.secrets(), *secrets_from_profiles(chart).values()])
     diff = values_diff(old_text, new_text, f".{name} (from the answers)", redactor)
     return ApplyPreview(name, chart, compared_with, diff, diff_profiles(answers, chart))
+
+
+def helm_values_text(answers: Answers, profile_text: str) -> str:
+    """The values the release gets from ``answers``, as ``helm3 get values`` shows them: the profile
+    with the install's overlay merged over it (the -f order), or the 9.x values file alone.
+
+    Compared with the profile alone, every overlay value (data paths, namespace…) would look removed.
+    """
+    import yaml
+
+    from .releases import mip_values
+    from .releases.catalogue import ValuesModel
+    from .releases.layout import LayoutError, detect_mip
+
+    try:
+        chart = detect_mip(answers.mip_deployment.path)
+    except LayoutError:  # no checkout to read the values model from: the profile is all we know
+        return profile_text
+    if chart.model is ValuesModel.VALUES_9:
+        try:
+            return mip_values.mip9_values_text(answers)
+        except LookupError:
+            return profile_text
+    profile = yaml.safe_load(profile_text) or {}
+    merged = _merged(profile, mip_values.mip_overlay(answers, chart.model, chart.values))
+    return yaml.safe_dump(merged, sort_keys=False, default_flow_style=False)
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Helm's merge of two -f files: maps merge key by key, anything else in ``over`` wins."""
+    out = dict(base)
+    for key, value in over.items():
+        below = out.get(key)
+        out[key] = _merged(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return out
 
 
 def with_known_secrets(answers: Answers) -> Answers:
