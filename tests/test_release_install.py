@@ -12,12 +12,14 @@ import pytest
 import yaml
 
 from mipwizard.core.answers import answers_from_mapping
+from mipwizard.core.chartcheck.schema import validate
 from mipwizard.core.install import InstallEngine, InstallSettings, Journal, build_plan
 from mipwizard.core.install.checkout_step import read_checkouts
 from mipwizard.core.redact import Redactor
 from mipwizard.core.releases.realm import realm_secret
 from mipwizard.core.runner import ProcessRunner
 from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+from tests.realhelm import REAL_HELM, requires_real_helm
 from tests.release_repos import ReleaseRepos, real_git
 
 PUBLISHED_SECRET = "dae83a6b-c769-4186-8383-f0984c6edf05"  # upstream's keycloak.json, client MIP
@@ -187,14 +189,9 @@ def test_9_0_2_with_exaflow(fake_toolchain, site, tmp_path, release_repos) -> No
     exa_values = helm_values(fake_toolchain, "exareme2")  # exaflow: <localworker>/csvs resolves to the data
     local = Path(exa_values["storage"]["hostPath"]["db"]["localworker"])
     assert (local / "csvs").resolve() == (tmp_path / "data" / "mipfed1").resolve()
-    try:
-        import mipwizard.core.releases.mip9_values  # noqa: F401
-    except ImportError:  # the 9.x values renderer belongs to the chart check; until it is there: a clear stop
-        assert result.failed_step == "mip-profiles" and "9.x values file" in result.message
-        assert "mip" not in fake_toolchain.helm_releases()
-        return
     assert result.ok, result.message
     assert "values.mipwizard.yaml" in fake_toolchain.helm_releases()["mip"]["values_files"][0]["path"]
+    no_secret_in_argv(fake_toolchain)
 
 
 def test_refs_by_hand_move_the_checkout(fake_toolchain, site, tmp_path, release_repos) -> None:
@@ -236,23 +233,24 @@ def test_an_unknown_ref_or_layout_stops_before_deploying(fake_toolchain, site, t
     site["exareme2"] = {"path": str(tmp_path / "opt" / "exareme2"), "repo_url": release_repos.url("mip-deployment"),
                         "ref": "8.0.0"}
     _answers, result = install(site, tmp_path)
-    assert result.failed_step == "exareme2-values", result.message
+    assert result.failed_step == "checkouts", result.message  # read right after the checkout: before any deploy
     assert "Exareme2 layout mipwizard does not know" in result.message and "pin a known release" in result.message
     assert fake_toolchain.helm_releases() == {}
+    assert install(site, tmp_path)[1].failed_step == "checkouts"  # a re-run stops there too (not "already done")
+
+
+def test_an_unknown_mip_layout_stops_before_exareme2_deploys(fake_toolchain, site, tmp_path, release_repos) -> None:
+    # the Exareme2 repository as mip-deployment: its chart is no MIP layout; Exareme2's own is fine
+    site["mip_deployment"] = {"path": str(tmp_path / "opt" / "mip-deployment"),
+                              "repo_url": release_repos.url("exareme2"), "ref": "0.20.0"}
+    _answers, result = install(site, tmp_path)
+    assert result.failed_step == "checkouts", result.message
+    assert "has a layout mipwizard does not know" in result.message and "nothing was deployed" in result.message
+    assert "set mip_deployment.ref" in result.message
+    assert fake_toolchain.helm_releases() == {}  # not even Exareme2
 
 
 # --- what a cluster would receive: the real charts rendered by a real helm 3 -----------------------
-
-
-def _real_helm() -> Path | None:
-    try:
-        from tests.realhelm import REAL_HELM  # the chart check's fixture (a real helm 3 binary)
-    except ImportError:
-        import os
-
-        found = os.environ.get("MIPWIZARD_TEST_HELM")
-        return Path(found) if found and Path(found).is_file() else None
-    return REAL_HELM
 
 
 def render(helm: Path, release: dict) -> list[dict]:
@@ -291,22 +289,29 @@ def host_paths(manifests: list[dict]) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("release", ["8.0.0", "guide-f7c6441", "9.0.2"])
+@requires_real_helm
+@pytest.mark.parametrize("release", ["8.0.0", "guide-f7c6441", "9.0.2", "refs-by-hand"])
 def test_real_helm_renders_what_microk8s_can_run(fake_toolchain, site, tmp_path, release_repos, release) -> None:
-    helm = _real_helm()
-    if helm is None:
-        pytest.skip("no real helm 3 (tests/realhelm.py, or MIPWIZARD_TEST_HELM)")
-    site["release"] = release
+    assert REAL_HELM is not None
+    helm = REAL_HELM
+    site["release"] = "8.0.0" if release == "refs-by-hand" else release
     site["active_profile"] = "direct.internal_auth"
+    if release == "refs-by-hand":  # a tag and a branch by hand on the default release: 0.28 + master layouts
+        site["exareme2"]["ref"], site["mip_deployment"]["ref"] = "0.28.0", "master"
     if release == "guide-f7c6441":
         site["mip_deployment"]["ref"] = release_repos.commit("mip-deployment@f7c6441")
     if release == "9.0.2":
-        pytest.importorskip("mipwizard.core.releases.mip9_values", reason="the chart check's 9.x values renderer")
         site["active_profile"] = "proxied"
         site["mip_deployment"]["repo_url"] = release_repos.url("mip-deployment-new")
         site["exareme2"]["ref"] = release_repos.commit("exareme2@ad132e20")
     answers, result = install(site, tmp_path)
     assert result.ok, result.message
+    expected = {"8.0.0": ("exareme2@0.20.0", "mip-deployment@8.0.0"),
+                "guide-f7c6441": ("exareme2@0.28.0", "mip-deployment@f7c6441"),
+                "9.0.2": ("exareme2@ad132e20", "mip-deployment@9.0.2"),
+                "refs-by-hand": ("exareme2@0.28.0", "mip-deployment@f7c6441")}[release]
+    assert (head(answers.exareme2.path), head(answers.mip_deployment.path)) == tuple(map(release_repos.commit,
+                                                                                          expected))
     roots = tuple(str(p) for p in (answers.data_root, answers.exareme2.path, answers.mip_deployment.path))
     created = applied_secrets(fake_toolchain)
     data_dir = (answers.data_root / answers.federation).resolve()
@@ -324,6 +329,8 @@ def test_real_helm_renders_what_microk8s_can_run(fake_toolchain, site, tmp_path,
         for ingress in (m for m in manifests if m["kind"] == "Ingress"):  # microk8s serves the class "public"
             assert ingress["spec"].get("ingressClassName") == "public", ingress["metadata"]["name"]
             assert all(not r.get("host", "x")[0].isdigit() for r in ingress["spec"].get("rules", []))
+        for m in manifests:  # what the API server of Kubernetes 1.32 accepts, unknown fields refused
+            assert validate(m, "1.32") is None, (name, m["kind"], m["metadata"]["name"], validate(m, "1.32"))
         own = {m["metadata"]["name"] for m in manifests if m["kind"] == "Secret"}
         text = yaml.safe_dump_all(manifests)
         assert secret_refs(manifests) <= own | created, (name, secret_refs(manifests) - own - created)
@@ -333,13 +340,30 @@ def test_real_helm_renders_what_microk8s_can_run(fake_toolchain, site, tmp_path,
                 "type") in ("NodePort", "LoadBalancer") and any("nodePort" in p for p in m["spec"]["ports"]))]
             assert exposed, "the UI is not exposed"  # an Ingress of class public, or a node port
     assert mounts_data  # the local workers mount data_root/federation
-    try:
-        import mipwizard.core.chartcheck  # noqa: F401
-    except ImportError:
-        return
     # the chart check rendered each chart before its helm call, and found nothing
     calls = [c[2] for c in fake_toolchain.calls() if c[:2] == ["microk8s", "helm3"] and c[2] in ("template", "upgrade")]
     assert calls == ["template", "upgrade", "template", "upgrade"], calls
+    templates = fake_toolchain.calls_of("microk8s", "helm3", "template")
+    assert all("--kube-version" in c and "v1.32.3" in c for c in templates), templates
+    no_secret_in_argv(fake_toolchain)
+
+
+def test_a_chart_check_finding_stops_the_helm_call(fake_toolchain, site, tmp_path, release_repos) -> None:
+    answers, result = install(site, tmp_path)
+    assert result.ok, result.message
+    # an untracked template (not a local change of the checkout) sends an object to a namespace nobody made
+    extra = answers.exareme2.path / "kubernetes" / "templates" / "zz-elsewhere.yaml"
+    extra.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: stray, namespace: nowhere}\n")
+    upgrades = len(fake_toolchain.calls_of("microk8s", "helm3", "upgrade"))
+    settings = InstallSettings(poll_seconds=0.05, state_dir=tmp_path / "state")
+    plan = build_plan(answers, settings)
+    engine = InstallEngine(plan, ProcessRunner(redactor=Redactor(answers.secrets())),
+                           Journal(tmp_path / "state" / "journal.json"), settings=settings)
+    result = engine.run(only_step="exareme2-chart")
+    assert result.failed_step == "exareme2-chart"
+    assert "chart check found 1 problem(s) in the exareme2 chart, so helm did not run" in result.message
+    assert "microk8s kubectl create namespace nowhere" in result.message
+    assert len(fake_toolchain.calls_of("microk8s", "helm3", "upgrade")) == upgrades  # helm never ran
 
 
 def test_switch_profile_keeps_the_overlay_and_updates_keycloak_credentials(

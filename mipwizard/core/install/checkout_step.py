@@ -19,6 +19,7 @@ from ..answers import Answers
 from ..cluster.sources import CHECKOUTS_FILE as CHECKOUTS_FILE  # status and the bundle read it too
 from ..cluster.sources import read_checkouts as read_checkouts
 from ..fileio import atomic_write_text
+from ..releases.layout import LayoutError, detect_engine, detect_mip
 from ..releases.pins import Pin, pins
 from ..safe_fs import UnsafePath, open_folder, refuse_links
 from .settings import InstallSettings
@@ -93,7 +94,7 @@ def checkouts(answers: Answers, s: InstallSettings) -> Step:
             if head is None or head != git.resolve(pin.path, pin.ref) or git.local_changes(pin.path, ours[pin.key]):
                 return Probe(False)
         paths = [p.path for p in pinned]
-        if not ctx.facts.owners_ok(paths, ctx.facts.owner(answers.admin_user)):
+        if not ctx.facts.owners_ok(paths, ctx.facts.owner(answers.admin_user)) or _unknown_layout(pinned):
             return Probe(False)
         return Probe(True, "; ".join(f"{p.path.name} at {p.ref}" for p in pinned))
 
@@ -120,6 +121,9 @@ def checkouts(answers: Answers, s: InstallSettings) -> Step:
         if not ctx.recording:
             text = json.dumps(record, indent=2, sort_keys=True) + "\n"
             atomic_write_text(s.state_folder() / CHECKOUTS_FILE, text, mode=0o600)
+            problem = _unknown_layout(pinned)
+            if problem:
+                raise StepFailed(problem)
         return "; ".join(notes) + " (commits: " + ", ".join(r["commit"][:12] or "?" for r in record.values()) + ")"
 
     return Step(
@@ -131,6 +135,18 @@ def checkouts(answers: Answers, s: InstallSettings) -> Step:
         probe=probe,
         action=action,
     )
+
+
+def _unknown_layout(pinned: tuple[Pin, Pin]) -> str | None:
+    """Why a checkout holds a chart mipwizard cannot configure, or None. Both are read here, before
+    the Exareme2 chart deploys: an unknown MIP chart found later would leave Exareme2 deployed."""
+    exa, mip = pinned
+    try:
+        detect_engine(exa.path)
+        detect_mip(mip.path)
+    except LayoutError as exc:
+        return str(exc)
+    return None
 
 
 def _clone(ctx: StepContext, git: _Git, pin: Pin, owner: str) -> str | None:
