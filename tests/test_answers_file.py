@@ -206,3 +206,30 @@ def test_cli_apply_shows_the_deployed_diff_then_changes_exactly_that_value(
     assert after["keycloak"]["CLIENT_SECRET"] == EXTERNAL_SECRET  # the secret came from the profile
     assert saved.read_text().startswith("# edited by hand\n")
     assert EXTERNAL_SECRET not in saved.read_text()
+
+
+@requires_shared()
+def test_answers_saved_without_secrets_serve_backup_chart_check_preflight_and_upgrade(
+    installed: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default save keeps no secret: the commands that read the saved answers still run (a
+    secret they need comes from the profile files; one nobody kept is named, not a crash)."""
+    from mipwizard.cli.backup import load_saved_answers
+    from tests.tui_fakes import MACHINES
+
+    data = yaml.safe_load(installed.answers.read_text())
+    data["keycloak"]["client_secret"] = data["internal_keycloak"]["client_secret"] = ""
+    installed.answers.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["backup", "-o", str(tmp_path / "site.tar.gz"), "--no-dumps"]) == 0
+    assert main(["chart", "check"]) != 2  # findings or none, but the answers were read
+    assert main(["check", "--answers", str(installed.answers), "--machine",
+                 str(MACHINES / "perfect-master.json")]) == 0
+    assert "client_secret" not in capsys.readouterr().err
+    upgrade_answers, _ = load_saved_answers(None)  # upgrade re-renders the profiles: it needs the secret
+    assert upgrade_answers.keycloak.client_secret == EXTERNAL_SECRET  # from the profile files
+    for profile in installed.chart.glob(".*"):
+        if profile.is_file():
+            profile.write_text(profile.read_text().replace(EXTERNAL_SECRET, ""))
+    with pytest.raises(UserError) as caught:
+        load_saved_answers(None)
+    assert "keycloak.client_secret: is empty" in "\n".join(caught.value.problems)

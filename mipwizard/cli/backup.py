@@ -43,8 +43,9 @@ def _add_passphrase(p: argparse.ArgumentParser, encrypt_help: str | None) -> Non
     p.add_argument("--passphrase-stdin", action="store_true", help="read the passphrase from stdin")
 
 
-def load_saved_answers(path: Path | None) -> tuple[Any, Path]:
-    from ..core.answers import load_answers
+def load_saved_answers(path: Path | None, *, secrets_needed: bool = True) -> tuple[Any, Path]:
+    """The saved answers (or ``path``'s); saved without secrets they load, see ``core.apply.load_saved``."""
+    from ..core.apply import load_saved
     from ..core.errors import UserError
     from ..core.paths import state_dir
 
@@ -52,7 +53,7 @@ def load_saved_answers(path: Path | None) -> tuple[Any, Path]:
     if not answers_path.is_file():
         raise UserError(f"{answers_path}: no saved answers — pass --answers FILE (the file the MIP was installed "
                         "from)")
-    return load_answers(answers_path), answers_path
+    return load_saved(answers_path, secrets_needed=secrets_needed), answers_path
 
 
 def human(n: float) -> str:
@@ -79,7 +80,7 @@ def _backup(args: argparse.Namespace) -> int:
     from ..core.backup.make import make_backup
     from ..core.paths import state_dir
 
-    answers, answers_path = load_saved_answers(args.answers)
+    answers, answers_path = load_saved_answers(args.answers, secrets_needed=False)  # a backup copies files
     passphrase = _passphrase(args, confirm=True) if args.encrypt else None
     result = make_backup(
         answers, answers_path=answers_path, state_dir=state_dir(), output=args.output, with_data=args.with_data,

@@ -46,7 +46,7 @@ def _usage(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ..core.answers import load_answers
+    from ..core.apply import load_saved
     from ..core.chartcheck import FactsError
     from ..core.chartcheck.report import check_answers
     from ..core.cluster.queries import ClusterUnreachable
@@ -58,7 +58,7 @@ def _check(args: argparse.Namespace) -> int:
         error("no answers file: pass --answers FILE (the wizard saves one when you review)")
         return EXIT_USAGE
     try:
-        answers = load_answers(path)
+        answers = load_saved(path, secrets_needed=False)  # the check renders the chart: no client secret needed
     except UserError as exc:
         error(str(exc))
         return EXIT_USAGE

@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     from ..core.answers import load_answers
     from ..core.preflight import iter_checks, machine_probe, validate_ignore
 
-    answers = load_answers(Path(args.answers_file)) if args.answers_file else None
+    # secrets_optional: saved answers keep no secret by default, and no check needs one
+    answers = load_answers(Path(args.answers_file), secrets_optional=True) if args.answers_file else None
     role = args.role or (answers.role.value if answers else "local")
     ignore = ignore_ids(args.ignore)
     validate_ignore(role, ignore)  # a usage error before anything runs

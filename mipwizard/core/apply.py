@@ -100,6 +100,18 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def load_saved(path: Path, *, secrets_needed: bool = True) -> Answers:
+    """The answers in ``path``, saved with or without their secrets (the default is without): a
+    missing secret comes from the profile files already written; one nobody kept is a ``UserError``
+    naming its key when ``secrets_needed``, else left empty for the caller that never uses it."""
+    from .answers import answers_from_mapping, load_answers
+
+    answers = with_known_secrets(load_answers(path, secrets_optional=True))
+    if secrets_needed and answers.missing_secrets():
+        answers_from_mapping(answers.model_dump(mode="json"), source=str(path))  # raises, listing each key
+    return answers
+
+
 def with_known_secrets(answers: Answers) -> Answers:
     """``answers`` with the secrets it lacks taken from the profile files already written (if any)."""
     from .answers import answers_from_mapping
