@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import stat
 import subprocess
@@ -143,15 +145,26 @@ def test_cli_install_saves_answers_without_secrets_then_switch_needs_no_flag(
     assert f"Answers saved in {saved}" in done.stdout
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert EXTERNAL_SECRET not in saved.read_text() and INTERNAL_SECRET not in saved.read_text()
-    switched = subprocess.run([sys.executable, "-m", "mipwizard", "switch-profile", "direct.no_auth", "--yes",
-                               "--timeout", "30"], env=env, capture_output=True, text=True, timeout=300,
-                              stdin=subprocess.DEVNULL)
+    switched = subprocess.run([sys.executable, "-m", "mipwizard", "switch-profile", "direct.no_auth", "--yes"],
+                              env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert switched.returncode == 0, switched.stdout + switched.stderr
+    assert "not updated" not in switched.stdout + switched.stderr  # keycloak-credentials too
     chart = tmp_path / "opt" / "mip-deployment" / "kubernetes"
     assert ["microk8s", "helm3", "upgrade", "--install", "mip", str(chart), "-f",
             str(chart / ".direct.no_auth"), "-f", str(chart / "values.mipwizard.yaml")] in fake_toolchain.calls()
     assert load_answers(saved).active_profile == "direct.no_auth"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert EXTERNAL_SECRET not in saved.read_text() and INTERNAL_SECRET not in saved.read_text()
+    # another client: the Secret the 8.0.0 chart reads follows it, its secret from the profile file
+    switched = subprocess.run([sys.executable, "-m", "mipwizard", "switch-profile", "direct.internal_auth", "--yes"],
+                              env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert switched.returncode == 0, switched.stdout + switched.stderr
+    assert INTERNAL_SECRET not in switched.stdout + switched.stderr
+    shown = subprocess.run(["microk8s", "kubectl", "get", "secret", "keycloak-credentials", "-n", "default", "-o",
+                            "json"], env=env, capture_output=True, text=True, timeout=60, check=True)
+    data = {k: base64.b64decode(v).decode() for k, v in json.loads(shown.stdout)["data"].items()}
+    assert data == {"client-id": "MIP", "client-secret": INTERNAL_SECRET}
+    assert INTERNAL_SECRET not in saved.read_text()
 
 
 @requires_shared()

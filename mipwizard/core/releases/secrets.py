@@ -120,6 +120,19 @@ def secrets_manifest(answers: Answers, passwords: dict[str, str], namespace: str
     return json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}, indent=2)
 
 
+def _profile_client_secret(path: Path) -> str:
+    """``keycloak.CLIENT_SECRET`` of a filled profile file; "" when absent or an upstream sample."""
+    from ..errors import UserError
+    from ..validators import find_placeholder
+    from ..yamlutil import dig, load_yaml_file
+
+    try:
+        value = dig(load_yaml_file(path, what="profile file"), "keycloak.CLIENT_SECRET")
+    except (UserError, OSError):
+        return ""
+    return value if isinstance(value, str) and value and not find_placeholder(value) else ""
+
+
 def refresh_keycloak_credentials(
     chart: Path, profile: str, answers_path: Path | None, *, privileged: bool = False
 ) -> str | None:
@@ -140,11 +153,15 @@ def refresh_keycloak_credentials(
     from ..answers import load_answers
     from ..errors import UserError
 
-    try:
-        answers = load_answers(source).model_copy(update={"active_profile": profile})
+    try:  # saved without secrets (the default) they load: the secret is in the profile being deployed
+        answers = load_answers(source, secrets_optional=True).model_copy(update={"active_profile": profile})
     except (UserError, OSError, ValueError):  # no answers with the client: the Secret stays as it is
         return f"keycloak-credentials not updated: no answers file with the client ({source})"
     client_id, client_secret = client(answers)
+    client_secret = client_secret or _profile_client_secret(chart / profile_kind(profile).filename)
+    if not client_secret:
+        return (f"keycloak-credentials not updated: the client secret of .{profile} is in neither {source} "
+                "nor the profile file")
     document = json.dumps(_secret("keycloak-credentials", "default",
                                   {"client-id": client_id, "client-secret": client_secret}))
     import subprocess
