@@ -155,7 +155,7 @@ def test_cli_install_saves_answers_without_secrets_then_switch_needs_no_flag(
     assert load_answers(saved).active_profile == "direct.no_auth"
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert EXTERNAL_SECRET not in saved.read_text() and INTERNAL_SECRET not in saved.read_text()
-    # another client: the Secret the 8.0.0 chart reads follows it, its secret from the profile file
+    # another client: the Secret keycloak-credentials (which this chart reads) follows it, secret from the profile
     switched = subprocess.run([sys.executable, "-m", "mipwizard", "switch-profile", "direct.internal_auth", "--yes"],
                               env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert switched.returncode == 0, switched.stdout + switched.stderr
