@@ -30,8 +30,7 @@ def test_engine_and_cli_never_import_textual() -> None:
     assert len(modules) > 10
     imports = "\n".join(f"import {name}" for name in modules)
     code = (
-        f"{imports}\nimport sys\n"
-        "leaked = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\nprint(leaked)"
+        f"{imports}\nimport sys\nleaked = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\nprint(leaked)"
     )
     result = run_python(code)
     assert result.returncode == 0, result.stderr
@@ -58,3 +57,25 @@ def test_wizard_app_module_loads_no_heavy_engine_modules() -> None:
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_status_loads_only_what_it_reads_with(tmp_path: Path) -> None:
+    """At scale every import competes with status's own reads (benchmarks/bench_status.py): it
+    builds only its command's parser and never loads pydantic, the install engine or the chart check."""
+    code = (
+        "import sys, os\nos.environ['PATH'] = ''\nfrom mipwizard.cli.main import main\n"
+        "code = main(['status', '--json'])\n"
+        "heavy = [m for m in ('pydantic', 'mipwizard.core.install', 'mipwizard.core.chartcheck', "
+        "'mipwizard.cli.install', 'mipwizard.cli.backup', 'mipwizard.cli.profiles') if m in sys.modules]\n"
+        "print(code, heavy)"
+    )
+    env = {
+        "MIPWIZARD_STATE_DIR": str(tmp_path / "state"),
+        "MIPWIZARD_LOG_DIR": str(tmp_path / "logs"),
+        "HOME": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "3 []"  # no microk8s on PATH: unreachable

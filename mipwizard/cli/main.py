@@ -28,7 +28,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; with ``modules``, only the commands those ``cli`` modules register
+    (``status`` imports only its own module: at scale every import competes with its reads)."""
     parser = _Parser(
         prog="mipwizard",
         description="Install and look after the Medical Informatics Platform (MIP) on microk8s.",
@@ -46,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     package = importlib.import_module(__package__ or "mipwizard.cli")
     for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if module_info.name.startswith("_") or module_info.name == "main":
+            continue
+        if modules is not None and module_info.name not in modules:
             continue
         module = importlib.import_module(f"{package.__name__}.{module_info.name}")
         register = getattr(module, "register", None)
@@ -65,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .cluster import start_status_reads
 
             start_status_reads()
-        parser = build_parser()
+        parser = build_parser(modules=("cluster",) if args_list[0] == "status" else None)
         args = parser.parse_args(args_list)
         handler = getattr(args, "handler", None)
         if handler is None:
