@@ -86,6 +86,21 @@ def test_an_update_that_would_not_load_is_refused_and_the_file_untouched(tmp_pat
     assert not list(tmp_path.glob("answers.yaml.bak-*"))
 
 
+def test_an_update_on_a_full_disk_leaves_the_commented_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .conftest import disk_full_at_write
+
+    path = tmp_path / "answers.yaml"
+    path.write_text(COMMENTED)
+    changed = load_answers(path).model_copy(update={"federation": "mipfed2"})
+    disk_full_at_write(monkeypatch, 1)
+    with pytest.raises(OSError, match="No space"):
+        update_answers_file(path, changed)
+    assert path.read_text() == COMMENTED and load_answers(path).federation == "mipfed1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yaml"]  # no temporary file, no backup
+
+
 def test_secrets_written_only_when_asked_and_kept_when_the_user_put_them(tmp_path: Path, answers: Any) -> None:
     path = tmp_path / "answers.yaml"
     update_answers_file(path, answers, include_secrets=False)

@@ -138,7 +138,15 @@ async def test_a_file_with_one_bad_value_opens_filled_and_marked_and_nothing_is_
         app.screen.write_only()  # refused while a value is wrong
         await pilot.pause()
         assert path.read_text() == text
+        assert not (tmp_path / "opt").exists()  # no profile written either
+        assert not (tmp_path / "state" / "answers.yaml").exists()  # nor the state folder's copy
         await go_to(pilot, app, "Network", "NetworkScreen")
+        await type_text(pilot, "#input-machine_main_ip", "999.1.1.2")  # an edit, still wrong
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        app.screen.query_one("#also", Button).press()  # Save and quit: refused, the wizard stays
+        await wait_for(pilot, lambda: screen_name(app) == "NetworkScreen")
+        assert app.is_running and path.read_text() == text
         await type_text(pilot, "#input-machine_main_ip", "10.20.30.40")
         await go_to(pilot, app, "Review", "ReviewScreen")
         await wait_for(pilot, lambda: app.screen.facts and "answers" in app.screen.facts)
@@ -227,4 +235,22 @@ async def test_a_secret_left_out_of_the_saved_answers_is_asked_masked_when_neede
         assert not app.screen.query_one("#next", Button).disabled
         await go_to(pilot, app, "Auth", "AuthScreen")
         assert app.screen.query_one("#input-keycloak_client_secret", Input).value == EXTERNAL_SECRET
+    assert EXTERNAL_SECRET not in saved.read_text()
+
+
+async def test_save_and_quit_keeps_an_edit_of_answers_saved_without_secrets(tmp_path: Path, answers: Any) -> None:
+    """Quitting with "Save and quit" does not demand a secret nobody kept (it is not saved anyway)."""
+    saved = tmp_path / "state" / "answers.yaml"
+    update_answers_file(saved, answers, include_secrets=False)
+    before = saved.read_text()
+    app = fake_app(tmp_path, profiles_dir=tmp_path / "no-profiles")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#edit-profiles"))
+        await go_to(pilot, app, "Data", "DataEngineScreen")
+        await type_text(pilot, "#input-federation", "mipfed2")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        app.screen.query_one("#also", Button).press()  # Save and quit
+        await wait_for(pilot, lambda: not app.is_running)
+    assert changed_lines(before, saved.read_text()) == ["- federation: mipfed1", "+ federation: mipfed2"]
     assert EXTERNAL_SECRET not in saved.read_text()

@@ -192,7 +192,8 @@ class WizardApp(App[int]):
 
         path = self.env.saved_answers_path()
         try:
-            answers = answers_from_mapping(self.state.to_mapping(), source="your answers")
+            # secrets_optional: a secret nobody kept is asked for when it is needed, not to save
+            answers = answers_from_mapping(self.state.to_mapping(), source="your answers", secrets_optional=True)
             save_answers(answers, path, include_secrets=self.state.save_secrets)
         except UserError as exc:
             first = exc.problems[0] if exc.problems else str(exc)
