@@ -254,3 +254,29 @@ async def test_save_and_quit_keeps_an_edit_of_answers_saved_without_secrets(tmp_
         await wait_for(pilot, lambda: not app.is_running)
     assert changed_lines(before, saved.read_text()) == ["- federation: mipfed1", "+ federation: mipfed2"]
     assert EXTERNAL_SECRET not in saved.read_text()
+
+
+@pytest.mark.parametrize("source", ["journal", "releases"])
+async def test_an_install_known_only_from_its_journal_or_its_helm_releases_is_recognised(
+    tmp_path: Path, source: str
+) -> None:
+    """No answers and no profile files (a lost state folder, a chart folder elsewhere): Welcome still
+    says what it found and offers Troubleshoot."""
+    from mipwizard.core.install.journal import Journal
+
+    releases: list[str] = []
+    if source == "journal":
+        journal = Journal(tmp_path / "state" / "install-journal.json")
+        for step in ("microk8s-snap", "addons", "mip-chart"):
+            journal.record_done(step, "", "done")
+    else:
+        releases = ["exareme2", "mip"]
+    app = fake_app(tmp_path, profiles_dir=tmp_path / "no-profiles", helm_releases=lambda: releases)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#edit-profiles"))
+        text = str(app.screen.query_one("#existing-text", Static).render())
+        phrase = ("the install journal (3 steps done)" if source == "journal"
+                  else "helm releases exareme2, mip on this cluster")
+        assert f"An existing MIP installation was found: {phrase}." in text
+        assert "No saved answers or profile files to pre-fill" in text and "pre-filled from it" not in text
+        assert app.screen.query_one("#troubleshoot", Button).display

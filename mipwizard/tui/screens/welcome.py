@@ -106,7 +106,11 @@ class WelcomeScreen(StepScreen):
 
 def existing_text(found: ExistingInstall) -> str:
     lines = ["An existing MIP installation was found: " + "; ".join(found.sources()) + "."]
-    lines.append("Every step is pre-filled from it: edit its profiles, or troubleshoot the running MIP.")
+    if found.mapping:
+        lines.append("Every step is pre-filled from it: edit its profiles, or troubleshoot the running MIP.")
+    else:  # the journal or the cluster alone: nothing says what the answers were
+        lines.append("No saved answers or profile files to pre-fill the steps from: type them again (or start "
+                     "with --answers FILE / --profiles-dir DIR), or troubleshoot the running MIP.")
     if found.problems:
         lines.append(f"{len(found.problems)} saved value(s) need fixing (marked on their step; nothing is "
                      "written until they are fixed):")
