@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,12 @@ def test_cli_install_saves_answers_without_secrets_then_switch_needs_no_flag(
     assert f"Answers saved in {saved}" in done.stdout
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert EXTERNAL_SECRET not in saved.read_text() and INTERNAL_SECRET not in saved.read_text()
+    bundled = subprocess.run([sys.executable, "-m", "mipwizard", "bundle", "-o", str(tmp_path / "b.tgz")], env=env,
+                             capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert bundled.returncode == 0, bundled.stdout + bundled.stderr
+    with tarfile.open(tmp_path / "b.tgz") as tar:  # the chart at its custom path, found from the saved answers
+        names = {name.split("/", 1)[1] for name in tar.getnames()}
+    assert {"answers/answers.yaml", "profiles/.direct"} <= names
     switched = subprocess.run([sys.executable, "-m", "mipwizard", "switch-profile", "direct.no_auth", "--yes"],
                               env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert switched.returncode == 0, switched.stdout + switched.stderr
