@@ -268,3 +268,33 @@ def test_answers_saved_without_secrets_serve_backup_chart_check_preflight_and_up
     with pytest.raises(UserError) as caught:
         load_saved_answers(None)
     assert "keycloak.client_secret: is empty" in "\n".join(caught.value.problems)
+
+
+@requires_shared()
+@pytest.mark.parametrize("tree", ["mip-deployment@8.0.0", "mip-deployment@9.0.2"])
+def test_apply_compares_with_what_helm_gets_from_the_answers(tmp_path: Path, answers_data: dict, tree: str) -> None:
+    """8.x: the profile with the install's overlay merged over it (the -f order); 9.x: its values file."""
+    import shutil
+
+    from mipwizard.core.apply import helm_values_text
+    from mipwizard.core.profiles import render_profile
+    from mipwizard.core.releases import mip_values
+    from mipwizard.core.releases.layout import detect_mip
+
+    from .conftest import REFERENCE
+
+    checkout = tmp_path / "mip-deployment"
+    shutil.copytree(REFERENCE / "charts" / tree, checkout)
+    data = dict(answers_data, mip_deployment={"path": str(checkout)}, release=tree.split("@")[1])
+    answers = answers_from_mapping(data)
+    profile = render_profile(answers, "direct")
+    got = yaml.safe_load(helm_values_text(answers, profile))
+    chart = detect_mip(checkout)
+    if tree.endswith("9.0.2"):
+        assert got == yaml.safe_load(mip_values.mip9_values_text(answers))
+        return
+    overlay = mip_values.mip_overlay(answers, chart.model, chart.values)
+    assert got["namespace"] == overlay["namespace"] and got["mip"] == yaml.safe_load(profile)["mip"]
+    for key, value in overlay.items():  # a section both set keeps the profile's keys, the overlay's win
+        if isinstance(value, dict):
+            assert {**(yaml.safe_load(profile).get(key) or {}), **value}.keys() == got[key].keys()
