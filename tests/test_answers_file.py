@@ -171,6 +171,10 @@ def test_cli_install_saves_answers_without_secrets_then_switch_needs_no_flag(
                               env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert switched.returncode == 0, switched.stdout + switched.stderr
     assert "not updated" not in switched.stdout + switched.stderr  # keycloak-credentials too
+    # the diff is against what helm gets (the profile with the overlay over it): no overlay key looks removed
+    removed = [line for line in switched.stdout.splitlines() if line.startswith("-") and not line.startswith("---")]
+    assert removed and not [line for line in removed if "data_path" in line or "namespace" in line or
+                            "managed_cluster" in line or "datacatalog:" in line], removed
     chart = tmp_path / "opt" / "mip-deployment" / "kubernetes"
     assert ["microk8s", "helm3", "upgrade", "--install", "mip", str(chart), "-f",
             str(chart / ".direct.no_auth"), "-f", str(chart / "values.mipwizard.yaml")] in fake_toolchain.calls()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .existing import secrets_from_profiles
 from .fields import put
@@ -73,6 +73,7 @@ def helm_values_text(answers: Answers, profile_text: str) -> str:
     """
     import yaml
 
+    from .cluster.switch import helm_merged
     from .releases import mip_values
     from .releases.catalogue import ValuesModel
     from .releases.layout import LayoutError, detect_mip
@@ -87,17 +88,8 @@ def helm_values_text(answers: Answers, profile_text: str) -> str:
         except LookupError:
             return profile_text
     profile = yaml.safe_load(profile_text) or {}
-    merged = _merged(profile, mip_values.mip_overlay(answers, chart.model, chart.values))
+    merged = helm_merged(profile, mip_values.mip_overlay(answers, chart.model, chart.values))
     return yaml.safe_dump(merged, sort_keys=False, default_flow_style=False)
-
-
-def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Helm's merge of two -f files: maps merge key by key, anything else in ``over`` wins."""
-    out = dict(base)
-    for key, value in over.items():
-        below = out.get(key)
-        out[key] = _merged(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
-    return out
 
 
 def load_saved(path: Path, *, secrets_needed: bool = True) -> Answers:

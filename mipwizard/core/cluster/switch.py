@@ -21,6 +21,7 @@ import yaml
 from ..errors import UsageError, UserError
 from ..profile_kinds import profile_kind
 from ..redact import MASK, Redactor, secrets_in_text
+from ..releases.mip_values import OVERLAY_NAME as OVERLAY_FILE
 from .queries import ClusterQueries, ClusterUnreachable
 from .sources import chart_dir_from, redactor_for
 
@@ -49,8 +50,32 @@ class SwitchPlan:
 
 def helm_upgrade_argv(chart: Path, values_file: Path, release: str = RELEASE) -> list[str]:
     argv = ["microk8s", "helm3", "upgrade", "--install", release, str(chart), "-f", str(values_file)]
-    overlay = chart / "values.mipwizard.yaml"  # the install's microk8s overlay: always after the profile
+    overlay = chart / OVERLAY_FILE  # the install's microk8s overlay: always after the profile
     return [*argv, "-f", str(overlay)] if overlay.is_file() else argv
+
+
+def helm_merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Helm's merge of two -f files: maps merge key by key, anything else in ``over`` wins."""
+    out = dict(base)
+    for key, value in over.items():
+        below = out.get(key)
+        out[key] = helm_merged(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return out
+
+
+def values_helm_gets(values_file: Path, overlay: Path) -> str:
+    """What ``helm3 get values`` will show after ``-f values_file -f overlay``: compared with the
+    profile alone, every overlay value (data paths, namespace, datacatalog) would look removed."""
+    text = values_file.read_text(encoding="utf-8")
+    if not overlay.is_file():
+        return text
+    try:
+        profile, extra = yaml.safe_load(text), yaml.safe_load(overlay.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return text  # the chart check and helm name a broken file; the diff shows it as it is
+    if not isinstance(profile, dict) or not isinstance(extra, dict):
+        return text
+    return yaml.safe_dump(helm_merged(profile, extra), sort_keys=False, default_flow_style=False)
 
 
 def _normalised(text: str) -> str:
@@ -107,7 +132,7 @@ def plan_switch(
     record_in = _check_answers_update(answers_path, name)
     if not values_file.is_file():
         raise UserError(f"profile file {values_file} does not exist — write it with `mipwizard profiles write`")
-    new_text = values_file.read_text(encoding="utf-8")
+    new_text = values_helm_gets(values_file, chart / OVERLAY_FILE)
 
     old_text, compared_with = None, "nothing (no deployed release, no previous profile)"
     old_text = deployed_values(queries, release)
