@@ -10,6 +10,7 @@ Usage: python benchmarks/bench_rerun.py [--repeat 5]
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -62,7 +63,9 @@ def main() -> None:
         for _ in range(max(1, args.repeat)):
             fake.clear_calls()
             seconds, out = run()
-            if out.count("    already done (") != 12:
+            total = re.search(r"^\[1/(\d+)\]", out, re.MULTILINE)  # the plan's own step count
+            steps = int(total.group(1)) if total else 0
+            if not steps or out.count("    already done (") != steps:
                 sys.exit(f"the re-run changed something:\n{out}")
             times.append(seconds)
             calls = len(fake.calls())
@@ -71,6 +74,7 @@ def main() -> None:
             seconds=round(statistics.median(times), 3),
             max_seconds=round(max(times), 3),
             first_install_seconds=round(first, 3),
+            steps=steps,
             program_calls=calls,
             goal_seconds=3.0,
             ok=statistics.median(times) <= 3.0,
