@@ -4,6 +4,7 @@ writers produce what each layout reads, the Secrets exist, the realm import has 
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from pathlib import Path
@@ -73,6 +74,17 @@ def applied_secrets(fake) -> set[str]:
     return {o["metadata"]["name"] for o in fake.state().get("objects", []) if o.get("kind") == "Secret"}
 
 
+# What 8.0.0's templates/mip-secret.yaml holds upstream (base64 there): the databases' and Keycloak admin's.
+PUBLISHED_8_0_0_PASSWORDS = {"pass123", "test", "portalpwd", "password", "Pa55w0rd"}
+
+
+def chart_made_secret(fake) -> dict[str, str]:
+    """mip-secret as the fake cluster holds it after the helm release (made from the chart's render)."""
+    shown = subprocess.run(["microk8s", "kubectl", "get", "secret", "mip-secret", "-n", "default", "-o", "json"],
+                           capture_output=True, text=True, timeout=60, check=True, env=fake.env())
+    return {k: base64.b64decode(v).decode() for k, v in json.loads(shown.stdout)["data"].items()}
+
+
 def no_secret_in_argv(fake) -> None:
     for call in fake.calls():
         joined = " ".join(call)
@@ -108,8 +120,24 @@ def test_default_release_8_0_0_with_embedded_keycloak(fake_toolchain, site, tmp_
     assert realm_secret(realm.read_text(), "MIP") == INTERNAL_SECRET
     kept = [p for p in realm.parent.iterdir() if p.name.startswith("keycloak.json") and p != realm]
     assert kept and PUBLISHED_SECRET in kept[0].read_text()
-    # the chart creates its own mip-secret: mipwizard applies none
+    # the chart creates its own mip-secret: mipwizard applies none, it fills the chart's template with the
+    # kept passwords (upstream's are published: the embedded Keycloak's admin console is on the UI's host)
     assert not applied_secrets(fake_toolchain)
+    kept = json.loads((tmp_path / "state" / "mip-secret.json").read_text())
+    assert (tmp_path / "state" / "mip-secret.json").stat().st_mode & 0o777 == 0o600
+    template = mip / "kubernetes" / "templates" / "mip-secret.yaml"
+    assert template.stat().st_mode & 0o777 == 0o600
+    assert not [p for p in template.parent.iterdir() if p.name.startswith("mip-secret.yaml.")]  # helm renders them all
+    deployed = chart_made_secret(fake_toolchain)
+    assert deployed == kept and deployed["keycloak.KEYCLOAK_USER"] == "admin"
+    assert not PUBLISHED_8_0_0_PASSWORDS & set(deployed.values())
+    assert not [c for c in fake_toolchain.calls() if any(v in " ".join(c) for v in kept.values() if len(v) > 20)]
+    # an install made before (the state folder's file gone, the template upstream's): the running Secret's
+    # passwords are adopted — its databases were initialised with them — never replaced
+    (tmp_path / "state" / "mip-secret.json").unlink()
+    subprocess.run([real_git(), "-C", str(mip), "checkout", "--", "kubernetes/templates/mip-secret.yaml"], check=True)
+    assert install(site, tmp_path)[1].ok
+    assert json.loads((tmp_path / "state" / "mip-secret.json").read_text()) == kept == chart_made_secret(fake_toolchain)
     # the data is loaded, and visible as a data model
     assert [code for code, _v in next(iter(fake_toolchain.state()["mipdb"].values()))] == ["dementia"]
     no_secret_in_argv(fake_toolchain)

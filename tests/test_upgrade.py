@@ -86,6 +86,23 @@ def test_dry_run_shows_the_differences_and_changes_nothing(mip8, capsys):
     assert not (Path(os.environ["MIPWIZARD_STATE_DIR"]) / "backups").exists()
 
 
+def test_the_filled_secret_template_of_8_0_0_is_not_carried_into_the_new_chart(mip8, capsys):
+    """The install fills 8.0.0's templates/mip-secret.yaml with the kept passwords: the upgrade puts it back to
+    upstream like the profiles; kept as a user's change, it would add a second mip-secret to a chart that has none."""
+    from mipwizard.core.releases.catalogue import ValuesModel
+    from mipwizard.core.releases.secrets import MIP_SECRET_KEYS, patched_secret_template
+
+    template = mip8.mip_path / "kubernetes" / "templates" / "mip-secret.yaml"
+    kept = {k: user or f"kept-{n}-a-long-generated-password" for n, (k, user) in
+            enumerate(MIP_SECRET_KEYS[ValuesModel.PROFILES_8].items())}
+    template.write_text(patched_secret_template(template.read_text(), kept))
+    ref = mip8.repos.commit("mip-deployment@f7c6441")
+    assert main(["upgrade", "--to", "guide-f7c6441", "--ref", ref, "--yes", "--timeout", "5"]) == 0
+    out = capsys.readouterr().out
+    assert not template.exists() and "mip-secret.yaml" not in out
+    assert _head(mip8.mip_path) == ref
+
+
 def test_upgrade_to_the_guide_snapshot_deploys_it(mip8, capsys):
     ref = mip8.repos.commit("mip-deployment@f7c6441")
     assert main(["upgrade", "--to", "guide-f7c6441", "--ref", ref, "--yes", "--timeout", "5"]) == 0

@@ -21,6 +21,7 @@ from ..cluster.sources import read_checkouts as read_checkouts
 from ..fileio import atomic_write_text
 from ..releases.layout import LayoutError, detect_engine, detect_mip
 from ..releases.pins import Pin, pins
+from ..releases.secrets import SECRET_TEMPLATE
 from ..safe_fs import UnsafePath, open_folder, refuse_links
 from .settings import InstallSettings
 from .steps import Command, Probe, Step, StepContext, StepFailed, fingerprint
@@ -77,7 +78,7 @@ def written_by_mipwizard(answers: Answers) -> dict[str, set[str]]:
     from ..releases.pins import release_of
 
     chart = release_of(answers).chart_folder
-    mip = {f"{chart}/{p.filename}" for p in PROFILES} | {"config/keycloak/keycloak.json"}
+    mip = {f"{chart}/{p.filename}" for p in PROFILES} | {"config/keycloak/keycloak.json", f"{chart}/{SECRET_TEMPLATE}"}
     return {"exareme2": set(), "mip_deployment": mip}
 
 

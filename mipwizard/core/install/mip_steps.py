@@ -15,10 +15,14 @@ from ..releases.pins import mip_chart_dir, release_of
 from ..releases.realm import REALM_FILE, RealmProblem, patched_realm
 from ..releases.secrets import (
     PASSWORDS_FILE,
+    SECRET_TEMPLATE,
     PasswordsDamaged,
+    SecretTemplateProblem,
+    fills_secret_template,
     generated,
     load_or_make_passwords,
     needs_secrets,
+    patched_secret_template,
     secrets_manifest,
 )
 from .helm_steps import host_roots, release_step
@@ -111,27 +115,77 @@ def _write_profiles(ctx: StepContext, answers: Answers, folder: Path, write: obj
 
 
 def mip_secrets(answers: Answers, s: InstallSettings) -> Step:
-    """mip-secret and keycloak-credentials, for the charts that read them but do not create them."""
+    """mip-secret and keycloak-credentials, for the charts that read them but do not create them;
+    for 8.0.0, whose chart makes mip-secret from upstream's published passwords, that template
+    filled with the kept ones (``releases/secrets.py``)."""
     argv = ["microk8s", "kubectl", "apply", "-f", "-"]
 
-    def manifest(ctx: StepContext, model: ValuesModel) -> str:
-        if ctx.recording:
-            return ""
+    def kept(ctx: StepContext, model: ValuesModel, adopt: dict[str, str] | None = None) -> dict[str, str]:
         try:
-            passwords = load_or_make_passwords(s.state_folder(), model)
+            passwords = load_or_make_passwords(s.state_folder(), model, adopt=adopt)
         except PasswordsDamaged as exc:
             raise StepFailed(str(exc)) from None
         except OSError as exc:
             raise StepFailed(f"cannot keep the generated passwords in {s.state_folder()}: {exc.strerror}") from None
         for secret in generated(passwords, model):
             ctx.redactor.add(secret)
-        return secrets_manifest(answers, passwords)
+        return passwords
+
+    def manifest(ctx: StepContext, model: ValuesModel) -> str:
+        return "" if ctx.recording else secrets_manifest(answers, kept(ctx, model))
+
+    def template(ctx: StepContext, chart: MipChart, passwords: dict[str, str]) -> tuple[Path, str]:
+        path = chart.chart_dir / SECRET_TEMPLATE
+        try:
+            return path, patched_secret_template(path.read_text(encoding="utf-8"), passwords)
+        except OSError as exc:
+            raise StepFailed(f"cannot read {path}: {exc.strerror} — is the mip-deployment checkout complete?") from None
+        except SecretTemplateProblem as exc:
+            raise StepFailed(f"{path} {exc}") from None
+
+    def live_values(ctx: StepContext) -> dict[str, str] | None:
+        """A running mip-secret's values (an install made before mipwizard filled the template):
+        its databases were initialised with them, so they are adopted, not replaced."""
+        import base64
+
+        found = ctx.query(["microk8s", "kubectl", "get", "secret", "mip-secret", "-n", "default", "-o", "json"],
+                          privileged=True, timeout=s.query_timeout)
+        if not found.ok:
+            return None
+        try:
+            data = json.loads(found.stdout).get("data") or {}
+            values = {str(k): base64.b64decode(v).decode("utf-8") for k, v in data.items()}
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            return None
+        for value in values.values():
+            ctx.redactor.add(value)
+        return values or None
+
+    def fill_template(ctx: StepContext, chart: MipChart) -> str:
+        if ctx.recording:
+            ctx.write(chart.chart_dir / SECRET_TEMPLATE, "", what="the chart's mip-secret: the kept passwords")
+            return "the chart's mip-secret template gets the kept passwords"
+        adopted = None if (s.state_folder() / PASSWORDS_FILE).exists() else live_values(ctx)
+        path, text = template(ctx, chart, kept(ctx, chart.model, adopt=adopted))
+        ctx.write(path, text, mode=0o600, backup=False, what="the chart's mip-secret: the kept passwords")
+        if adopted:
+            return (f"{path}: the passwords of the running mip-secret, adopted (its databases use them) and kept in "
+                    "the state folder, 0600 — they may be upstream's published ones: see README, Security")
+        return f"{path}: generated passwords in place of upstream's published ones (kept in the state folder, 0600)"
 
     def probe(ctx: StepContext) -> Probe:
         try:
             chart = mip_chart(ctx, answers)
         except StepFailed:
             return Probe(False)
+        if fills_secret_template(chart.model):
+            if not (s.state_folder() / PASSWORDS_FILE).exists():
+                return Probe(False)
+            try:
+                path, text = template(ctx, chart, kept(ctx, chart.model))
+                return Probe(path.read_text(encoding="utf-8") == text, "the chart's mip-secret has the kept passwords")
+            except (OSError, StepFailed):
+                return Probe(False)
         if not needs_secrets(chart.model):
             return Probe(True, f"the {chart.model.value} chart creates its own Secrets")
         if not (s.state_folder() / PASSWORDS_FILE).exists():
@@ -153,6 +207,8 @@ def mip_secrets(answers: Answers, s: InstallSettings) -> Step:
 
     def action(ctx: StepContext) -> str:
         chart = mip_chart(ctx, answers)
+        if fills_secret_template(chart.model):
+            return fill_template(ctx, chart)
         if not needs_secrets(chart.model):
             return f"the {chart.model.value} chart creates its own Secrets: nothing to do"
         document = manifest(ctx, chart.model)

@@ -1,15 +1,21 @@
-"""The Secrets the master and 9.x charts read but no template creates.
+"""The Secrets the master and 9.x charts read but no template creates, and 8.0.0's own one.
 
 ``mip-secret``: database and Keycloak admin passwords, generated once and kept 0600 in the state
 folder. They are never rotated silently: the databases were initialised with them, so a new value
 would lock the MIP out of its own data. ``keycloak-credentials``: the active profile's client.
 Both are applied through stdin (``kubectl apply -f -``), never in argv.
+
+8.0.0's chart makes ``mip-secret`` itself, from a template holding upstream's published passwords
+— the embedded Keycloak's admin among them, and its console is served at ``https://<FQDN>/auth``.
+The kept passwords are written into that template in the checkout before the chart deploys
+(``patched_secret_template``); helm then creates the Secret as the chart expects.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets as random
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,20 +29,23 @@ if TYPE_CHECKING:
 
 PASSWORDS_FILE = "mip-secret.json"
 
-# key -> fixed user name, or None for a generated password
+# key -> fixed user name, or None for a generated password. The profile charts' keys: the master
+# chart reads them, 8.0.0's templates/mip-secret.yaml holds them (the chart creates the Secret).
+_PROFILE_CHART_KEYS: dict[str, str | None] = {
+    "gateway-db.DB_ADMIN_USER": "postgres",
+    "gateway-db.DB_ADMIN_PASSWORD": None,
+    "portalbackend-db.DB_ADMIN_USER": "postgres",
+    "portalbackend-db.DB_ADMIN_PASSWORD": None,
+    "portalbackend-db.PORTAL_DB_USER": "portal",
+    "portalbackend-db.PORTAL_DB_PASSWORD": None,
+    "keycloak-db.POSTGRES_USER": "keycloak",
+    "keycloak-db.POSTGRES_PASSWORD": None,
+    "keycloak.KEYCLOAK_USER": "admin",
+    "keycloak.KEYCLOAK_PASSWORD": None,
+}
 MIP_SECRET_KEYS: dict[ValuesModel, dict[str, str | None]] = {
-    ValuesModel.PROFILES_MASTER: {
-        "gateway-db.DB_ADMIN_USER": "postgres",
-        "gateway-db.DB_ADMIN_PASSWORD": None,
-        "portalbackend-db.DB_ADMIN_USER": "postgres",
-        "portalbackend-db.DB_ADMIN_PASSWORD": None,
-        "portalbackend-db.PORTAL_DB_USER": "portal",
-        "portalbackend-db.PORTAL_DB_PASSWORD": None,
-        "keycloak-db.POSTGRES_USER": "keycloak",
-        "keycloak-db.POSTGRES_PASSWORD": None,
-        "keycloak.KEYCLOAK_USER": "admin",
-        "keycloak.KEYCLOAK_PASSWORD": None,
-    },
+    ValuesModel.PROFILES_MASTER: _PROFILE_CHART_KEYS,
+    ValuesModel.PROFILES_8: _PROFILE_CHART_KEYS,
     ValuesModel.VALUES_9: {
         "platform-backend-db.DB_ADMIN_USER": "postgres",
         "platform-backend-db.DB_ADMIN_PASSWORD": None,
@@ -50,8 +59,41 @@ class PasswordsDamaged(Exception):
     """The kept passwords cannot be read: never replaced silently (the databases use them)."""
 
 
+# The charts whose own template makes mip-secret (mipwizard fills the template instead of applying one).
+CHART_MADE = {ValuesModel.PROFILES_8}
+SECRET_TEMPLATE = Path("templates/mip-secret.yaml")  # in the chart folder
+_DATA_LINE = re.compile(r"^(\s+)([A-Za-z0-9_.-]+):[ \t]*(\S*)[ \t]*$")
+
+
+class SecretTemplateProblem(ValueError):
+    """The chart's mip-secret template is not the shape mipwizard knows (the message says what)."""
+
+
 def needs_secrets(model: ValuesModel) -> bool:
-    return model in MIP_SECRET_KEYS
+    """The chart reads Secrets that no template of it creates (mipwizard applies them)."""
+    return model in MIP_SECRET_KEYS and model not in CHART_MADE
+
+
+def fills_secret_template(model: ValuesModel) -> bool:
+    return model in CHART_MADE
+
+
+def patched_secret_template(text: str, passwords: dict[str, str]) -> str:
+    """The chart's ``templates/mip-secret.yaml`` with each of ``passwords``' keys set (base64), the
+    rest byte for byte as upstream wrote it; raises ``SecretTemplateProblem`` naming a missing key."""
+    lines, seen = [], set()
+    for line in text.splitlines(keepends=True):
+        found = _DATA_LINE.match(line.rstrip("\n"))
+        if found and found.group(2) in passwords:
+            key = found.group(2)
+            encoded = base64.b64encode(passwords[key].encode()).decode()
+            line = f"{found.group(1)}{key}: {encoded}\n"
+            seen.add(key)
+        lines.append(line)
+    missing = sorted(set(passwords) - seen)
+    if missing:
+        raise SecretTemplateProblem(f"has no key {missing[0]} (is it the 8.0.0 chart?)")
+    return "".join(lines)
 
 
 def load_or_make_passwords(

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..answers import Answers
 from ..backup.workloads import Kube
 from ..errors import UserError
+from ..releases.secrets import SECRET_TEMPLATE
 from ..runner import ProcessRunner
 from ..system import capture, privileged_argv
 from . import checkout as co
@@ -50,9 +51,13 @@ def helm_revision(sudo: bool, release: str = "mip") -> int | None:
 def checkout_keeping(path: Path, commit: str, say: Say) -> None:
     """Check out ``commit``, keeping the state in the checkout: tracked files changed since (config/
     edited by the MIP or by hand) are saved, reset, and written back over the new release's copy;
-    mipwizard's own files (profiles, overlay) are reset and written again from the answers."""
+    mipwizard's own files (profiles, overlay, 8.0.0's filled Secret template) are reset and written
+    again from the answers."""
     changed = co.dirty(path)
-    mine = {f for f in changed if Path(f).name.startswith(".") or Path(f).name == OVERLAY}
+    # 8.0.0's templates/mip-secret.yaml holds the kept passwords (the install wrote them): put back to
+    # upstream, never carried into a chart that has no such template (it would make a second mip-secret)
+    mine = {f for f in changed if Path(f).name.startswith(".") or Path(f).name == OVERLAY
+            or f.endswith(f"/{SECRET_TEMPLATE}")}
     # Untracked files the new commit tracks (a config file kept from a release that had none) would
     # stop git: they are saved and written back the same way.
     blocking = co.untracked(path) & co.tracked_in(path, commit)
