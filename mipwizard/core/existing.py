@@ -17,7 +17,6 @@ from typing import Any
 from .answers_file import partial_from_mapping
 from .errors import UserError
 from .fields import dig, put
-from .validators import find_placeholder
 
 DEFAULT_CHART = Path("/opt/mip-deployment/kubernetes")
 PROFILE_MARKERS = (".direct", ".proxied", ".direct.no_auth", ".proxied.no_auth")
@@ -116,20 +115,13 @@ def _with_profile_secrets(raw: dict[str, Any], chart: Path) -> dict[str, Any]:
 def secrets_from_profiles(chart: Path) -> dict[str, str]:
     """The client secrets the profile files in ``chart`` hold, by answers key (the answers may lack them)."""
     from .profile_kinds import PROFILES
-    from .profiles import read_profile_file
-    from .yamlutil import dig as dig_profile
+    from .releases.secrets import profile_client_secret
 
     found: dict[str, str] = {}
     for kind in PROFILES:
-        path = chart / kind.filename
-        try:
-            if not path.is_file() or find_placeholder(path.read_text(encoding="utf-8")):
-                continue  # an upstream template still unfilled: its sample secret is nobody's
-            value = dig_profile(read_profile_file(path), "keycloak.CLIENT_SECRET")
-        except (UserError, OSError, UnicodeDecodeError):
-            continue
+        value = profile_client_secret(chart / kind.filename)
         key = "internal_keycloak.client_secret" if kind.uses_internal_keycloak else "keycloak.client_secret"
-        if isinstance(value, str) and value and not find_placeholder(value):
+        if value:
             found.setdefault(key, value)
     return found
 

@@ -157,15 +157,14 @@ class Kube:
 
     def secret_values(self, namespace: str, name: str) -> dict[str, str] | None:
         """A Secret's data, decoded (None when there is none): for the caller's memory only, never printed."""
-        import base64
+        from ..releases.secrets import secret_data
 
         result = self._run("get", "secret", name, "-n", namespace, "-o", "json")
         if result.exit_code != 0:
             return None
         try:
-            data = json.loads(result.stdout).get("data") or {}
-            return {str(k): base64.b64decode(v).decode("utf-8") for k, v in data.items()}
-        except (ValueError, AttributeError, UnicodeDecodeError):
+            return secret_data(result.stdout)
+        except ValueError:
             raise UserError(f"cannot read Secret {namespace}/{name} (kubectl printed no readable JSON)") from None
 
     def apply_secret(self, secret: dict[str, Any], *, release: str | None = None) -> None:

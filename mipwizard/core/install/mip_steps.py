@@ -23,6 +23,7 @@ from ..releases.secrets import (
     load_or_make_passwords,
     needs_secrets,
     patched_secret_template,
+    secret_data,
     secrets_manifest,
 )
 from .helm_steps import host_roots, release_step
@@ -146,16 +147,13 @@ def mip_secrets(answers: Answers, s: InstallSettings) -> Step:
     def live_values(ctx: StepContext) -> dict[str, str] | None:
         """A running mip-secret's values (an install made before mipwizard filled the template):
         its databases were initialised with them, so they are adopted, not replaced."""
-        import base64
-
         found = ctx.query(["microk8s", "kubectl", "get", "secret", "mip-secret", "-n", "default", "-o", "json"],
                           privileged=True, timeout=s.query_timeout)
         if not found.ok:
             return None
         try:
-            data = json.loads(found.stdout).get("data") or {}
-            values = {str(k): base64.b64decode(v).decode("utf-8") for k, v in data.items()}
-        except (ValueError, AttributeError, UnicodeDecodeError):
+            values = secret_data(found.stdout)
+        except ValueError:
             return None
         for value in values.values():
             ctx.redactor.add(value)

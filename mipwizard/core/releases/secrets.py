@@ -153,6 +153,16 @@ def _secret(name: str, namespace: str, data: dict[str, str]) -> dict[str, object
             "data": encoded}
 
 
+def secret_data(kubectl_json: str) -> dict[str, str]:
+    """The decoded data of ``kubectl get secret NAME -o json`` (``_secret``'s reverse); raises
+    ``ValueError`` when it is not a Secret's JSON. For the caller's memory only, never printed."""
+    try:
+        data = json.loads(kubectl_json).get("data") or {}
+        return {str(k): base64.b64decode(v).decode("utf-8") for k, v in data.items()}
+    except (AttributeError, UnicodeDecodeError) as exc:  # json and base64 errors are ValueErrors already
+        raise ValueError(f"not a Secret's JSON ({exc.__class__.__name__})") from None
+
+
 def secrets_manifest(answers: Answers, passwords: dict[str, str], namespace: str = "default") -> str:
     client_id, client_secret = client(answers)
     docs = [
@@ -162,15 +172,18 @@ def secrets_manifest(answers: Answers, passwords: dict[str, str], namespace: str
     return json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}, indent=2)
 
 
-def _profile_client_secret(path: Path) -> str:
-    """``keycloak.CLIENT_SECRET`` of a filled profile file; "" when absent or an upstream sample."""
+def profile_client_secret(path: Path) -> str:
+    """``keycloak.CLIENT_SECRET`` of a filled profile file; "" when there is none, the file cannot be
+    read, or it is an upstream template still unfilled (its sample secret is nobody's)."""
     from ..errors import UserError
     from ..validators import find_placeholder
     from ..yamlutil import dig, load_yaml_file
 
     try:
+        if not path.is_file() or find_placeholder(path.read_text(encoding="utf-8")):
+            return ""
         value = dig(load_yaml_file(path, what="profile file"), "keycloak.CLIENT_SECRET")
-    except (UserError, OSError):
+    except (UserError, OSError, UnicodeDecodeError):
         return ""
     return value if isinstance(value, str) and value and not find_placeholder(value) else ""
 
@@ -200,7 +213,7 @@ def refresh_keycloak_credentials(
     except (UserError, OSError, ValueError):  # no answers with the client: the Secret stays as it is
         return f"keycloak-credentials not updated: no answers file with the client ({source})"
     client_id, client_secret = client(answers)
-    client_secret = client_secret or _profile_client_secret(chart / profile_kind(profile).filename)
+    client_secret = client_secret or profile_client_secret(chart / profile_kind(profile).filename)
     if not client_secret:
         return (f"keycloak-credentials not updated: the client secret of .{profile} is in neither {source} "
                 "nor the profile file")
