@@ -121,3 +121,14 @@ def disk_full_at_write(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
         return real(path, data, mode)
 
     monkeypatch.setattr(fileio, "_write_temp", full_disk)
+
+
+def fake_secret(env: dict[str, str], name: str, namespace: str = "default") -> dict[str, str]:
+    """A Secret's data, decoded, as the fake cluster's kubectl shows it (applied, or made by a chart's render)."""
+    import base64
+    import json
+    import subprocess
+
+    shown = subprocess.run(["microk8s", "kubectl", "get", "secret", name, "-n", namespace, "-o", "json"],
+                           env=env, capture_output=True, text=True, timeout=60, check=True)
+    return {k: base64.b64decode(v).decode() for k, v in json.loads(shown.stdout)["data"].items()}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import stat
 import subprocess
@@ -20,7 +18,7 @@ from mipwizard.core.answers import answers_from_mapping, load_answers
 from mipwizard.core.answers_file import read_partial, update_answers_file
 from mipwizard.core.errors import UserError
 
-from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, install_fake_cluster, requires_shared
+from .conftest import EXTERNAL_SECRET, INTERNAL_SECRET, fake_secret, install_fake_cluster, requires_shared
 
 COMMENTED = """\
 # Hospital X — written by hand, keep these notes
@@ -186,10 +184,7 @@ def test_cli_install_saves_answers_without_secrets_then_switch_needs_no_flag(
                               env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert switched.returncode == 0, switched.stdout + switched.stderr
     assert INTERNAL_SECRET not in switched.stdout + switched.stderr
-    shown = subprocess.run(["microk8s", "kubectl", "get", "secret", "keycloak-credentials", "-n", "default", "-o",
-                            "json"], env=env, capture_output=True, text=True, timeout=60, check=True)
-    data = {k: base64.b64decode(v).decode() for k, v in json.loads(shown.stdout)["data"].items()}
-    assert data == {"client-id": "MIP", "client-secret": INTERNAL_SECRET}
+    assert fake_secret(env, "keycloak-credentials") == {"client-id": "MIP", "client-secret": INTERNAL_SECRET}
     assert INTERNAL_SECRET not in saved.read_text()
 
 

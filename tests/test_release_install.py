@@ -19,7 +19,7 @@ from mipwizard.core.install.checkout_step import read_checkouts
 from mipwizard.core.redact import Redactor
 from mipwizard.core.releases.realm import realm_secret
 from mipwizard.core.runner import ProcessRunner
-from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET
+from tests.conftest import EXTERNAL_SECRET, INTERNAL_SECRET, fake_secret
 from tests.realhelm import REAL_HELM, requires_real_helm
 from tests.release_repos import ReleaseRepos, real_git
 
@@ -78,13 +78,6 @@ def applied_secrets(fake) -> set[str]:
 PUBLISHED_8_0_0_PASSWORDS = {"pass123", "test", "portalpwd", "password", "Pa55w0rd"}
 
 
-def chart_made_secret(fake) -> dict[str, str]:
-    """mip-secret as the fake cluster holds it after the helm release (made from the chart's render)."""
-    shown = subprocess.run(["microk8s", "kubectl", "get", "secret", "mip-secret", "-n", "default", "-o", "json"],
-                           capture_output=True, text=True, timeout=60, check=True, env=fake.env())
-    return {k: base64.b64decode(v).decode() for k, v in json.loads(shown.stdout)["data"].items()}
-
-
 def no_secret_in_argv(fake) -> None:
     for call in fake.calls():
         joined = " ".join(call)
@@ -128,7 +121,7 @@ def test_default_release_8_0_0_with_embedded_keycloak(fake_toolchain, site, tmp_
     template = mip / "kubernetes" / "templates" / "mip-secret.yaml"
     assert template.stat().st_mode & 0o777 == 0o600
     assert not [p for p in template.parent.iterdir() if p.name.startswith("mip-secret.yaml.")]  # helm renders them all
-    deployed = chart_made_secret(fake_toolchain)
+    deployed = fake_secret(fake_toolchain.env(), "mip-secret")
     assert deployed == kept and deployed["keycloak.KEYCLOAK_USER"] == "admin"
     assert not PUBLISHED_8_0_0_PASSWORDS & set(deployed.values())
     assert not [c for c in fake_toolchain.calls() if any(v in " ".join(c) for v in kept.values() if len(v) > 20)]
@@ -137,7 +130,8 @@ def test_default_release_8_0_0_with_embedded_keycloak(fake_toolchain, site, tmp_
     (tmp_path / "state" / "mip-secret.json").unlink()
     subprocess.run([real_git(), "-C", str(mip), "checkout", "--", "kubernetes/templates/mip-secret.yaml"], check=True)
     assert install(site, tmp_path)[1].ok
-    assert json.loads((tmp_path / "state" / "mip-secret.json").read_text()) == kept == chart_made_secret(fake_toolchain)
+    readopted = json.loads((tmp_path / "state" / "mip-secret.json").read_text())
+    assert readopted == kept == fake_secret(fake_toolchain.env(), "mip-secret")
     # the data is loaded, and visible as a data model
     assert [code for code, _v in next(iter(fake_toolchain.state()["mipdb"].values()))] == ["dementia"]
     no_secret_in_argv(fake_toolchain)
@@ -397,7 +391,6 @@ def test_a_chart_check_finding_stops_the_helm_call(fake_toolchain, site, tmp_pat
 def test_switch_profile_keeps_the_overlay_and_updates_keycloak_credentials(
     fake_toolchain, site, tmp_path, release_repos
 ) -> None:
-    import base64
 
     from mipwizard.core.cluster.switch import plan_switch, run_switch
 
