@@ -78,6 +78,10 @@ def applied_secrets(fake) -> set[str]:
 PUBLISHED_8_0_0_PASSWORDS = {"pass123", "test", "portalpwd", "password", "Pa55w0rd"}
 
 
+def journal_message(tmp_path: Path, step: str) -> str:
+    return json.loads((tmp_path / "state" / "journal.json").read_text())["steps"][step]["message"]
+
+
 def no_secret_in_argv(fake) -> None:
     for call in fake.calls():
         joined = " ".join(call)
@@ -124,6 +128,8 @@ def test_default_release_8_0_0_with_embedded_keycloak(fake_toolchain, site, tmp_
     deployed = fake_secret(fake_toolchain.env(), "mip-secret")
     assert deployed == kept and deployed["keycloak.KEYCLOAK_USER"] == "admin"
     assert not PUBLISHED_8_0_0_PASSWORDS & set(deployed.values())
+    said = journal_message(tmp_path, "mip-secrets")  # in words: nothing there looks like a secret to mask
+    assert "now holds generated passwords in place of upstream's published ones" in said and "HIDDEN" not in said
     assert not [c for c in fake_toolchain.calls() if any(v in " ".join(c) for v in kept.values() if len(v) > 20)]
     # an install made before (the state folder's file gone, the template upstream's): the running Secret's
     # passwords are adopted — its databases were initialised with them — never replaced

@@ -31,6 +31,8 @@ from .settings import InstallSettings
 from .steps import Command, Probe, Step, StepContext, StepFailed, fingerprint
 
 NINE_VALUES = "values.mipwizard.yaml"
+# No "secret:" in texts shown (the redactor would take what follows for a secret value).
+_KEPT_IN_TEMPLATE = "the kept passwords, in place of upstream's published ones"
 
 
 def mip_chart(ctx: StepContext, answers: Answers) -> MipChart:
@@ -161,15 +163,16 @@ def mip_secrets(answers: Answers, s: InstallSettings) -> Step:
 
     def fill_template(ctx: StepContext, chart: MipChart) -> str:
         if ctx.recording:
-            ctx.write(chart.chart_dir / SECRET_TEMPLATE, "", what="the chart's mip-secret: the kept passwords")
+            ctx.write(chart.chart_dir / SECRET_TEMPLATE, "", what=_KEPT_IN_TEMPLATE)
             return "the chart's mip-secret template gets the kept passwords"
         adopted = None if (s.state_folder() / PASSWORDS_FILE).exists() else live_values(ctx)
         path, text = template(ctx, chart, kept(ctx, chart.model, adopt=adopted))
-        ctx.write(path, text, mode=0o600, backup=False, what="the chart's mip-secret: the kept passwords")
+        ctx.write(path, text, mode=0o600, backup=False, what=_KEPT_IN_TEMPLATE)
         if adopted:
-            return (f"{path}: the passwords of the running mip-secret, adopted (its databases use them) and kept in "
-                    "the state folder, 0600 — they may be upstream's published ones: see README, Security")
-        return f"{path}: generated passwords in place of upstream's published ones (kept in the state folder, 0600)"
+            return (f"{path} now holds the passwords of the running mip-secret, adopted (its databases use them) and "
+                    "kept in the state folder, 0600 — they may be upstream's published ones: see README, Security")
+        return (f"{path} now holds generated passwords in place of upstream's published ones (kept in the state "
+                "folder, 0600)")
 
     def probe(ctx: StepContext) -> Probe:
         try:
