@@ -58,6 +58,49 @@ def test_status_healthy_and_human(cluster: Any, capsys: pytest.CaptureFixture[st
     assert max(len(line) for line in format_status(ClusterQueries().snapshot(), width=80).splitlines()) <= 80
 
 
+def test_status_sees_addons_without_asking_microk8s_status(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """A reachable cluster's addons are seen in its pods; ``microk8s status`` (the slowest read) is
+    not run, and the cluster is read in one ``kubectl get`` plus ``helm list``."""
+    code, out, _ = run(capsys, "status", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["healthy"], out
+    assert {"dns", "helm3", "ingress"} <= set(data["microk8s"]["addons_enabled"])
+    assert cluster.calls_of("microk8s", "status") == []
+    assert len(cluster.calls_of("microk8s", "kubectl", "get")) == 1
+    assert len(cluster.calls_of("microk8s", "helm3", "list")) == 1
+
+
+def test_status_entry_point_starts_the_reads_status_then_takes(
+    cluster: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console entry starts ``status``' reads before importing the commands; ``status`` takes
+    those (one get, not a second one after the first is thrown away)."""
+    from mipwizard.cli import entry
+
+    monkeypatch.setattr(sys, "argv", ["mipwizard", "status", "--json"])
+    assert entry.main() == 0
+    assert json.loads(capsys.readouterr().out)["healthy"]
+    assert len(cluster.calls_of("microk8s", "kubectl", "get")) == 1
+
+
+def test_status_asks_microk8s_when_an_addon_looks_missing(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    cluster.set_addons(["dns", "helm3", "hostpath-storage"])  # ingress disabled: its pods are gone
+    code, out, _ = run(capsys, "status", "--json")
+    data = json.loads(out)
+    assert code == 1
+    [problem] = [p for p in data["problems"] if p["kind"] == "addon"]
+    assert problem["target"] == "ingress" and problem["fix"] == "microk8s enable ingress"
+    assert len(cluster.calls_of("microk8s", "status")) == 1  # microk8s' own word on the addon
+
+
+def test_status_stopped_cluster_is_told_by_microk8s_status(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """The get fails (connection refused): then ``microk8s status`` says why."""
+    cluster.set_running(False)
+    code, out, _ = run(capsys, "status", "--json")
+    assert code == 3 and json.loads(out)["unreachable"]["reason"] == "not-running"
+    assert len(cluster.calls_of("microk8s", "status")) == 1
+
+
 @pytest.mark.parametrize("scenario", ["pending", "imagepull"])
 def test_status_other_scenarios(cluster: Any, capsys: pytest.CaptureFixture[str], scenario: str) -> None:
     cluster.pod_scenario(scenario)

@@ -99,8 +99,15 @@ def _code(snap: Any) -> int:
 _early_reads: list[Any] = []  # what start_status_reads started, until _status takes it
 
 
+def hand_over_status_reads(reads: Any) -> None:
+    """The reads the entry point started (``Prefetch``), for ``status`` to take."""
+    _early_reads.append(reads)
+
+
 def start_status_reads() -> None:
     """Start ``status``'s cluster reads before the command line is even parsed (main calls it)."""
+    if _early_reads:  # the entry point started them already
+        return
     from ..core.cluster.prefetch import Prefetch
 
     _early_reads.append(Prefetch())

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import selectors
 import signal
 import subprocess
@@ -22,12 +21,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .system import Captured, ProgramNotFound, find_program, privileged_argv
 
-GUARD_SCRIPT = Path(__file__).with_name("guard.py")
+if TYPE_CHECKING:
+    from pathlib import Path
+
+GUARD_SCRIPT = os.path.join(os.path.dirname(__file__), "guard.py")  # os.path: pathlib is not imported yet
 KILL_GRACE_SECONDS = 2.0  # SIGTERM first, SIGKILL after this
 PROMPT_WAIT_SECONDS = 5.0  # sudo asks at once or not at all; then its stdin is closed
 READ_SIZE = 64 * 1024
@@ -135,6 +136,8 @@ class SudoPrompt:
 
     def __init__(self, password: str) -> None:
         self.password = password
+        import secrets  # here: status starts its reads before anything heavy is imported
+
         self.marker = f"[mipwizard-sudo-{secrets.token_hex(6)}]"
         self.marker_bytes = self.marker.encode()
         self.stdin: IO[bytes] | None = None
@@ -195,15 +198,23 @@ def capture_output(
 
 
 def run_streams(
-    argv: list[str], *, input_bytes: bytes | None = None, stdin: IO[bytes] | None = None,
-    stdout: IO[bytes] | None = None, timeout: float = 60.0,
+    argv: list[str],
+    *,
+    input_bytes: bytes | None = None,
+    stdin: IO[bytes] | None = None,
+    stdout: IO[bytes] | None = None,
+    timeout: float = 60.0,
 ) -> Captured:
     """Run ``argv`` under its guard with data on stdin (bytes, or an open file) and stdout to an open
     file (or collected); stderr is collected. A timeout kills its group and is reported, never raised."""
     try:
         full = resolve(argv)
-        child = spawn(full, stdin=subprocess.PIPE if input_bytes is not None else (stdin or subprocess.DEVNULL),
-                      stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE)
+        child = spawn(
+            full,
+            stdin=subprocess.PIPE if input_bytes is not None else (stdin or subprocess.DEVNULL),
+            stdout=stdout or subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
     except ProgramNotFound as exc:
         return Captured(list(argv), 127, "", str(exc))
     except OSError as exc:

@@ -13,12 +13,11 @@ from ..process import PendingCapture, start_capture
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
 from .access import outside_microk8s_group
 
-# The snapshot's reads (queries.ClusterQueries.cluster / status / helm_releases), in its argv form;
-# the one get of every kind first: it is the slowest, the others finish while it runs.
+# The snapshot's reads (queries.ClusterQueries.cluster / helm_releases), in its argv form; the one
+# get of every kind first: it is the slowest. (``microk8s status`` only when the get fails.)
 _KINDS = "pods,nodes,events,persistentvolumeclaims,persistentvolumes,storageclasses,ingresses,ingressclasses"
 READS = (
     ("kubectl", "get", _KINDS, "-A", "-o", "json"),
-    ("status", "--format", "yaml"),
     ("helm3", "list", "-A", "-o", "json"),
 )
 

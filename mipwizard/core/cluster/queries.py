@@ -15,10 +15,12 @@ from typing import Any
 
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
 from .access import logs_argv, outside_microk8s_group
+from .diagnose import REQUIRED_ADDONS
 from .health import events_by_pod_name, pod_health
 from .readers import (
     CLUSTER_KINDS,
     OBJECT_KINDS,
+    Addon,
     ClusterRead,
     Event,
     HelmRelease,
@@ -200,21 +202,30 @@ class ClusterQueries:
         return self.run("kubectl", "delete", "pod", pod, "-n", namespace, timeout=max(self.timeout, 90.0))
 
     def snapshot(self, *, main_ip: str | None = None) -> ClusterSnapshot:
-        """Everything at once, in parallel: ``microk8s status`` (it tells unreachable and worker
-        apart), one ``kubectl get`` of every kind, ``helm list``. If the one get fails (e.g. a kind
-        is forbidden), each kind is read on its own so the others still show."""
+        """Everything at once, in parallel: one ``kubectl get`` of every kind and ``helm list``.
+
+        ``microk8s status`` is asked only when the get fails (it tells stopped, a worker and
+        permission apart) or when an addon MIP needs shows no pod: it is the slowest of the reads
+        (it runs its own ``kubectl get all -A``), and when the API answers, the addons are seen in
+        what the get returned. If the one get fails but microk8s runs (e.g. a kind is forbidden),
+        each kind is read on its own so the others still show."""
         snap = ClusterSnapshot(taken_at=time.time(), main_ip=main_ip)
         with ThreadPoolExecutor(max_workers=5, thread_name_prefix="cluster-read") as pool:
-            status = pool.submit(self.status)
             cluster = pool.submit(self.cluster)
             releases = pool.submit(self.helm_releases)
             try:
-                snap.status = status.result()
-                self._take(snap, "releases", releases.result)
                 try:
-                    read = cluster.result()
-                    snap.pods, snap.nodes, snap.events, snap.objects = read.pods, read.nodes, read.events, read.objects
+                    read: ClusterRead | None = cluster.result()
                 except ReaderError:
+                    snap.status, read = self.status(), None  # raises ClusterUnreachable: why the get failed
+                self._take(snap, "releases", releases.result)
+                if read is not None:
+                    snap.pods, snap.nodes, snap.events, snap.objects = read.pods, read.nodes, read.events, read.objects
+                    helm_answered = not any(e.startswith("helm3") for e in snap.errors)
+                    snap.status = addons_seen(read.pods, helm_answered=helm_answered)
+                    if not all(snap.status.addon_enabled(name) for name in REQUIRED_ADDONS):
+                        snap.status = self.status()  # an addon looks missing: microk8s' own word on it
+                else:
                     kinds: dict[str, Callable[[], Any]] = {
                         "pods": self.pods,
                         "nodes": self.nodes,
@@ -241,6 +252,27 @@ class ClusterQueries:
             setattr(snap, label, result())
         except ReaderError as exc:
             snap.errors.append(str(exc).replace("microk8s ", "", 1))
+
+
+# The pods an addon runs (microk8s' own manifests: coredns, the ingress DaemonSet, the provisioner).
+_ADDON_PODS = {
+    "dns": ("kube-system", "coredns-"),
+    "ingress": ("ingress", "nginx-ingress-microk8s-controller-"),
+    "hostpath-storage": ("kube-system", "hostpath-provisioner-"),
+}
+
+
+def addons_seen(pods: list[Pod], *, helm_answered: bool) -> MicroK8sStatus:
+    """microk8s runs (its API answered): the addons MIP needs, as their pods show them."""
+    found = {
+        name
+        for name, (namespace, prefix) in _ADDON_PODS.items()
+        if any(p.namespace == namespace and p.name.startswith(prefix) for p in pods)
+    }
+    if helm_answered:  # ``microk8s helm3`` answers only when the addon is enabled
+        found.add("helm3")
+    addons = [Addon(name, status="enabled") for name in sorted(found)]
+    return MicroK8sStatus(running=True, message="seen in the cluster (its API answered)", addons=addons)
 
 
 def _first_line(text: str) -> str:

@@ -1,0 +1,24 @@
+"""The ``mipwizard`` command's entry point (and ``python -m mipwizard``'s).
+
+``status`` starts its cluster reads here, before the rest of mipwizard is imported: at scale the
+slowest read is the command's critical path, and everything imported before it starts adds to it
+(benchmarks/bench_status.py). Only the stdlib-light process modules load first.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    early = None
+    if sys.argv[1:2] == ["status"]:
+        from ..core.cluster.prefetch import Prefetch
+
+        early = Prefetch()
+    from . import cluster
+    from .main import main as run
+
+    if early is not None:
+        cluster.hand_over_status_reads(early)
+    return run()
