@@ -159,7 +159,25 @@ def test_the_guard_runs_no_shell_and_reports_exec_failure(tmp_path: Path) -> Non
 def test_a_started_query_nobody_collects_is_stopped_with_its_group(forker: Path) -> None:
     from mipwizard.core.process import start_capture
 
-    pending = start_capture(["forker"])  # what `status` prefetches before its readers import
+    pending = start_capture(["forker"], drain_timeout=30.0)  # what `status` prefetches before it imports
     assert wait_until(lambda: len(recorded_pids(forker)) == 2)
     pending.stop()
     assert wait_until(lambda: not any(alive(p) for p in recorded_pids(forker)))
+
+
+def test_a_started_query_is_read_while_nobody_waits_and_times_out_from_its_start(tmp_path: Path) -> None:
+    """``status`` starts its reads, then imports: the output (more than a pipe holds) is read
+    meanwhile, so the program ends without waiting for the caller; the timeout counts from the start."""
+    from mipwizard.core.process import start_capture
+
+    done = tmp_path / "done"
+    script = f"import sys; sys.stdout.write('x' * 3_000_000); sys.stdout.flush(); open({str(done)!r}, 'w').close()"
+    pending = start_capture([sys.executable, "-c", script], drain_timeout=30.0)
+    assert wait_until(done.exists), "the program blocked on a full pipe: nobody read it"
+    result = pending.result()
+    assert result.ok and len(result.stdout) == 3_000_000
+    hung = start_capture([sys.executable, "-c", "import time; time.sleep(60)"], drain_timeout=0.5)
+    time.sleep(1.0)
+    started = time.monotonic()
+    late = hung.result(timeout=30.0)
+    assert late.timed_out and "0.5 s" in late.stderr and time.monotonic() - started < 5

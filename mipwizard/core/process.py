@@ -13,6 +13,7 @@ sudo does not ask (cached credentials, NOPASSWD), its command never sees the pas
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import selectors
 import signal
@@ -32,6 +33,7 @@ GUARD_SCRIPT = os.path.join(os.path.dirname(__file__), "guard.py")  # os.path: p
 KILL_GRACE_SECONDS = 2.0  # SIGTERM first, SIGKILL after this
 PROMPT_WAIT_SECONDS = 5.0  # sudo asks at once or not at all; then its stdin is closed
 READ_SIZE = 64 * 1024
+PIPE_SIZE = 1024 * 1024  # Linux' default limit for a pipe's size (/proc/sys/fs/pipe-max-size)
 
 _death_lock = threading.Lock()
 _death_pipe: tuple[int, int, int] | None = None  # (owner pid, read end, write end)
@@ -242,8 +244,14 @@ def _feed(pipe: IO[bytes] | None, data: bytes) -> None:
         pipe.close()
 
 
-def start_capture(argv: list[str], *, privileged: bool = False, password: str | None = None) -> PendingCapture:
-    """Start a query now, collect it later (raises ``ProgramNotFound`` or ``OSError``)."""
+def start_capture(
+    argv: list[str], *, privileged: bool = False, password: str | None = None, drain_timeout: float | None = None
+) -> PendingCapture:
+    """Start a query now, collect it later (raises ``ProgramNotFound`` or ``OSError``).
+
+    With ``drain_timeout`` its output is read from now on, in a thread, into memory (the timeout
+    counts from now): a program whose pipe is full stops until someone reads it, and ``status``
+    starts its reads while it imports (a 3 MB get of 600 pods used to wait there for them)."""
     prompt = SudoPrompt(password) if (privileged and password) else None
     full = resolve(argv)
     if privileged:
@@ -252,7 +260,12 @@ def start_capture(argv: list[str], *, privileged: bool = False, password: str | 
     child = spawn(full, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if prompt is not None:
         prompt.stdin = child.popen.stdin
-    return PendingCapture(full, child, prompt)
+    with contextlib.suppress(OSError, AttributeError):  # a larger pipe: fewer stops while the reader waits for the GIL
+        fcntl.fcntl(child.popen.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)  # type: ignore[union-attr]
+    pending = PendingCapture(full, child, prompt)
+    if drain_timeout is not None and prompt is None:  # a sudo prompt is answered by who waits
+        pending.drain(drain_timeout)
+    return pending
 
 
 class PendingCapture:
@@ -262,19 +275,54 @@ class PendingCapture:
         self.argv = full
         self.child = child
         self.prompt = prompt
+        self._reader: threading.Thread | None = None
+        self._read: list[tuple[bytes, bytes, bool] | BaseException] = []
+        self._read_timeout = 0.0
+
+    def drain(self, timeout: float) -> None:
+        """Read the output in a thread from now on (``result`` then waits for that thread)."""
+
+        def read() -> None:
+            try:
+                self._read.append(_collect(self.child, timeout, None, None, timeout))
+            except BaseException as exc:  # handed to the caller of result()
+                self._read.append(exc)
+
+        self._read_timeout = timeout
+        self._reader = threading.Thread(target=read, name="query-output", daemon=True)
+        self._reader.start()
 
     def result(
         self, *, timeout: float = 30.0, on_wait: Callable[[float], None] | None = None, wait_every: float = 10.0
     ) -> Captured:
-        out, err, timed_out = _collect(self.child, timeout, self.prompt, on_wait, wait_every)
+        if self._reader is None:
+            out, err, timed_out = _collect(self.child, timeout, self.prompt, on_wait, wait_every)
+        else:
+            out, err, timed_out = self._drained()
+            timeout = self._read_timeout
         code = self._finish()
         text_out, text_err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
         if timed_out:
             return Captured(self.argv, -1, text_out, f"timed out after {timeout:g} s", timed_out=True)
         return Captured(self.argv, code, text_out, text_err)
 
+    def _drained(self) -> tuple[bytes, bytes, bool]:
+        assert self._reader is not None
+        try:
+            while self._reader.is_alive():  # the reader ends the program at its timeout
+                self._reader.join(0.5)
+        except BaseException:  # Ctrl+C, SIGTERM while waiting: never leave the query running
+            self.child.terminate(grace=0.5)
+            raise
+        found = self._read[0]
+        if isinstance(found, BaseException):
+            raise found
+        return found
+
     def stop(self) -> None:
         self.child.terminate(grace=0.0)
+        if self._reader is not None:
+            self._reader.join(timeout=KILL_GRACE_SECONDS)  # the pipes close with the group
         self._finish()
 
     def _finish(self) -> int:

@@ -23,7 +23,7 @@ READS = (
 
 
 class Prefetch:
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = 20.0) -> None:  # ClusterQueries' default
         self._started: dict[tuple[str, ...], PendingCapture] = {}
         try:
             find_program("microk8s")
@@ -34,7 +34,7 @@ class Prefetch:
             argv = ["microk8s", *args]
             argv = privileged_argv(argv) if sudo else argv
             try:  # as system.capture runs it: under a guard, in a session of its own
-                self._started[tuple(argv)] = start_capture(argv)
+                self._started[tuple(argv)] = start_capture(argv, drain_timeout=timeout)
             except (OSError, ProgramNotFound):
                 continue
 
