@@ -192,3 +192,15 @@ def test_status_watch_stops_on_ctrl_c(
     monkeypatch.setattr(cluster_cli, "_sleep", interrupt)
     code, out, _ = run(capsys, "status", "--watch")
     assert code == 0 and out.count("HEALTHY") == 1
+
+
+def test_json_is_one_line_when_piped_and_indented_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mipwizard.cli._common import print_json
+
+    print_json({"a": [1, 2], "b": None})
+    assert capsys.readouterr().out == '{"a": [1, 2], "b": null}\n'
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    print_json({"a": [1, 2]})
+    assert capsys.readouterr().out == '{\n  "a": [\n    1,\n    2\n  ]\n}\n'

@@ -46,8 +46,11 @@ def output_width(stream: TextIO = sys.stdout) -> int | None:
 
 
 def print_json(data: Any) -> None:
-    # One write: json.dump to a stream writes every token on its own (30,000 writes for status at scale).
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """Indented on a terminal; one line when piped (``| jq``): Python's fast JSON encoder does not
+    indent, and the indenting one takes 8 ms of ``status``' ~250 at 600 pods. One write: json.dump
+    to a stream writes every token on its own (30,000 writes for status at scale)."""
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, indent=indent, default=str) + "\n")
 
 
 class Verdict(Protocol):
