@@ -4,12 +4,13 @@ Figures (the same fake toolchain and federation for both sides, bytecode caches 
 on an installed system, one warm-up run each, then ``--repeat`` runs alternating raw/status so a
 change of load on the machine hits both alike):
 - raw_seconds: ``microk8s kubectl get pods -A -o json`` alone (the fake kubectl; median);
-- status_seconds: ``mipwizard status --json`` (a fresh process: start, its three reads — status,
-  one get of every kind, helm list — diagnosis, JSON out; median) → ratio, goal ≤ 1.5, and the
+- status_seconds: ``mipwizard status --json`` (a fresh process: start, its two reads — one get of
+  every kind, helm list; ``microk8s status`` only when something is off — diagnosis, JSON out
+  (one line: stdout is a pipe); median) → ratio, goal ≤ 1.5, and the
   median of the per-pair ratios; the CPU seconds of each (the command and all its children),
   which load on the machine cannot move;
 - raw_all_kinds_seconds: the one ``kubectl get pods,nodes,events,…`` status itself makes (context:
-  what is left of the ratio above it is Python's start, the two small reads and the diagnosis);
+  what is left of the ratio above it is Python's start, helm list, the guards and the diagnosis);
 The Troubleshoot screen at this scale: benchmarks/bench_troubleshoot_refresh.py.
 Usage: python benchmarks/bench_status.py [--repeat 9]
 """

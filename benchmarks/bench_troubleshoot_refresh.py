@@ -6,7 +6,7 @@ loop, a probe on the UI's event loop sleeps 10 ms at a time and records how late
 lateness is how long a key press would wait. Keys (Down/Up) are pressed between probes and the
 time from the key's event to the cursor having moved is recorded too.
 
-Figures: refreshes and seconds per refresh (the worker: three reads + diagnosis), the UI thread's
+Figures: refreshes and seconds per refresh (the worker: two reads + diagnosis), the UI thread's
 own time per refresh (handling ``SnapshotRead``: the cells that changed), the worst, 99th
 percentile and median event-loop lag during the refreshes after the first, the first fill's worst
 lag (600 rows added once), and the worst key latency. Goal: no stall over 50 ms. For comparison,

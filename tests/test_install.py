@@ -319,3 +319,25 @@ def test_secrets_never_reach_log_journal_or_events(fake_toolchain, site, tmp_pat
     for text in texts:
         assert INTERNAL_SECRET not in text and EXTERNAL_SECRET not in text
     assert "***HIDDEN***" in texts[0]
+
+
+@pytest.mark.parametrize(
+    ("release", "ref", "says"),
+    [
+        ("8.0.0", None, "Secret mip-secret: the chart's template gets passwords generated once"),
+        ("guide-f7c6441", None, "Secrets mip-secret (passwords generated once) and keycloak-credentials"),
+        ("9.0.2", None, "Secrets mip-secret (passwords generated once) and keycloak-credentials"),
+        ("8.0.0", "my-branch", "or, for a chart that makes mip-secret itself, its template filled"),
+    ],
+)
+def test_the_secrets_step_says_what_it_will_do_for_the_release(
+    answers_data: dict, release: str, ref: str | None, says: str
+) -> None:
+    """8.0.0's chart makes mip-secret itself (mipwizard fills its template, applies nothing, and
+    keycloak-credentials is not read): the plan must not promise the other two charts' Secrets."""
+    data = {**answers_data, "release": release}
+    if ref:
+        data["mip_deployment"] = {**data.get("mip_deployment", {}), "ref": ref}
+    [step] = [s for s in build_plan(answers_from_mapping(data)) if s.id == "mip-secrets"]
+    assert says in step.title
+    assert ("keycloak-credentials" in step.title) == (release != "8.0.0" or ref is not None)

@@ -117,6 +117,16 @@ def _write_profiles(ctx: StepContext, answers: Answers, folder: Path, write: obj
     return f"{len(report.written)} profile(s) written, {len(report.unchanged)} unchanged, {len(report.skipped)} skipped"
 
 
+def _secrets_title(answers: Answers) -> str:
+    """What the step will do, as far as the plan knows: a catalogue release's chart layout is known
+    before its checkout; a ref given by hand is read after it (both ways are said then)."""
+    applied = "Secrets mip-secret (passwords generated once) and keycloak-credentials (the active profile's client)"
+    filled = "Secret mip-secret: the chart's template gets passwords generated once, not upstream's published ones"
+    if answers.mip_deployment.ref is not None or answers.mip_deployment.repo_url is not None:
+        return f"{applied}, or, for a chart that makes mip-secret itself, its template filled"
+    return filled if fills_secret_template(release_of(answers).values_model) else applied
+
+
 def mip_secrets(answers: Answers, s: InstallSettings) -> Step:
     """mip-secret and keycloak-credentials, for the charts that read them but do not create them;
     for 8.0.0, whose chart makes mip-secret from upstream's published passwords, that template
@@ -218,7 +228,7 @@ def mip_secrets(answers: Answers, s: InstallSettings) -> Step:
 
     return Step(
         "mip-secrets",
-        "Secrets mip-secret (passwords generated once) and keycloak-credentials (the active profile's client)",
+        _secrets_title(answers),
         check="microk8s kubectl get secret NAME -o json holds the kept passwords and the active client",
         fingerprint=fingerprint(answers.active_profile, answers.keycloak.client_id,
                                 answers.internal_keycloak.client_id),
