@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 REFRESH_SECONDS = 5.0
 COLUMNS = ("ns", "pod", "ready", "restarts", "state")
+FILL_CHUNK = 150  # rows added per turn when the table is (re)filled: ~15 ms for DataTable to measure
+FILL_PAUSE = 0.005  # seconds between chunks: the table's idle turn measures the last one
 
 
 def clock_text() -> str:
@@ -87,6 +90,7 @@ class TroubleshootScreen(Screen[None]):
         self.main_ip: str | None = None
         self.refreshes = 0  # snapshots shown (tests and the refresh benchmark)
         self._frozen = False  # gc.freeze() done for this visit of the screen
+        self._fills = 0  # table refills started (a chunked fill stops when a newer one starts)
 
     @property
     def queries(self) -> ClusterQueries:
@@ -203,14 +207,8 @@ class TroubleshootScreen(Screen[None]):
         self._fill_table(table, view)
         ready = sum(1 for h in snap.pod_health if h.healthy)
         self._say(f"{stamp} · {ready}/{len(snap.pod_health)} pods healthy · Enter: the pod's log and events")
-        if not self._frozen and self.app.screen is self:
-            # A full garbage collection walks every object: the app, 600 table rows, 600 pods' JSON —
-            # 100-200 ms under load holding the lock the UI thread needs (the refresh benchmark's worst
-            # stalls). What exists once the table is first filled stays while this screen is shown:
-            # take it out of those walks (once: later refreshes' data has no cycles and is freed by
-            # reference counting; freezing again would keep any cyclic garbage of the moment).
-            gc.freeze()
-            self._frozen = True
+        if table.row_count == len(view.rows):  # else the fill's last chunk freezes
+            self._freeze()
 
     def on_screen_suspend(self) -> None:
         self._thaw()
@@ -258,14 +256,44 @@ class TroubleshootScreen(Screen[None]):
             self._rows = rows
             return
         selected = self._selected_key()
-        scroll_x, scroll_y = table.scroll_x, table.scroll_y  # a refresh must not move the user's view
+        scroll = table.scroll_x, table.scroll_y  # a refresh must not move the user's view
         table.clear()
-        for key, cells in rows.items():
-            table.add_row(*cells, key=key)
         self._rows = rows
+        self._fills += 1
+        self._add_rows(table, list(rows.items()), selected, scroll, self._fills)
+
+    def _add_rows(
+        self,
+        table: DataTable[Any],
+        rows: list[tuple[str, tuple[str, ...]]],
+        selected: str | None,
+        scroll: tuple[float, float],
+        fill: int,
+    ) -> None:
+        """Up to FILL_CHUNK rows now, the rest on later turns: DataTable measures every new row's
+        cells on its next idle turn (600 rows: 50-110 ms of the UI thread), so a chunk at a time
+        keeps keys answered while a large federation's table fills."""
+        if fill != self._fills or not self.is_attached:  # a newer fill started, or the screen closed
+            return
+        for key, cells in rows[:FILL_CHUNK]:
+            table.add_row(*cells, key=key)
+        if len(rows) > FILL_CHUNK:
+            self.set_timer(FILL_PAUSE, partial(self._add_rows, table, rows[FILL_CHUNK:], selected, scroll, fill))
+            return
         if selected in self._health:
             table.move_cursor(row=table.get_row_index(selected), scroll=False)
-        self.call_after_refresh(table.scroll_to, scroll_x, scroll_y, animate=False)
+        self.call_after_refresh(table.scroll_to, *scroll, animate=False)
+        self.call_after_refresh(self._freeze)
+
+    def _freeze(self) -> None:
+        if not self._frozen and self.app.screen is self:
+            # A full garbage collection walks every object: the app, 600 table rows, 600 pods' JSON —
+            # 100-200 ms under load holding the lock the UI thread needs (the refresh benchmark's worst
+            # stalls). What exists once the table is first filled stays while this screen is shown:
+            # take it out of those walks (once: later refreshes' data has no cycles and is freed by
+            # reference counting; freezing again would keep any cyclic garbage of the moment).
+            gc.freeze()
+            self._frozen = True
 
     def _selected_key(self) -> str | None:
         table = self.query_one("#pods", DataTable)
