@@ -211,6 +211,15 @@ async def test_shown_data_is_frozen_out_of_full_collections_only_while_the_scree
     async with Harness(screen).run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: screen.refreshes == 1)
         assert gc.get_freeze_count() > 0  # the app, the table and the pods are left out of gen-2 walks
+
+        def frozen(snap: Any) -> bool:  # the collector's generations do not hold its pods' JSON
+            raws = {id(h.pod.raw) for h in snap.pod_health}
+            return bool(raws) and not any(id(o) in raws for o in gc.get_objects())
+
+        assert frozen(screen.snapshot) and gc.isenabled()
+        screen.action_refresh()  # each refresh's new snapshot is frozen too, by the worker that made it
+        await until(pilot, lambda: screen.refreshes == 2)
+        assert frozen(screen.snapshot) and gc.isenabled()
         await select_pod(pilot, screen, *pod_named(cluster, "exareme2-controller"))
         await pilot.press("enter")  # the pod's log on top: the rest of the app collects as usual
         await until(pilot, lambda: isinstance(pilot.app.screen, PodLogScreen))
