@@ -1,10 +1,10 @@
 """Start a snapshot's reads before the readers are imported, so the two overlap.
 
-``mipwizard status`` is one process: Python's start and the typed readers' import (pydantic
-models) cost about as much as the slowest ``kubectl`` read. Started first (stdlib only here),
-the three reads a snapshot makes run while the rest imports; ``ClusterQueries`` then takes
-their results through ``capture`` — any other call, or one whose argv differs (e.g. a retry
-through sudo), runs as usual.
+``mipwizard status`` is one process: its imports cost a good part of the slowest ``kubectl``
+read. Started first, by the console entry point (``cli/entry.py``; stdlib and the light process
+modules only), the two reads a snapshot makes run, and are read, while the rest imports;
+``ClusterQueries`` then takes their results through ``capture`` — any other call, or one whose
+argv differs (e.g. a retry through sudo, or ``microk8s status`` when the get fails), runs as usual.
 """
 
 from __future__ import annotations
