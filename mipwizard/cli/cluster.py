@@ -96,33 +96,10 @@ def _code(snap: Any) -> int:
     return EXIT_OK if snap.healthy else EXIT_PROBLEM
 
 
-_early_reads: list[Any] = []  # what start_status_reads started, until _status takes it
-
-
-def hand_over_status_reads(reads: Any) -> None:
-    """The reads the entry point started (``Prefetch``), for ``status`` to take."""
-    _early_reads.append(reads)
-
-
-def start_status_reads() -> None:
-    """Start ``status``'s cluster reads before the command line is even parsed (main calls it)."""
-    if _early_reads:  # the entry point started them already
-        return
-    from ..core.cluster.prefetch import Prefetch
-
-    _early_reads.append(Prefetch())
-
-
-def stop_status_reads() -> None:
-    while _early_reads:
-        _early_reads.pop().close()
-
-
 def _status(args: argparse.Namespace) -> int:
-    from ..core.cluster.prefetch import Prefetch
+    from ..core.cluster.prefetch import take_early
 
-    # The reads run while the readers import (stdlib only up to here).
-    first = _early_reads.pop() if _early_reads else Prefetch()
+    first = take_early()  # started before the readers were imported: the reads ran meanwhile
     try:
         return _show_status(args, first)
     finally:

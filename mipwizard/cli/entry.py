@@ -12,18 +12,14 @@ import sys
 
 
 def main() -> int:
-    early = None
     if sys.argv[1:2] == ["status"]:
         if "--watch" not in sys.argv:
             # One look, then the process ends: no cycle collection while it imports and parses
             # 600 pods' JSON (~200,000 objects, walked again and again by the collector: ~15 ms).
             gc.disable()
-        from ..core.cluster.prefetch import Prefetch
+        from ..core.cluster.prefetch import start_early
 
-        early = Prefetch()
-    from . import cluster
+        start_early()
     from .main import main as run
 
-    if early is not None:
-        cluster.hand_over_status_reads(early)
     return run()

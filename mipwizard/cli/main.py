@@ -65,10 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_wizard(args_list)
         if argv is None:  # the real command line (not a test calling main): SIGTERM/SIGHUP like Ctrl+C
             stop_signals_interrupt()
-        if args_list[0] == "status":  # its cluster reads start now, while the commands' parser is built
-            from .cluster import start_status_reads
+        if args_list[0] == "status":  # its cluster reads (started already by the entry point)
+            from ..core.cluster.prefetch import start_early
 
-            start_status_reads()
+            start_early()
         parser = build_parser(modules=("cluster",) if args_list[0] == "status" else None)
         args = parser.parse_args(args_list)
         handler = getattr(args, "handler", None)
@@ -92,9 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     finally:
         if args_list[:1] == ["status"]:  # reads nobody took (a usage error, --help)
-            from .cluster import stop_status_reads
+            from ..core.cluster.prefetch import stop_early
 
-            stop_status_reads()
+            stop_early()
 
 
 WIZARD_OPTIONS = {"--answers", "--profiles-dir"}

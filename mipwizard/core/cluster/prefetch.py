@@ -49,3 +49,23 @@ class Prefetch:
         for pending in self._started.values():
             pending.stop()
         self._started.clear()
+
+
+_early: list[Prefetch] = []  # started before the commands were imported, until ``status`` takes them
+
+
+def start_early() -> None:
+    """Start ``status``' reads now (the entry point; main again, for a caller that skipped it)."""
+    if not _early:
+        _early.append(Prefetch())
+
+
+def take_early() -> Prefetch:
+    """The reads started early, or new ones started now."""
+    return _early.pop() if _early else Prefetch()
+
+
+def stop_early() -> None:
+    """Stop reads nobody took (a usage error, ``--help``)."""
+    while _early:
+        _early.pop().close()

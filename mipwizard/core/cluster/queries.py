@@ -221,8 +221,7 @@ class ClusterQueries:
                 self._take(snap, "releases", releases.result)
                 if read is not None:
                     snap.pods, snap.nodes, snap.events, snap.objects = read.pods, read.nodes, read.events, read.objects
-                    helm_answered = not any(e.startswith("helm3") for e in snap.errors)
-                    snap.status = addons_seen(read.pods, helm_answered=helm_answered)
+                    snap.status = addons_seen(read.pods, helm_answered=releases.exception() is None)
                     if not all(snap.status.addon_enabled(name) for name in REQUIRED_ADDONS):
                         snap.status = self.status()  # an addon looks missing: microk8s' own word on it
                 else:
