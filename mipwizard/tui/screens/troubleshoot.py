@@ -213,8 +213,6 @@ class TroubleshootScreen(Screen[None]):
         self._fill_table(table, view)
         ready = sum(1 for h in snap.pod_health if h.healthy)
         self._say(f"{stamp} · {ready}/{len(snap.pod_health)} pods healthy · Enter: the pod's log and events")
-        if table.row_count == len(view.rows):  # else the fill's last chunk freezes
-            self._freeze()
 
     def on_screen_suspend(self) -> None:
         self._thaw()
@@ -289,7 +287,7 @@ class TroubleshootScreen(Screen[None]):
         if selected in self._health:
             table.move_cursor(row=table.get_row_index(selected), scroll=False)
         self.call_after_refresh(table.scroll_to, *scroll, animate=False)
-        self.call_after_refresh(self._freeze)
+        self.call_after_refresh(self._freeze)  # the rows just added (the worker froze the snapshot)
 
     def _freeze(self) -> None:
         """Take what exists now out of the garbage collector's walks, while this screen is shown.
