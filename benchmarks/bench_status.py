@@ -4,7 +4,9 @@ Figures (the same fake toolchain and federation for both sides, bytecode caches 
 on an installed system, one warm-up run each, then ``--repeat`` runs alternating raw/status so a
 change of load on the machine hits both alike):
 - raw_seconds: ``microk8s kubectl get pods -A -o json`` alone (the fake kubectl; median);
-- status_seconds: ``mipwizard status --json`` (a fresh process: start, its two reads — one get of
+- status_seconds: ``mipwizard status --json`` as a user runs it — the console script of a wheel
+  installed in a venv of its own (``--checkout``: ``python -m mipwizard`` from this checkout, whose
+  editable install's import hook alone adds ~17 ms to every start) — (a fresh process: start, its two reads — one get of
   every kind, helm list; ``microk8s status`` only when something is off — diagnosis, JSON out
   (one line: stdout is a pipe); median) → ratio, goal ≤ 1.5, and the
   median of the per-pair ratios; the CPU seconds of each (the command and all its children),
@@ -12,7 +14,7 @@ change of load on the machine hits both alike):
 - raw_all_kinds_seconds: the one ``kubectl get pods,nodes,events,…`` status itself makes (context:
   what is left of the ratio above it is Python's start, helm list, the guards and the diagnosis);
 The Troubleshoot screen at this scale: benchmarks/bench_troubleshoot_refresh.py.
-Usage: python benchmarks/bench_status.py [--repeat 9]
+Usage: python benchmarks/bench_status.py [--repeat 9] [--checkout]
 """
 
 from __future__ import annotations
@@ -69,6 +71,25 @@ def build(tmp: Path) -> tuple[Any, dict[str, str]]:
     return fake, env
 
 
+def installed_mipwizard(tmp: Path) -> list[str]:
+    """The ``mipwizard`` console script of this checkout built as a wheel and installed (no
+    dependencies: a .pth line lends it this interpreter's; pip fetches only the build backend)."""
+    import sysconfig
+
+    quiet = {"check": True, "stdout": subprocess.DEVNULL}
+    wheels, venv = tmp / "wheel", tmp / "venv"
+    pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(ROOT)], **quiet)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], **quiet)
+    python = venv / "bin" / "python"
+    [wheel] = wheels.glob("mipwizard-*.whl")
+    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", str(wheel)], **quiet)
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    Path(site, "_bench_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return [str(venv / "bin" / "mipwizard")]
+
+
 def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (the command and every child: load cannot move it), stdout."""
     import resource
@@ -95,16 +116,18 @@ def timed_pairs(commands: dict[str, list[str]], env: dict[str, str], repeat: int
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--checkout", action="store_true", help="python -m mipwizard from this checkout")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-status-") as tmp:
         _fake, env = build(Path(tmp))
+        mipwizard = [sys.executable, "-m", "mipwizard"] if args.checkout else installed_mipwizard(Path(tmp))
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # both sides run from cached bytecode, as installed
         from mipwizard.core.cluster.readers import CLUSTER_KINDS
 
         runs = timed_pairs(
             {
                 "raw": ["microk8s", "kubectl", "get", "pods", "-A", "-o", "json"],
-                "status": [sys.executable, "-m", "mipwizard", "status", "--json"],
+                "status": [*mipwizard, "status", "--json"],
                 "all_kinds": ["microk8s", "kubectl", "get", CLUSTER_KINDS, "-A", "-o", "json"],
             },
             env,
@@ -131,6 +154,7 @@ def main() -> int:
         raw_cpu_seconds=round(raw_cpu, 3),
         status_cpu_seconds=round(status_cpu, 3),
         cpu_ratio=round(status_cpu / raw_cpu, 2),
+        mipwizard="checkout (python -m)" if args.checkout else "installed wheel",
         goal_ratio=1.5,
     )
     return 0

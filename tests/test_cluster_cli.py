@@ -81,7 +81,7 @@ def test_status_entry_point_starts_the_reads_status_then_takes(
 
     monkeypatch.setattr(sys, "argv", ["mipwizard", "status", "--json"])
     try:
-        assert entry.main() == 0
+        assert entry.main(leave_at_once=False) == 0  # (at once: the process would end here)
         assert not gc.isenabled()  # one look, then the process ends: no collector walking the parse
     finally:
         gc.enable()

@@ -79,3 +79,29 @@ async def test_troubleshoot_fills_600_rows_a_chunk_at_a_time_and_keeps_the_curso
         await pilot.pause()
         assert max(added) <= FILL_CHUNK and screen._selected_key() == chosen
         assert troubleshoot.gc.get_freeze_count() > 0  # the filled table is out of full collections
+
+
+def test_status_ends_at_once_with_all_its_output(
+    fake_toolchain: Any, answers_data: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-look ``status`` skips the interpreter's teardown (entry.leave): what it printed is all
+    there (600 pods' JSON, more than a pipe holds), its exit code is its own, and a reader that
+    leaves early (``| head``) gets no traceback."""
+    import subprocess
+    import sys
+
+    install_fake_cluster(fake_toolchain, answers_data, tmp_path, monkeypatch)
+    make_federation(fake_toolchain)
+    argv, env = [sys.executable, "-m", "mipwizard", "status", "--json"], fake_toolchain.env()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["pods"]) == 600
+    fake_toolchain.pod_scenario("crashloop")
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1 and not json.loads(done.stdout)["healthy"]
+    reader = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stdout.read(100)
+    reader.stdout.close()
+    _, err = reader.communicate(timeout=120)
+    assert b"Traceback" not in err and b"Exception ignored" not in err, err
+    assert reader.returncode in (0, 1)

@@ -8,12 +8,14 @@ slowest read is the command's critical path, and everything imported before it s
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 
-def main() -> int:
+def main(*, leave_at_once: bool = True) -> int:
+    one_look = sys.argv[1:2] == ["status"] and "--watch" not in sys.argv
     if sys.argv[1:2] == ["status"]:
-        if "--watch" not in sys.argv:
+        if one_look:
             # One look, then the process ends: no cycle collection while it imports and parses
             # 600 pods' JSON (~200,000 objects, walked again and again by the collector: ~15 ms).
             gc.disable()
@@ -22,4 +24,21 @@ def main() -> int:
         start_early()
     from .main import main as run
 
-    return run()
+    code = run()
+    if one_look and leave_at_once:
+        leave(code)
+    return code
+
+
+def leave(code: int) -> None:
+    """End the process now, its output flushed: the interpreter's teardown would free every
+    module and the 600 pods' parse one object at a time (~15 ms, after the answer is out).
+
+    Only for a command that is done: its children reaped, its threads ended, its files closed
+    (mipwizard writes no log through ``logging``, and registers no ``atexit``)."""
+    import contextlib  # (loaded already, by the process modules)
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # a reader that left (``| head``)
+            stream.flush()
+    os._exit(code)
