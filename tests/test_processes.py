@@ -181,3 +181,28 @@ def test_a_started_query_is_read_while_nobody_waits_and_times_out_from_its_start
     started = time.monotonic()
     late = hung.result(timeout=30.0)
     assert late.timed_out and "0.5 s" in late.stderr and time.monotonic() - started < 5
+
+
+def test_programs_are_found_on_path_as_shutil_finds_them_but_never_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from mipwizard.core.system import ProgramNotFound, find_program, on_path
+
+    first, second, here = tmp_path / "first", tmp_path / "second", tmp_path / "here"
+    for folder in (first, second, here):
+        folder.mkdir()
+    (first / "tool").write_text("not executable\n")
+    (first / "dir-tool").mkdir()
+    for program in (second / "tool", second / "dir-tool", here / "local-tool"):
+        program.write_text("#!/bin/sh\n")
+        program.chmod(0o755)
+    monkeypatch.setenv("PATH", os.pathsep.join(["", str(first), str(second)]))
+    monkeypatch.chdir(here)
+    for name in ("tool", "dir-tool"):
+        assert on_path(name) == shutil.which(name) == str(second / name)  # not the file, not the folder
+    assert on_path("local-tool") is None  # an empty PATH entry is not the current folder
+    assert on_path(str(second / "tool")) == str(second / "tool") and on_path(str(first / "tool")) is None
+    with pytest.raises(ProgramNotFound, match="`missing` was not found on PATH"):
+        find_program("missing")

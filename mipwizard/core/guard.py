@@ -10,9 +10,16 @@ with its program's status, dying by the same signal when the program was killed.
 
 import os
 import select
-import signal
 import sys
 import time
+
+TYPE_CHECKING = False  # (mypy takes it as true; importing it from typing costs ~2 ms)
+if TYPE_CHECKING:
+    import signal
+else:
+    # ``_signal``: signal's functions and numbers without its enums, whose import (``enum``,
+    # ~6 ms with -I -S) would delay every program mipwizard runs (benchmarks/bench_status.py).
+    import _signal as signal
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 

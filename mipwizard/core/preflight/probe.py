@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import threading
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..system import Captured
+from ..system import Captured, on_path
 
 
 class FactUnavailable(Exception):
@@ -114,7 +113,7 @@ class Probe:
         return Path(path).read_text(encoding="utf-8", errors="replace")
 
     def which(self, name: str) -> str | None:
-        return shutil.which(name)
+        return on_path(name)
 
     def hostname(self) -> str:
         return socket.gethostname()
