@@ -1,10 +1,12 @@
-"""Start a snapshot's reads before the readers are imported, so the two overlap.
+"""Start a snapshot's slowest read before the readers are imported, so the two overlap.
 
 ``mipwizard status`` is one process: its imports cost a good part of the slowest ``kubectl``
 read. Started first, by the console entry point (``cli/entry.py``; stdlib and the light process
-modules only), the two reads a snapshot makes run, and are read, while the rest imports;
-``ClusterQueries`` then takes their results through ``capture`` — any other call, or one whose
+modules only), the one get of every kind runs, and is read, while the rest imports;
+``ClusterQueries`` then takes its result through ``capture`` — any other call, or one whose
 argv differs (e.g. a retry through sudo, or ``microk8s status`` when the get fails), runs as usual.
+``helm list`` is not started here: short, it starts with the snapshot, after the imports. Started
+beside the get it slowed the get's own start (two more processes on a 2-core machine: ~25 ms).
 """
 
 from __future__ import annotations
@@ -13,13 +15,9 @@ from ..process import PendingCapture, start_capture
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
 from .access import outside_microk8s_group
 
-# The snapshot's reads (queries.ClusterQueries.cluster / helm_releases), in its argv form; the one
-# get of every kind first: it is the slowest. (``microk8s status`` only when the get fails.)
+# The snapshot's slowest read (queries.ClusterQueries.cluster), in its argv form.
 _KINDS = "pods,nodes,events,persistentvolumeclaims,persistentvolumes,storageclasses,ingresses,ingressclasses"
-READS = (
-    ("kubectl", "get", _KINDS, "-A", "-o", "json"),
-    ("helm3", "list", "-A", "-o", "json"),
-)
+READS = (("kubectl", "get", _KINDS, "-A", "-o", "json"),)
 
 
 class Prefetch:
