@@ -202,6 +202,29 @@ def test_permission_denied_retries_with_sudo(microk8s_on_path: Path, monkeypatch
     assert queries.privileged(logs_argv("p", "ns"))[0].endswith("sudo")
 
 
+def test_output_quoting_the_permission_message_is_not_a_refusal(
+    microk8s_on_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """microk8s' "Insufficient permissions" comes first, instead of the output: an event deep in a
+    successful read that quotes it (a job running microk8s as a user) is not taken for a refusal."""
+    import mipwizard.core.cluster.queries as queries_module
+    import mipwizard.core.system as system
+
+    monkeypatch.setattr(queries_module, "is_root", lambda: False)
+    monkeypatch.setattr(system, "is_root", lambda: False)
+    quoted = "Insufficient permissions to access MicroK8s. You can either try again with sudo"
+    events = [
+        {"kind": "Event", "metadata": {"name": f"e{n}", "namespace": "default"}, "reason": "BackOff",
+         "message": quoted if n == 99 else "x" * 80, "involvedObject": {"kind": "Job", "name": "j"}}
+        for n in range(100)
+    ]
+    fake = FakeCapture(healthy_table(**{"kubectl get events": json.dumps({"items": events})}))
+    queries = ClusterQueries(capture_fn=fake)
+    snap = queries.snapshot()
+    assert snap.reachable and snap.healthy and not queries.needs_sudo
+    assert not [argv for argv in fake.calls if argv[0].endswith("sudo")]
+
+
 def test_partial_failure_is_listed_not_fatal(microk8s_on_path: Path) -> None:
     table = healthy_table(**{"kubectl get events": Captured([], 1, "", "Error from server (Forbidden)")})
     snap = ClusterQueries(capture_fn=FakeCapture(table), use_sudo=False).snapshot()

@@ -99,13 +99,13 @@ class ClusterQueries:
                 Unreachable("not-installed", "microk8s is not installed", "sudo snap install microk8s --classic")
             ) from None
         result = self._capture(self.argv(*args), timeout=timeout or self.timeout)
-        if status_problem(result.stdout + result.stderr) == "permission" and not self._sudo and self._sudo_allowed:
+        if _refused(result) and not self._sudo and self._sudo_allowed:
             self._sudo = True
             retry = self._capture(self.argv(*args), timeout=timeout or self.timeout)
-            if status_problem(retry.stdout + retry.stderr) != "permission" and "sudo" not in retry.stderr[:80]:
+            if not _refused(retry) and "sudo" not in retry.stderr[:80]:
                 return retry
             self._sudo = False
-        if status_problem(result.stdout + result.stderr) == "permission":
+        if _refused(result):
             user = _user()
             raise ClusterUnreachable(
                 Unreachable(
@@ -252,6 +252,16 @@ class ClusterQueries:
         except ReaderError as exc:
             snap.errors.append(str(exc).replace("microk8s ", "", 1))
 
+
+def _refused(result: Captured) -> bool:
+    """microk8s printed its "Insufficient permissions" message instead of running the command.
+    The wrapper prints it first and exits, so only the start of the output is looked at: not the
+    3 MB of a federation's JSON (lowercased and searched, that cost ~15 ms a read), which could
+    also quote the message in an event and pass for a refusal."""
+    return status_problem(result.stdout[:_REFUSAL_HEAD] + "\n" + result.stderr[:_REFUSAL_HEAD]) == "permission"
+
+
+_REFUSAL_HEAD = 4096
 
 # The pods an addon runs (microk8s' own manifests: coredns, the ingress DaemonSet, the provisioner).
 _ADDON_PODS = {
