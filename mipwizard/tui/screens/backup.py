@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from ..dialogs.confirm import ConfirmDialog
 from ..widgets.live_log import LiveLog
+from ..widgets.row_table import RowTable
 from .tool_workers import call_if_shown
 
 
@@ -96,7 +97,7 @@ class BackupScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Backup, restore and upgrade", id="backup-title")
-        yield DataTable(id="archives", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="archives")
         yield LiveLog(id="live-log")
         yield Static("b back up now · r restore the selected backup · u upgrade · d show an upgrade's differences",
                      id="backup-status", markup=False)

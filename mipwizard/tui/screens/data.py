@@ -22,6 +22,7 @@ from ...core.errors import UserError
 from ...core.textfit import plural
 from ...core.validators import check_folder_name
 from ..dialogs.confirm import ConfirmDialog
+from ..widgets.row_table import RowTable
 from .tool_workers import call_if_shown, call_in_ui
 
 MAX_SHOWN_PROBLEMS = 200  # per pathology on screen; the CLI has the full report
@@ -111,7 +112,7 @@ class DataScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(f"Data in {self.base}  (owner {self.admin_user})", id="data-title", markup=False)
-        yield DataTable(id="pathologies", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="pathologies")
         yield Static("Problems", id="problems-title")
         with VerticalScroll(id="problems", can_focus=True):
             yield Static("", id="problems-text", markup=False)

@@ -24,6 +24,7 @@ from ...core.federation import (
     smpc_players,
 )
 from ..dialogs.confirm import ConfirmDialog
+from ..widgets.row_table import RowTable
 from .tool_workers import call_if_shown, call_in_ui
 
 
@@ -57,7 +58,7 @@ class NodesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Cluster nodes", id="nodes-title")
-        yield DataTable(id="nodes", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="nodes")
         yield Static("", id="smpc", markup=False)
         yield Static(
             "Adding a worker? Press j for the command to run on it (then w here to label it).",

@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Static
 
 from ...core.textfit import plural
+from ..widgets.row_table import RowTable
 from .base import StepScreen
 
 # Words, not glyphs: readable on a 16-colour Linux console and without colour at all.
@@ -66,7 +67,7 @@ class PreflightScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Checking that this machine can run the MIP…", id="preflight-status")
-        table: DataTable[Any] = DataTable(id="checks", cursor_type="row", zebra_stripes=False)
+        table: DataTable[Any] = RowTable(id="checks", zebra_stripes=False)
         # The result column fills the screen; longer results are cut here and shown whole below.
         summary_width = max(20, self.app.size.width - 6 - 18 - 12)
         table.add_column("", key="badge", width=6)

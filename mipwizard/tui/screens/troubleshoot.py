@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ..widgets.row_table import RowTable
 from .cluster_view import ClusterView, cluster_view
 from .tool_workers import call_if_shown, call_in_ui
 
@@ -104,7 +105,7 @@ class TroubleshootScreen(Screen[None]):
         yield Static("Troubleshoot — the running MIP", id="ts-title")
         yield Static("Reading the cluster …", id="ts-cluster", markup=False)
         yield Static("", id="ts-problems", markup=False)
-        yield DataTable(id="pods", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="pods")
         yield Static("", id="ts-status", markup=False)
         yield Footer()
 
