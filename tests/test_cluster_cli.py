@@ -89,6 +89,15 @@ def test_status_entry_point_starts_the_reads_status_then_takes(
     assert len(cluster.calls_of("microk8s", "kubectl", "get")) == 1
 
 
+def test_only_a_one_look_status_turns_the_collector_off_and_ends_at_once() -> None:
+    """A watch runs for hours: the collector stays on, whatever prefix of --watch argparse took."""
+    from mipwizard.cli.entry import one_look_status
+
+    assert one_look_status(["status"]) and one_look_status(["status", "--json", "--answers", "a.yaml"])
+    for args in (["status", "--watch"], ["status", "--wat"], ["status", "--json", "--w"], ["logs", "pod"], []):
+        assert not one_look_status(args), args
+
+
 def test_status_asks_microk8s_when_an_addon_looks_missing(cluster: Any, capsys: pytest.CaptureFixture[str]) -> None:
     cluster.set_addons(["dns", "helm3", "hostpath-storage"])  # ingress disabled: its pods are gone
     code, out, _ = run(capsys, "status", "--json")

@@ -13,7 +13,7 @@ import sys
 
 
 def main(*, leave_at_once: bool = True) -> int:
-    one_look = sys.argv[1:2] == ["status"] and "--watch" not in sys.argv
+    one_look = one_look_status(sys.argv[1:])
     if sys.argv[1:2] == ["status"]:
         if one_look:
             # One look, then the process ends: no cycle collection while it imports and parses
@@ -28,6 +28,12 @@ def main(*, leave_at_once: bool = True) -> int:
     if one_look and leave_at_once:
         leave(code)
     return code
+
+
+def one_look_status(args: list[str]) -> bool:
+    """``status`` without ``--watch``: argparse also takes any prefix of it (``--wa``), so any
+    ``--w…`` counts as a watch (which must keep the collector on and end as usual)."""
+    return args[:1] == ["status"] and not any(arg.startswith("--w") for arg in args[1:])
 
 
 def leave(code: int) -> None:
