@@ -14,10 +14,10 @@ from __future__ import annotations
 from ..process import PendingCapture, start_capture
 from ..system import Captured, ProgramNotFound, capture, find_program, is_root, privileged_argv
 from .access import outside_microk8s_group
+from .kinds import CLUSTER_KINDS
 
 # The snapshot's slowest read (queries.ClusterQueries.cluster), in its argv form.
-_KINDS = "pods,nodes,events,persistentvolumeclaims,persistentvolumes,storageclasses,ingresses,ingressclasses"
-READS = (("kubectl", "get", _KINDS, "-A", "-o", "json"),)
+READS = (("kubectl", "get", CLUSTER_KINDS, "-A", "-o", "json"),)
 
 
 class Prefetch:

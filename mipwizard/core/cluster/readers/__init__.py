@@ -10,6 +10,7 @@ One module per source; this package re-exports the names the rest of the engine 
 
 from __future__ import annotations
 
+from ..kinds import CLUSTER_KINDS, OBJECT_KINDS
 from .base import Condition, ReaderError
 from .helm import HelmRelease, HelmRevision, parse_helm_history, parse_helm_list
 from .ingress import Ingress, IngressClass, parse_ingress_classes, parse_ingresses
@@ -25,7 +26,7 @@ from .microk8s import (
     status_problem,
 )
 from .nodes import MIP_LABELS, Node, parse_nodes
-from .objects import CLUSTER_KINDS, OBJECT_KINDS, ClusterRead, ObjectFacts, parse_cluster, parse_objects
+from .objects import ClusterRead, ObjectFacts, parse_cluster, parse_objects
 from .pods import ContainerState, ContainerStatus, Event, Pod, Terminated, Waiting, parse_events, parse_pods
 from .storage import Pv, Pvc, StorageClass, parse_pvcs, parse_pvs, parse_storage_classes
 

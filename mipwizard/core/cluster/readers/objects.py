@@ -5,16 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..kinds import OBJECT_KINDS
 from .base import View, items
 from .ingress import Ingress, IngressClass
 from .nodes import Node
 from .pods import Event, Pod
 from .storage import Pv, Pvc, StorageClass
-
-# One query: ``kubectl get KINDS -A -o json`` prints a List whose items say their ``kind``.
-OBJECT_KINDS = "persistentvolumeclaims,persistentvolumes,storageclasses,ingresses,ingressclasses"
-# Everything a snapshot reads from the API server, in one kubectl process (one round trip).
-CLUSTER_KINDS = "pods,nodes,events," + OBJECT_KINDS
 
 
 @dataclass
